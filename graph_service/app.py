@@ -1,0 +1,69 @@
+"""The ASGI application: the store opened at startup, closed at shutdown, routes mounted.
+
+Interfaces stay thin: each route module gets the store from ``request.app.state``
+and calls a service; nothing here knows about SQL or Cypher.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from . import __version__
+from .domain.errors import StoreUnavailable
+from .settings import Settings
+from .store import GraphStore, open_store, run_blocking
+
+
+async def healthz(request: Request) -> JSONResponse:
+    store: GraphStore = request.app.state.store
+    try:
+        revision = await run_blocking(store.revision)
+    except StoreUnavailable:
+        return JSONResponse({"status": "unavailable", "store": store.name}, status_code=503)
+    return JSONResponse(
+        {"status": "ok", "store": store.name, "revision": revision, "version": __version__}
+    )
+
+
+async def stats(request: Request) -> JSONResponse:
+    counts = dataclasses.asdict(await run_blocking(request.app.state.store.counts))
+    counts.pop("extra")
+    return JSONResponse(counts)
+
+
+async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": StoreUnavailable.code}, status_code=503)
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
+    """Build the app; ``store`` lets tests hand in one they prepared (it is then not closed)."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        app.state.settings = settings
+        app.state.store = store or open_store(settings)
+        try:
+            yield {}
+        finally:
+            if store is None:
+                app.state.store.close()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/stats", stats),
+    ]
+    return Starlette(
+        debug=bool(settings["GRAPH_SERVICE_DEBUG"]),
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={StoreUnavailable: store_unavailable},
+    )

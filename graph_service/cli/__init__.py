@@ -1,0 +1,17 @@
+"""The ``graph-service`` command: one group, one module per family of subcommands."""
+
+from __future__ import annotations
+
+import click
+
+from .annuaire import export_cmd, import_cmd, seed_cmd, stats_cmd
+from .serve import serve_cmd
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Annuaire et circuit de prise en charge de la protection de l'enfance."""
+
+
+for command in (seed_cmd, import_cmd, export_cmd, stats_cmd, serve_cmd):
+    main.add_command(command)

@@ -1,0 +1,257 @@
+"""Validation of annuaire entries, naming each bad field.
+
+Every check returns :class:`FieldError` values instead of raising on the first
+problem, so a form or an import file can show all its errors at once. The
+territory codes are passed in (a set of known HCP codes) because the domain
+knows no store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .entities import (
+    AnyEntity,
+    Channel,
+    Contact,
+    Hours,
+    Membership,
+    Organization,
+    ReferralLink,
+    Service,
+    Site,
+)
+from .errors import FieldError
+from .taxonomy import (
+    ACCESS_MODES,
+    CHANNEL_KINDS,
+    COORDINATES_PRECISIONS,
+    LANGUAGES,
+    LINK_KINDS,
+    ORGANIZATION_KINDS,
+    SECTORS,
+    SERVICE_STATUSES,
+    SERVICE_TYPES,
+    SEXES,
+    SITUATIONS,
+    STAGES,
+    Term,
+)
+
+MOROCCO_BBOX = (20.7, 36.0, -17.2, -0.9)
+"""lat_min, lat_max, lon_min, lon_max: Morocco with its southern provinces."""
+
+CHILD_AGE_MIN, CHILD_AGE_MAX = 0, 17
+_DAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+MAX_TEXT = 4000
+
+__all__ = [
+    "MOROCCO_BBOX",
+    "normalize_email",
+    "normalize_phone",
+    "validate_entity",
+]
+
+
+def normalize_phone(value: str) -> str:
+    """Return a Moroccan or international number in E.164, or raise ``ValueError``.
+
+    National forms (``0537 12 34 56``, ``05.37.12.34.56``) are read as Moroccan;
+    short service numbers such as the child helpline ``2511`` are kept as typed.
+    """
+    raw = value.strip()
+    digits = re.sub(r"[\s.\-()/]", "", raw)
+    if re.fullmatch(r"\d{3,4}", digits):
+        return digits
+    try:
+        number = phonenumbers.parse(raw, "MA")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{value!r} is not a phone number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{value!r} is not a valid Moroccan or international phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(value: str) -> str:
+    """Return the normalised address, or raise ``ValueError`` (syntax only: no DNS here)."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not a valid e-mail address: {exc}") from exc
+
+
+class _Checker:
+    """Collects errors for one entity; each method checks one field."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.errors: list[FieldError] = []
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.append(FieldError(field, message, self.where))
+
+    def required(self, field: str, value: Any) -> None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.fail(field, "is required")
+
+    def text(self, field: str, value: str, limit: int = MAX_TEXT) -> None:
+        if len(value) > limit:
+            self.fail(field, f"is longer than {limit} characters")
+
+    def identifier(self, field: str, value: str | None) -> None:
+        if value and not _ID.match(value):
+            self.fail(field, f"{value!r} is not a valid identifier (letters, digits, . _ : -)")
+
+    def code(self, field: str, value: str | None, vocab: dict[str, Term]) -> None:
+        if value is not None and value not in vocab:
+            self.fail(field, f"unknown code {value!r}; expected one of {', '.join(vocab)}")
+
+    def codes(self, field: str, values: Iterable[str], vocab: dict[str, Term]) -> None:
+        for value in values:
+            self.code(field, value, vocab)
+
+    def territory(self, field: str, value: str | None, known: Callable[[str], bool]) -> None:
+        if value is not None and not known(value):
+            self.fail(field, f"{value!r} is not an HCP code of this level")
+
+    def coordinates(self, lat: float | None, lon: float | None) -> None:
+        if (lat is None) != (lon is None):
+            self.fail("lat" if lat is None else "lon", "latitude and longitude go together")
+            return
+        if lat is None or lon is None:
+            return
+        lat_min, lat_max, lon_min, lon_max = MOROCCO_BBOX
+        if not lat_min <= lat <= lat_max:
+            self.fail("lat", f"latitude {lat} is outside Morocco ({lat_min} to {lat_max})")
+        if not lon_min <= lon <= lon_max:
+            self.fail("lon", f"longitude {lon} is outside Morocco ({lon_min} to {lon_max})")
+
+    def channels(self, field: str, channels: Iterable[Channel]) -> None:
+        for i, ch in enumerate(channels):
+            name = f"{field}[{i}]"
+            self.code(f"{name}.kind", ch.kind, CHANNEL_KINDS)
+            if ch.kind in ("phone", "mobile", "fax", "hotline"):
+                self.convert(f"{name}.value", ch.value, normalize_phone)
+            elif ch.kind == "email":
+                self.convert(f"{name}.value", ch.value, normalize_email)
+            elif ch.kind == "website":
+                self.url(f"{name}.value", ch.value)
+
+    def convert(self, field: str, value: str, normalize: Callable[[str], str]) -> None:
+        try:
+            normalized = normalize(value)
+        except ValueError as exc:
+            self.fail(field, str(exc))
+            return
+        if normalized != value:
+            self.fail(field, f"must be stored normalised as {normalized!r}")
+
+    def url(self, field: str, value: str) -> None:
+        if value and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", value):
+            self.fail(field, f"{value!r} is not an http(s) URL")
+
+    def hours(self, field: str, hours: Iterable[Hours]) -> None:
+        for i, h in enumerate(hours):
+            name = f"{field}[{i}]"
+            days = [d.strip() for d in h.byday.split(",") if d.strip()]
+            if not days or any(d not in _DAYS for d in days):
+                self.fail(f"{name}.byday", f"{h.byday!r}: expected days like MO,TU,WE")
+            for part in ("opens_at", "closes_at"):
+                if not _TIME.match(getattr(h, part)):
+                    self.fail(f"{name}.{part}", f"{getattr(h, part)!r} is not a time HH:MM")
+            if _TIME.match(h.opens_at) and _TIME.match(h.closes_at) and h.opens_at >= h.closes_at:
+                self.fail(f"{name}.closes_at", "must be after opens_at")
+
+
+def validate_entity(
+    entity: AnyEntity,
+    *,
+    commune_exists: Callable[[str], bool],
+    province_exists: Callable[[str], bool],
+    where: str | None = None,
+) -> list[FieldError]:
+    """Check one entry; return every problem found, each naming its field.
+
+    Parameters
+    ----------
+    entity : an annuaire entry
+    commune_exists, province_exists : membership tests for HCP codes
+    where : how to locate the entry in messages (defaults to ``kind id``)
+
+    Returns
+    -------
+    list of FieldError, empty when the entry is valid. References to other
+    entries are checked by the store, which knows what exists.
+    """
+    c = _Checker(where if where is not None else f"{entity.kind} {entity.id}")
+    c.required("id", entity.id)
+    c.identifier("id", entity.id)
+    if isinstance(entity, Organization):
+        c.required("name", entity.name)
+        c.text("name", entity.name, 300)
+        c.code("org_kind", entity.org_kind, ORGANIZATION_KINDS)
+        c.code("sector", entity.sector, SECTORS)
+        c.territory("province_code", entity.province_code, province_exists)
+        c.url("website", entity.website)
+        if entity.email:
+            c.convert("email", entity.email, normalize_email)
+        c.channels("channels", entity.channels)
+        c.text("description", entity.description)
+    elif isinstance(entity, Site):
+        c.required("organization_id", entity.organization_id)
+        c.required("name", entity.name)
+        c.required("commune_code", entity.commune_code)
+        c.territory("commune_code", entity.commune_code, commune_exists)
+        c.coordinates(entity.lat, entity.lon)
+        c.code("coordinates_precision", entity.coordinates_precision, COORDINATES_PRECISIONS)
+        c.text("address", entity.address, 500)
+    elif isinstance(entity, Service):
+        _check_service(c, entity)
+    elif isinstance(entity, Contact):
+        c.required("organization_id", entity.organization_id)
+        c.required("function", entity.function)
+        c.text("function", entity.function, 300)
+        c.channels("channels", entity.channels)
+    elif isinstance(entity, ReferralLink):
+        c.required("from_service_id", entity.from_service_id)
+        c.required("to_service_id", entity.to_service_id)
+        if entity.from_service_id == entity.to_service_id:
+            c.fail("to_service_id", "a service cannot refer to itself")
+        c.code("link_kind", entity.link_kind, LINK_KINDS)
+        if entity.typical_delay_hours is not None and entity.typical_delay_hours < 0:
+            c.fail("typical_delay_hours", "cannot be negative")
+    elif isinstance(entity, Membership):
+        c.required("organization_id", entity.organization_id)
+        c.required("body_id", entity.body_id)
+    return c.errors
+
+
+def _check_service(c: _Checker, s: Service) -> None:
+    c.required("organization_id", s.organization_id)
+    c.required("name", s.name)
+    c.text("name", s.name, 300)
+    c.code("type", s.type, SERVICE_TYPES)
+    if not s.stages:
+        c.fail("stages", "at least one circuit stage is required")
+    c.codes("stages", s.stages, STAGES)
+    c.codes("situations", s.situations, SITUATIONS)
+    c.codes("languages", s.languages, LANGUAGES)
+    c.code("sex", s.sex, SEXES)
+    c.code("access", s.access, ACCESS_MODES)
+    c.code("status", s.status, SERVICE_STATUSES)
+    for name in ("age_min", "age_max"):
+        age = getattr(s, name)
+        if age is not None and not CHILD_AGE_MIN <= age <= CHILD_AGE_MAX:
+            c.fail(name, f"{age} is outside {CHILD_AGE_MIN}–{CHILD_AGE_MAX}")
+    if s.age_min is not None and s.age_max is not None and s.age_min > s.age_max:
+        c.fail("age_max", f"{s.age_max} is below age_min {s.age_min}")
+    c.hours("hours", s.hours)
+    c.channels("channels", s.channels)
+    c.text("description", s.description)
