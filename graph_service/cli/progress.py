@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(step, done, total)``: called by long services as they advance."""
@@ -18,7 +18,7 @@ def progress_bar(label: str) -> Iterator[ProgressCallback | None]:
         yield None
         return
     with Progress(transient=True) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def advance(step: str, done: int, total: int) -> None:
             if step not in tasks:

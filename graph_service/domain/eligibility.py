@@ -1,0 +1,113 @@
+"""Who a service can take: the rules orientation and coverage share.
+
+A *need* describes a situation, never a child: no name, no date of birth, no
+address — an age in years, a sex, situation codes, urgency, disability and a
+language. Hard rules (status, age, sex, situations) decide whether a service
+can be proposed at all; soft ones (disability accepted, language spoken, open
+24/7 when urgent) only rank and explain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .entities import Service
+from .errors import FieldError, ValidationFailed
+from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS
+
+__all__ = ["Eligibility", "Need", "check_eligibility"]
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A situation description. Validated on creation; nothing in it identifies a child."""
+
+    situations: tuple[str, ...]
+    age: int | None = None
+    sex: str | None = None
+    urgent: bool = False
+    disability: bool = False
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        errors: list[FieldError] = []
+        if not self.situations:
+            errors.append(FieldError("situations", "at least one situation code is required"))
+        for code in self.situations:
+            if code not in SITUATIONS:
+                errors.append(FieldError("situations", f"unknown situation code {code!r}"))
+        if self.age is not None and not 0 <= self.age <= 17:
+            errors.append(FieldError("age", f"{self.age} is outside 0–17 (a child)"))
+        if self.sex is not None and self.sex not in SEXES:
+            errors.append(FieldError("sex", f"unknown sex {self.sex!r}; expected F or M"))
+        if self.language is not None and self.language not in LANGUAGES:
+            errors.append(FieldError("language", f"unknown language code {self.language!r}"))
+        if errors:
+            raise ValidationFailed(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Whether a service can be proposed, why, and soft points that rank it (higher is better)."""
+
+    ok: bool
+    reasons: tuple[str, ...] = ()
+    refusals: tuple[str, ...] = ()
+    bonus: float = 0.0
+    matched_situations: tuple[str, ...] = field(default=())
+
+
+def check_eligibility(service: Service, need: Need) -> Eligibility:
+    """Apply the hard and soft rules of one service to one need.
+
+    Examples
+    --------
+    >>> from graph_service.domain.entities import Service
+    >>> s = Service(id="s", organization_id="o", name="Unité", type="soins_urgence",
+    ...             stages=("urgence",), age_max=17, emergency_24_7=True)
+    >>> check_eligibility(s, Need(situations=("violence_sexuelle",), age=12, urgent=True)).ok
+    True
+    """
+    reasons: list[str] = []
+    refusals: list[str] = []
+    bonus = 0.0
+    if service.status != "active":
+        refusals.append(f"statut : {SERVICE_STATUSES[service.status].fr.lower()}")
+    if need.age is not None:
+        if service.age_min is not None and need.age < service.age_min:
+            refusals.append(f"à partir de {service.age_min} ans")
+        elif service.age_max is not None and need.age > service.age_max:
+            refusals.append(f"jusqu'à {service.age_max} ans")
+        elif service.age_min is not None or service.age_max is not None:
+            reasons.append(f"âge accepté ({_age_range(service)})")
+    if service.sex is not None and need.sex is not None and service.sex != need.sex:
+        refusals.append(f"réservé aux {SEXES[service.sex].fr.lower()}s")
+    matched = tuple(s for s in need.situations if s in service.situations)
+    if service.situations and not matched:
+        refusals.append("ne prend pas en charge cette situation")
+    elif matched:
+        labels = ", ".join(SITUATIONS[s].fr.lower() for s in matched)
+        reasons.append(f"prend en charge : {labels}")
+        bonus += 1.0
+    if need.disability and service.disability_accepted:
+        reasons.append("accueille les enfants en situation de handicap")
+        bonus += 2.0
+    if need.language is not None and need.language in service.languages:
+        reasons.append(f"parle {LANGUAGES[need.language].fr.lower()}")
+        bonus += 0.5
+    if need.urgent and service.emergency_24_7:
+        reasons.append("ouvert 24h/24, 7j/7")
+        bonus += 1.0
+    return Eligibility(
+        ok=not refusals,
+        reasons=tuple(reasons),
+        refusals=tuple(refusals),
+        bonus=bonus,
+        matched_situations=matched,
+    )
+
+
+def _age_range(service: Service) -> str:
+    low = service.age_min if service.age_min is not None else 0
+    high = service.age_max if service.age_max is not None else 17
+    return f"{low}–{high} ans"

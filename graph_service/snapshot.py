@@ -1,0 +1,172 @@
+"""An in-memory, read-only view of the whole annuaire, rebuilt when the store changes.
+
+Orientation, coverage and search all need every service with its place and its
+referral links at hand, thousands of times a second. Reading them from the
+store per request would make each answer a chain of queries; instead the
+snapshot is built once per store revision (:class:`SnapshotCache`) and shared
+by every reader, immutable. Writes go to the store, never here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import networkx as nx
+
+from .domain.entities import (
+    AnyEntity,
+    Contact,
+    EntityKind,
+    Membership,
+    Organization,
+    ReferralLink,
+    Service,
+    Site,
+    Territory,
+)
+from .store.protocol import GraphStore
+
+__all__ = ["Place", "Snapshot", "SnapshotCache", "build_snapshot"]
+
+_PAGE = 5000
+E = TypeVar("E", bound=AnyEntity)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a service is delivered: a site, or its organisation's commune when it has none."""
+
+    service_id: str
+    site_id: str | None
+    commune_code: str
+    province_code: str
+    lat: float
+    lon: float
+    confidential: bool
+
+
+@dataclass(slots=True)
+class Snapshot:
+    revision: int
+    territories: dict[str, Territory]
+    organizations: dict[str, Organization]
+    sites: dict[str, Site]
+    services: dict[str, Service]
+    contacts: dict[str, Contact]
+    links: dict[str, ReferralLink]
+    memberships: dict[str, Membership]
+    places: dict[str, tuple[Place, ...]] = field(default_factory=dict)
+    """Service id → where it is delivered (services with no known place are absent)."""
+    by_stage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Stage code → ids of the services that serve it, sorted."""
+    by_province: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Province code → ids of the services delivered there, sorted."""
+    circuit: nx.DiGraph = field(default_factory=nx.DiGraph)
+    """Services as nodes, referral links as edges (attribute ``link``)."""
+
+    def communes(self) -> list[Territory]:
+        return [t for t in self.territories.values() if t.level == "commune"]
+
+
+def build_snapshot(store: GraphStore) -> Snapshot:
+    """Read everything once and index it. Cost grows with the annuaire, once per revision."""
+    revision = store.revision()
+    snap = Snapshot(
+        revision=revision,
+        territories={t.code: t for t in store.territories()},
+        organizations=_all(store, "organization", Organization),
+        sites=_all(store, "site", Site),
+        services=_all(store, "service", Service),
+        contacts=_all(store, "contact", Contact),
+        links=_all(store, "referral_link", ReferralLink),
+        memberships=_all(store, "membership", Membership),
+    )
+    _index(snap)
+    return snap
+
+
+def _all(store: GraphStore, kind: EntityKind, cls: type[E]) -> dict[str, E]:
+    out: dict[str, E] = {}
+    after: str | None = None
+    while True:
+        page = store.entries(kind, after=after, limit=_PAGE)
+        for entity in page:
+            assert isinstance(entity, cls)
+            out[entity.id] = entity
+        if len(page) < _PAGE:
+            return out
+        after = page[-1].id
+
+
+def _index(snap: Snapshot) -> None:
+    sites_by_org: dict[str, list[Site]] = defaultdict(list)
+    for site in snap.sites.values():
+        sites_by_org[site.organization_id].append(site)
+    by_stage: dict[str, list[str]] = defaultdict(list)
+    by_province: dict[str, set[str]] = defaultdict(set)
+    for sid in sorted(snap.services):
+        service = snap.services[sid]
+        sites = [snap.sites[i] for i in service.site_ids if i in snap.sites]
+        if not sites:
+            sites = sorted(sites_by_org.get(service.organization_id, []), key=lambda s: s.id)
+        places = tuple(p for p in (_place(snap, sid, s) for s in sites) if p is not None)
+        if not places:
+            org_place = _org_place(snap, service)
+            places = (org_place,) if org_place else ()
+        if places:
+            snap.places[sid] = places
+            for p in places:
+                by_province[p.province_code].add(sid)
+        for stage in service.stages:
+            by_stage[stage].append(sid)
+    snap.by_stage = {k: tuple(v) for k, v in by_stage.items()}
+    snap.by_province = {k: tuple(sorted(v)) for k, v in by_province.items()}
+    circuit = nx.DiGraph()
+    circuit.add_nodes_from(sorted(snap.services))
+    for lid in sorted(snap.links):
+        link = snap.links[lid]
+        circuit.add_edge(link.from_service_id, link.to_service_id, link=link)
+    snap.circuit = circuit
+
+
+def _place(snap: Snapshot, service_id: str, site: Site) -> Place | None:
+    commune = snap.territories.get(site.commune_code)
+    if commune is None or commune.province_code is None:
+        return None
+    lat = site.lat if site.lat is not None else commune.lat
+    lon = site.lon if site.lon is not None else commune.lon
+    if lat is None or lon is None:
+        return None
+    return Place(service_id, site.id, commune.code, commune.province_code, lat, lon,
+                 site.confidential)
+
+
+def _org_place(snap: Snapshot, service: Service) -> Place | None:
+    """A service with no site is placed at its organisation's province seat, if known."""
+    org = snap.organizations.get(service.organization_id)
+    province = snap.territories.get(org.province_code) if org and org.province_code else None
+    if province is None or province.lat is None or province.lon is None:
+        return None
+    return Place(service.id, None, "", province.code, province.lat, province.lon, False)
+
+
+class SnapshotCache:
+    """One snapshot per store revision, rebuilt by the first reader after a write."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Snapshot:
+        revision = self.store.revision()
+        snap = self._snapshot
+        if snap is not None and snap.revision == revision:
+            return snap
+        with self._lock:
+            if self._snapshot is None or self._snapshot.revision != self.store.revision():
+                self._snapshot = build_snapshot(self.store)
+            return self._snapshot
