@@ -61,3 +61,11 @@ class StoreUnavailable(GraphServiceError):
     """The database cannot be reached; the request failed fast and may be retried."""
 
     code = "STORE_UNAVAILABLE"
+
+
+class Forbidden(GraphServiceError):
+    """The signed-in user's role does not allow this action on this entry."""
+
+    def __init__(self, action: str, target: str, why: str) -> None:
+        self.action, self.target, self.why = action, target, why
+        super().__init__(f"not allowed to {action} {target}: {why}")
