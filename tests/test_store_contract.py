@@ -93,8 +93,10 @@ def test_reference_to_nothing_is_refused_naming_the_field(store: GraphStore) -> 
 def test_apply_is_idempotent(store: GraphStore) -> None:
     first = store.apply([ORG, SITE, SVC, SVC2, LINK], actor="seed")
     assert len(first.created) == 5
+    revision, trail = store.revision(), store.audit_trail(limit=1000)
     second = store.apply([ORG, SITE, SVC, SVC2, LINK], actor="seed")
     assert second.created == () and second.updated == () and len(second.unchanged) == 5
+    assert store.revision() == revision and store.audit_trail(limit=1000) == trail
     assert store.counts().services == 2
     third = store.apply([dataclasses.replace(SVC2, name="Suivi de cas")], actor="seed")
     assert third.updated == ("svc-b",)

@@ -132,13 +132,15 @@ class EmbeddedStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Cursor]:
-        """One write transaction; bumps the revision; rolls back on any error."""
+        """One write transaction; bumps the revision if it changed anything; rolls back on error."""
         conn = self._conn()
         cur = conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
+        changes = conn.total_changes
         try:
             yield cur
-            cur.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
+            if conn.total_changes != changes:
+                cur.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
