@@ -14,7 +14,7 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
 def test_each_setting_is_documented_in_the_readme_table(setting: object) -> None:
-    name = getattr(setting, "name")
+    name = setting.name
     assert re.search(rf"^\| `{name}` \|", README, re.MULTILINE), f"{name} missing from README"
 
 

@@ -22,7 +22,8 @@ from graph_service.domain.errors import (
 )
 from graph_service.store import GraphStore
 
-ORG = Organization(id="org-a", name="Association A", org_kind="association", sector="societe_civile",
+ORG = Organization(id="org-a", name="Association A", org_kind="association",
+                   sector="societe_civile",
                    channels=(Channel(kind="phone", value="+212537000000"),))
 SITE = Site(id="site-a", organization_id="org-a", name="Local", commune_code="04.441.01.0",
             lat=34.04, lon=-6.80, confidential=True)
