@@ -1,0 +1,240 @@
+"""A draft of the provincial action plan, written from the province's coverage gaps.
+
+The guide for provincial action plans (CPPE/CAPE) asks each province to go
+from a self-diagnosis to priorities → general objectives → specific objectives →
+actions, each with a pilot, partners, a schedule, resources, a budget and
+indicators. The annuaire can do the first half of that diagnosis: which stages
+of the circuit have no provider in the province, and where children live far
+from one. This module turns those figures into the guide's canvas, as Markdown
+(to read and discuss) and CSV (to fill in a spreadsheet); the columns only the
+technical committee can fill stay empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .coverage import (
+    FAR_KM,
+    REACH_KM,
+    AreaSummary,
+    CommuneReach,
+    Coverage,
+    commune_reach,
+    summarize,
+)
+from .domain.taxonomy import STAGES
+from .text import search_key
+
+__all__ = [
+    "CANVAS_COLUMNS",
+    "ActionPlan",
+    "PlanRow",
+    "draft_action_plan",
+    "to_csv",
+    "to_markdown",
+    "write_action_plan",
+]
+
+PRIORITY = ("Détection, prise en charge et suivi des enfants victimes de violence, abus, "
+            "négligence et exploitation")
+"""The PPIPEM strand the circuit de prise en charge belongs to (guide, § 2, volet 1)."""
+OBJECTIVE_COMPLETE = "Compléter le circuit de prise en charge dans la province"
+OBJECTIVE_CLOSER = "Rapprocher les services des enfants qui en sont éloignés"
+CANVAS_COLUMNS = ("Pilote(s)", "Partenaires", "Échéancier",
+                  "Ressources humaines / matérielles nécessaires", "Budget", "Indicateurs",
+                  "Suivi/Révision")
+"""The canvas columns left for the technical committee to fill."""
+_FAR_COMMUNES = 3
+"""Communes named in an action to bring a stage closer."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """One action of the canvas, with the figures it comes from."""
+
+    priority: int
+    objective: int
+    objective_text: str
+    specific: int
+    specific_text: str
+    action: str
+    expected: str
+    stage: str
+    children: int
+    communes: tuple[str, ...]
+    """HCP codes of the communes the action is about (empty: the whole province)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    """The draft for one province: its coverage summary and the canvas rows."""
+
+    summary: AreaSummary
+    revision: int
+    rows: tuple[PlanRow, ...]
+
+
+def draft_action_plan(coverage: Coverage, province: str) -> ActionPlan:
+    """The canvas rows for ``province`` (HCP code), from its coverage gaps.
+
+    Missing stages come first (general objective 1), in circuit order; then the
+    stages that leave children beyond :data:`~graph_service.coverage.FAR_KM`
+    (general objective 2), the most children first.
+
+    Raises
+    ------
+    NotFound, ValidationFailed
+        As :func:`~graph_service.coverage.summarize`.
+    """
+    summary = summarize(coverage, province, top=_FAR_COMMUNES)
+    rows: list[PlanRow] = []
+    for n, stage in enumerate(summary.missing_stages, start=1):
+        label = STAGES[stage].fr
+        specific = (f"Mettre en place l'étape « {label} » dans la province (aucun prestataire "
+                    f"actif recensé ; {_count(summary.children)} enfants de 0 à 17 ans)")
+        expected = f"Au moins un prestataire actif de l'étape « {label} » dans la province"
+        actions = [f"Identifier les acteurs de la province qui peuvent assurer l'étape « {label} » "
+                   "(services extérieurs, associations) et les inscrire à l'annuaire"]
+        nearest = _nearest_for_most_children(coverage, stage, province)
+        if nearest is not None and nearest.nearest_service_name:
+            actions.append(
+                f"En attendant, formaliser l'orientation vers {_provider(nearest)} "
+                f"({_km(nearest.distance_km)} de {nearest.name_fr}) par une convention")
+        rows += [PlanRow(1, 1, OBJECTIVE_COMPLETE, n, specific, a, expected, stage,
+                         summary.children, ()) for a in actions]
+    far = sorted((s for s in summary.stages if not s.gap and s.children_beyond_30_km > 0),
+                 key=lambda s: (-s.children_beyond_30_km, s.stage))
+    for n, stage_summary in enumerate(far, start=1):
+        label = stage_summary.label_fr
+        beyond = stage_summary.children_beyond_30_km
+        share = 100 * beyond / summary.children if summary.children else 0.0
+        specific = (f"Réduire le nombre d'enfants à plus de {FAR_KM} km de l'étape « {label} » "
+                    f"({_count(beyond)} enfants, {share:.0f} % des enfants de la province)")
+        expected = (f"Moins d'enfants à plus de {FAR_KM} km de l'étape « {label} » "
+                    f"(situation de départ : {_count(beyond)})")
+        communes = stage_summary.farthest
+        places = ", ".join(f"{c.name_fr} ({_count(c.children)} enfants, {_km(c.distance_km)})"
+                           for c in communes)
+        codes = tuple(c.code for c in communes)
+        actions = [f"Organiser des permanences, une équipe mobile ou une antenne dans les "
+                   f"communes les plus concernées : {places}"]
+        if communes and communes[0].nearest_service_name:
+            actions.append(f"Organiser le transport et l'accompagnement des enfants et des "
+                           f"familles vers {_provider(communes[0])}")
+        rows += [PlanRow(1, 2, OBJECTIVE_CLOSER, n, specific, a, expected, stage_summary.stage,
+                         beyond, codes) for a in actions]
+    return ActionPlan(summary, coverage.snapshot.revision, tuple(rows))
+
+
+def _nearest_for_most_children(coverage: Coverage, stage: str,
+                               province: str) -> CommuneReach | None:
+    rows = [r for r in commune_reach(coverage, stage) if r.province_code == province]
+    return min(rows, key=lambda r: (-r.children, r.code), default=None)
+
+
+def _provider(reach: CommuneReach) -> str:
+    org = f" ({reach.nearest_organization_name})" if reach.nearest_organization_name else ""
+    return f"« {reach.nearest_service_name} »{org}"
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def _km(km: float | None) -> str:
+    return "distance inconnue" if km is None else f"{km:.0f} km"
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+_HEADERS = ("Priorité", "Objectif général", "Objectif spécifique", "Moyens / actions",
+            "Résultats attendus", *CANVAS_COLUMNS, "Étape (code)", "Enfants concernés",
+            "Communes (codes HCP)")
+
+
+def to_csv(plan: ActionPlan) -> str:
+    """One line per action, the canvas columns in the guide's order, then the figures."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_HEADERS)
+    for r in plan.rows:
+        writer.writerow([
+            f"{r.priority}. {PRIORITY}", f"{r.objective}. {r.objective_text}",
+            f"{r.objective}.{r.specific} {r.specific_text}", r.action, r.expected,
+            *("" for _ in CANVAS_COLUMNS), r.stage, r.children, " ".join(r.communes),
+        ])
+    return out.getvalue()
+
+
+def to_markdown(plan: ActionPlan) -> str:
+    """The canvas of the guide, with the coverage figures it was drafted from."""
+    s = plan.summary
+    lines = [
+        "# PLAN D'ACTION PROVINCIAL DE PROTECTION DE L'ENFANCE",
+        f"## {s.name_fr} — {s.name_ar} ({s.code})",
+        "",
+        "*(Période concernée : à compléter)*",
+        "",
+        "> Projet préparé à partir de l'annuaire des acteurs (révision "
+        f"{plan.revision}) : à discuter et compléter par le comité technique animé par le CAPE, "
+        "puis à soumettre au CPPE. Les colonnes pilote(s), partenaires, échéancier, "
+        "ressources, budget, indicateurs et suivi sont à remplir.",
+        "",
+        "### Contexte : couverture du circuit de prise en charge",
+        "",
+        f"{_count(s.children)} enfants de 0 à 17 ans (estimation, RGPH 2024) dans "
+        f"{s.communes} communes. Distance de chaque commune au prestataire actif le plus proche "
+        "de chaque étape.",
+        "",
+        "| Étape | Prestataires dans la province | "
+        + " | ".join(f"Enfants à ≤ {km} km" for km in REACH_KM)
+        + f" | Enfants à > {FAR_KM} km |",
+        "|---|---:|" + "---:|" * (len(REACH_KM) + 1),
+    ]
+    for st in s.stages:
+        within = (st.children_within_10_km, st.children_within_30_km, st.children_within_60_km)
+        gap = " **(aucun)**" if st.gap else ""
+        lines.append(f"| {st.label_fr} | {st.providers}{gap} | "
+                     + " | ".join(_count(n) for n in within)
+                     + f" | {_count(st.children_beyond_30_km)} |")
+    lines += ["", f"### Priorité 1 : {PRIORITY}", ""]
+    if not plan.rows:
+        lines += ["Aucun écart de couverture relevé par l'annuaire : chaque étape a un "
+                  f"prestataire dans la province et aucun enfant n'est à plus de {FAR_KM} km. "
+                  "Les objectifs restent à définir par le comité technique.", ""]
+    header = ("| Objectifs spécifiques | Moyens / actions | Résultats attendus | "
+              + " | ".join(CANVAS_COLUMNS) + " |")
+    rule = "|" + "---|" * (3 + len(CANVAS_COLUMNS))
+    objective, specific = 0, 0
+    for r in plan.rows:
+        if r.objective != objective:
+            objective, specific = r.objective, 0
+            lines += ["", f"#### Objectif général {r.objective} : {r.objective_text}", "",
+                      header, rule]
+        first = r.specific != specific  # the objective and its result head its first action
+        specific = r.specific
+        what = f"{r.objective}.{r.specific} {_cell(r.specific_text)}" if first else ""
+        expected = _cell(r.expected) if first else ""
+        lines.append(f"| {what} | {_cell(r.action)} | {expected} |"
+                     + " |" * len(CANVAS_COLUMNS))
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_action_plan(plan: ActionPlan, directory: Path) -> tuple[Path, Path]:
+    """Write ``plan-action-<code>-<name>.md`` and ``.csv`` (UTF-8 with BOM, for spreadsheets)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"plan-action-{plan.summary.code}-{search_key(plan.summary.name_fr).replace(' ', '-')}"
+    markdown = directory / f"{stem}.md"
+    table = directory / f"{stem}.csv"
+    markdown.write_text(to_markdown(plan), encoding="utf-8")
+    table.write_text(to_csv(plan), encoding="utf-8-sig")
+    return markdown, table

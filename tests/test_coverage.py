@@ -1,0 +1,320 @@
+"""Coverage figures on a small hand-built territory, then over the real seed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph_service.coverage import (
+    EARTH_RADIUS_KM,
+    FAR_KM,
+    Coverage,
+    cached_coverage,
+    commune_reach,
+    compute_coverage,
+    nearest_km,
+    resolve_area,
+    summaries,
+    summarize,
+    unit_vectors,
+)
+from graph_service.domain.eligibility import Need
+from graph_service.domain.entities import AnyEntity, Organization, Service, Site, Territory
+from graph_service.domain.errors import NotFound, ValidationFailed
+from graph_service.domain.taxonomy import STAGE_ORDER
+from graph_service.snapshot import Snapshot, build_snapshot, snapshot_of
+from graph_service.store import GraphStore
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def commune(code: str, name: str, name_ar: str, lat: float, lon: float,
+            children: int) -> Territory:
+    return Territory(code=code, level="commune", name_fr=name, name_ar=name_ar,
+                     parent_code=code[:6], region_code=code[:2], province_code=code[:6],
+                     population=3 * children, children=children, lat=lat, lon=lon)
+
+
+COMMUNES = [
+    commune("99.001.01.01", "Alpha-Centre", "ألفا", 34.0, -6.8, 1000),
+    commune("99.001.01.02", "Alpha-Nord", "ألفا الشمال", 34.2, -6.8, 500),
+    commune("99.002.01.01", "Bêta-Ville", "بيتا", 34.0, -6.0, 2000),
+    commune("99.002.01.02", "Bêta-Est", "بيتا الشرق", 34.0, -5.5, 300),
+]
+TERRITORIES = [
+    Territory(code="99", level="region", name_fr="Région Test", name_ar="جهة", children=3800),
+    Territory(code="99.001", level="province", name_fr="Alpha", name_ar="ألفا",
+              parent_code="99", region_code="99", children=1500, lat=34.1, lon=-6.8),
+    Territory(code="99.002", level="province", name_fr="Bêta", name_ar="بيتا",
+              parent_code="99", region_code="99", children=2300, lat=34.0, lon=-5.8),
+    *COMMUNES,
+]
+
+
+def entities() -> list[AnyEntity]:
+    org = Organization(id="org-a", name="Association A", org_kind="association",
+                       sector="societe_civile")
+    return [
+        org,
+        # At the commune's point (no coordinates of its own).
+        Site(id="site-centre", organization_id="org-a", name="Siège",
+             commune_code="99.001.01.01"),
+        # Inside Alpha-Nord but 1 km from the commune's point.
+        Site(id="site-nord", organization_id="org-a", name="Antenne",
+             commune_code="99.001.01.02", lat=34.209, lon=-6.8),
+        Site(id="site-beta", organization_id="org-a", name="Bêta",
+             commune_code="99.002.01.01"),
+        Service(id="svc-detect", organization_id="org-a", name="Écoute", type="ecoute_orientation",
+                stages=("detection", "urgence"), site_ids=("site-centre",)),
+        Service(id="svc-eval", organization_id="org-a", name="Évaluation",
+                type="evaluation_sociale", stages=("evaluation",), site_ids=("site-nord",)),
+        Service(id="svc-closed", organization_id="org-a", name="Fermé", type="ecoute_orientation",
+                stages=("detection",), site_ids=("site-beta",), status="temporarily_closed"),
+        Service(id="svc-shelter", organization_id="org-a", name="Foyer", type="hebergement",
+                stages=("prise_en_charge",), site_ids=("site-beta",),
+                situations=("violence_sexuelle",)),
+    ]
+
+
+@pytest.fixture
+def snap() -> Snapshot:
+    return snapshot_of(TERRITORIES, entities())
+
+
+def km_of(coverage: Coverage, stage: str) -> dict[str, float | None]:
+    return {r.code: r.distance_km for r in commune_reach(coverage, stage)}
+
+
+def test_a_commune_with_a_provider_inside_it_is_at_distance_zero(snap: Snapshot) -> None:
+    cov = compute_coverage(snap)
+    assert km_of(cov, "detection")["99.001.01.01"] == 0.0
+    # The site is 1 km from Alpha-Nord's point, but in the commune: still 0.
+    assert km_of(cov, "evaluation")["99.001.01.02"] == 0.0
+    reach = {r.code: r for r in commune_reach(cov, "evaluation")}
+    assert reach["99.001.01.02"].nearest_service_id == "svc-eval"
+
+
+def test_distances_are_great_circle_km_to_the_nearest_active_provider(snap: Snapshot) -> None:
+    km = km_of(compute_coverage(snap), "detection")
+    # The closed service in Bêta-Ville does not count: the nearest is in Alpha-Centre.
+    assert km["99.002.01.01"] == pytest.approx(haversine_km(34.0, -6.0, 34.0, -6.8), abs=0.05)
+    assert km["99.002.01.02"] == pytest.approx(haversine_km(34.0, -5.5, 34.0, -6.8), abs=0.05)
+    # Alpha-Centre to the evaluation site uses the site's own coordinates.
+    assert km_of(compute_coverage(snap), "evaluation")["99.001.01.01"] == pytest.approx(
+        haversine_km(34.0, -6.8, 34.209, -6.8), abs=0.05)
+
+
+def test_a_stage_nobody_provides_has_no_distance(snap: Snapshot) -> None:
+    cov = compute_coverage(snap)
+    assert set(km_of(cov, "suivi").values()) == {None}
+    national = summarize(cov)
+    assert "suivi" in national.missing_stages
+    suivi = next(s for s in national.stages if s.stage == "suivi")
+    assert suivi.children_within_60_km == 0 and suivi.children_beyond_30_km == 3800
+
+
+def test_a_province_with_no_provider_for_a_stage_lists_it_as_a_gap(snap: Snapshot) -> None:
+    cov = compute_coverage(snap)
+    beta = summarize(cov, "99.002")
+    # Its only detection service is closed; its shelter covers prise en charge.
+    assert "detection" in beta.missing_stages
+    assert "prise_en_charge" not in beta.missing_stages
+    alpha = summarize(cov, "99.001")
+    assert alpha.missing_stages == ("signalement", "prise_en_charge", "reinsertion", "suivi")
+    assert [s.stage for s in alpha.stages if s.gap] == list(alpha.missing_stages)
+    providers = {s.stage: s.providers for s in alpha.stages}
+    assert (providers["detection"], providers["evaluation"]) == (1, 1)
+    region = {s.stage: s.providers for s in summarize(cov, "99").stages}
+    assert (region["detection"], region["prise_en_charge"]) == (1, 1)
+
+
+def test_children_totals_add_up_to_the_census_figures(snap: Snapshot) -> None:
+    cov = compute_coverage(snap)
+    national = summarize(cov)
+    assert national.children == 3800 == snap.territories["99"].children
+    by_province = {s.code: s for s in summaries(cov)}
+    assert {code: s.children for code, s in by_province.items()} == {"99.001": 1500,
+                                                                      "99.002": 2300}
+    assert [s.children for s in summaries(cov, "region")] == [3800]
+    for area in (national, *by_province.values()):
+        for stage in area.stages:
+            assert stage.children == area.children
+            assert (stage.children_within_10_km <= stage.children_within_30_km
+                    <= stage.children_within_60_km <= area.children)
+            assert stage.children_beyond_30_km == area.children - stage.children_within_30_km
+
+
+def test_detection_figures_by_distance(snap: Snapshot) -> None:
+    detection = summarize(compute_coverage(snap)).stages[0]
+    assert detection.stage == "detection"
+    # Alpha-Centre 0 km and Alpha-Nord 22 km; Bêta-Ville 74 km and Bêta-Est 120 km away.
+    assert detection.children_within_10_km == 1000
+    assert detection.children_within_30_km == 1500
+    assert detection.children_within_60_km == 1500
+    assert detection.children_beyond_30_km == 2300
+    assert [(c.code, c.children) for c in detection.farthest] == [
+        ("99.002.01.01", 2000), ("99.002.01.02", 300)]
+    assert all(c.distance_km is not None and c.distance_km > FAR_KM
+               for c in detection.farthest)
+    assert detection.farthest[0].nearest_organization_name == "Association A"
+
+
+def test_farthest_communes_are_capped_by_top(snap: Snapshot) -> None:
+    cov = compute_coverage(snap)
+    assert len(summarize(cov, top=1).stages[0].farthest) == 1
+    assert summarize(cov, top=0).stages[0].farthest == ()
+    with pytest.raises(ValidationFailed) as exc:
+        summarize(cov, top=-1)
+    assert exc.value.errors[0].field == "top"
+
+
+def test_a_situation_keeps_only_the_providers_that_take_it(snap: Snapshot) -> None:
+    taken = compute_coverage(snap, need=Need(situations=("violence_sexuelle",)))
+    refused = compute_coverage(snap, need=Need(situations=("negligence",)))
+    assert km_of(taken, "prise_en_charge")["99.002.01.01"] == 0.0
+    assert set(km_of(refused, "prise_en_charge").values()) == {None}
+    # Without a situation every active provider counts.
+    assert km_of(compute_coverage(snap), "prise_en_charge")["99.002.01.01"] == 0.0
+
+
+def test_a_service_type_narrows_the_providers(snap: Snapshot) -> None:
+    cov = compute_coverage(snap, service_type="hebergement")
+    assert set(km_of(cov, "detection").values()) == {None}
+    assert km_of(cov, "prise_en_charge")["99.002.01.01"] == 0.0
+
+
+def test_stages_can_be_chosen_and_bad_filters_are_named(snap: Snapshot) -> None:
+    cov = compute_coverage(snap, stages=["suivi", "detection"])
+    assert [s.stage for s in cov.stages] == ["detection", "suivi"]  # circuit order
+    with pytest.raises(ValidationFailed) as exc:
+        compute_coverage(snap, stages=["detection", "nowhere"])
+    assert [e.field for e in exc.value.errors] == ["stage"]
+    assert "nowhere" in str(exc.value)
+    with pytest.raises(ValidationFailed) as exc:
+        compute_coverage(snap, service_type="teleportation")
+    assert exc.value.errors[0].field == "type"
+    with pytest.raises(ValidationFailed) as exc:
+        cov.stage("urgence")
+    assert exc.value.errors[0].field == "stage"
+
+
+def test_unknown_area_and_level(snap: Snapshot) -> None:
+    cov = compute_coverage(snap)
+    with pytest.raises(NotFound):
+        summarize(cov, "99.001.01.01")  # a commune is not an area here
+    with pytest.raises(ValidationFailed) as exc:
+        summaries(cov, "commune")
+    assert exc.value.errors[0].field == "level"
+
+
+def test_output_does_not_depend_on_the_order_entries_were_read(snap: Snapshot) -> None:
+    shuffled = entities()
+    random.Random(7).shuffle(shuffled)
+    other = snapshot_of(list(reversed(TERRITORIES)), shuffled)
+
+    def figures(s: Snapshot) -> str:
+        cov = compute_coverage(s)
+        areas = [summarize(cov), *summaries(cov), *summaries(cov, "region")]
+        return json.dumps([dataclasses.asdict(a) for a in areas], sort_keys=True)
+
+    assert figures(snap) == figures(other)
+
+
+def test_cached_coverage_is_kept_per_filter(snap: Snapshot) -> None:
+    first = cached_coverage(snap)
+    assert cached_coverage(snap) is first
+    filtered = cached_coverage(snap, need=Need(situations=("violence_sexuelle",)))
+    assert filtered is not first and filtered.need is not None
+    assert cached_coverage(snap, stages=["suivi", "detection"]) is cached_coverage(
+        snap, stages=["detection", "suivi"])
+
+
+def test_resolve_area_by_code_name_and_arabic(snap: Snapshot) -> None:
+    assert resolve_area(snap, "99.002").code == "99.002"
+    assert resolve_area(snap, "beta").code == "99.002"
+    assert resolve_area(snap, " BÊTA ").code == "99.002"
+    assert resolve_area(snap, "بيتا").code == "99.002"
+    assert resolve_area(snap, "Région test", "region").code == "99"
+    with pytest.raises(ValidationFailed) as exc:
+        resolve_area(snap, "Alfa")
+    assert exc.value.errors[0].field == "province"
+    assert "Alpha (99.001)" in str(exc.value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1), st.integers(1, 60))
+def test_nearest_km_matches_a_brute_force_haversine(seed: int, n_sources: int) -> None:
+    rng = np.random.default_rng(seed)
+    tlat, tlon = rng.uniform(21, 36, 40), rng.uniform(-17, -1, 40)
+    slat, slon = rng.uniform(21, 36, n_sources), rng.uniform(-17, -1, n_sources)
+    km, index = nearest_km(unit_vectors(tlat, tlon), unit_vectors(slat, slon))
+    for i in range(40):
+        brute = [haversine_km(tlat[i], tlon[i], slat[j], slon[j]) for j in range(n_sources)]
+        assert km[i] == pytest.approx(min(brute), abs=1e-6)
+        assert brute[int(index[i])] == pytest.approx(min(brute), abs=1e-6)
+
+
+def test_nearest_km_with_no_source_and_bad_shapes() -> None:
+    km, index = nearest_km(unit_vectors([34.0], [-6.8]), np.empty((0, 3)))
+    assert math.isinf(km[0]) and index[0] == -1
+    with pytest.raises(ValueError):
+        nearest_km(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+# --- over the real territories and seed ----------------------------------------------------
+
+
+@pytest.fixture
+def seeded(seeded_store: GraphStore) -> Snapshot:
+    return build_snapshot(seeded_store)
+
+
+def test_sale_has_a_provider_for_every_stage_the_seed_covers(seeded: Snapshot) -> None:
+    cov = compute_coverage(seeded)
+    covered = {s.stage for s in summarize(cov).stages if not s.gap}
+    assert covered, "the seed provides some stages"
+    sale = resolve_area(seeded, "Salé")
+    assert set(summarize(cov, sale.code).missing_stages).isdisjoint(covered)
+
+
+def test_a_province_without_seeded_actors_shows_every_stage_as_a_gap(seeded: Snapshot) -> None:
+    cov = compute_coverage(seeded)
+    empty = [p for p in summaries(cov) if p.code not in seeded.by_province]
+    assert empty, "the seed covers only a few provinces"
+    for province in empty:
+        assert province.missing_stages == STAGE_ORDER
+        assert all(s.providers == 0 for s in province.stages)
+
+
+def test_real_children_totals_add_up_to_the_census(seeded: Snapshot) -> None:
+    cov = compute_coverage(seeded)
+    assert len(cov.communes) == 1503
+    regions = [t for t in seeded.territories.values() if t.level == "region"]
+    assert summarize(cov).children == sum(r.children for r in regions)
+    for area in summaries(cov, "region"):
+        assert area.children == seeded.territories[area.code].children
+    for area in summaries(cov):
+        assert area.children == seeded.territories[area.code].children, area.code
+
+
+def test_a_prefecture_of_arrondissements_points_to_casablanca(seeded: Snapshot) -> None:
+    cov = compute_coverage(seeded)
+    anfa = resolve_area(seeded, "Casablanca-Anfa")
+    assert anfa.code == "06.141.01.00"
+    with pytest.raises(ValidationFailed) as exc:
+        summarize(cov, anfa.code)
+    assert exc.value.errors[0].field == "province"
+    assert "06.141" in str(exc.value)
+    assert summarize(cov, "06.141").children == seeded.territories["06.141"].children
