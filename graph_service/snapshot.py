@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -29,7 +30,7 @@ from .domain.entities import (
 )
 from .store.protocol import GraphStore
 
-__all__ = ["Place", "Snapshot", "SnapshotCache", "build_snapshot"]
+__all__ = ["Place", "Snapshot", "SnapshotCache", "build_snapshot", "snapshot_of"]
 
 _PAGE = 5000
 E = TypeVar("E", bound=AnyEntity)
@@ -66,6 +67,9 @@ class Snapshot:
     """Province code → ids of the services delivered there, sorted."""
     circuit: nx.DiGraph = field(default_factory=nx.DiGraph)
     """Services as nodes, referral links as edges (attribute ``link``)."""
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Indexes a reader derives from this snapshot once (orientation's spatial index…),
+    keyed by the reader's module name: they live and die with the revision they index."""
 
     def communes(self) -> list[Territory]:
         return [t for t in self.territories.values() if t.level == "commune"]
@@ -83,6 +87,27 @@ def build_snapshot(store: GraphStore) -> Snapshot:
         contacts=_all(store, "contact", Contact),
         links=_all(store, "referral_link", ReferralLink),
         memberships=_all(store, "membership", Membership),
+    )
+    _index(snap)
+    return snap
+
+
+def snapshot_of(
+    territories: Iterable[Territory], entities: Iterable[AnyEntity], revision: int = 0
+) -> Snapshot:
+    """A snapshot of entities held in memory (benchmarks, tools), indexed as the store's is."""
+    by_kind: dict[str, dict[str, Any]] = defaultdict(dict)
+    for entity in entities:
+        by_kind[entity.kind][entity.id] = entity
+    snap = Snapshot(
+        revision=revision,
+        territories={t.code: t for t in territories},
+        organizations=by_kind["organization"],
+        sites=by_kind["site"],
+        services=by_kind["service"],
+        contacts=by_kind["contact"],
+        links=by_kind["referral_link"],
+        memberships=by_kind["membership"],
     )
     _index(snap)
     return snap

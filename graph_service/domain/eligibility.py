@@ -15,7 +15,32 @@ from .entities import Service
 from .errors import FieldError, ValidationFailed
 from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS
 
-__all__ = ["Eligibility", "Need", "check_eligibility"]
+__all__ = [
+    "DECIDING_FIELDS",
+    "ELIGIBILITY_FIELDS",
+    "RANKING_FIELDS",
+    "Eligibility",
+    "Need",
+    "check_eligibility",
+    "deciding_key",
+    "eligibility_key",
+    "ranking_key",
+]
+
+DECIDING_FIELDS: tuple[str, ...] = ("status", "age_min", "age_max", "sex", "situations")
+"""The fields of a service the hard rules read: they alone decide :attr:`Eligibility.ok`
+(and the refusals)."""
+RANKING_FIELDS: tuple[str, ...] = ("situations", "disability_accepted", "languages",
+                                   "emergency_24_7")
+"""The fields the soft rules read: they alone decide :attr:`Eligibility.bonus`."""
+ELIGIBILITY_FIELDS: tuple[str, ...] = tuple(dict.fromkeys((*DECIDING_FIELDS, *RANKING_FIELDS)))
+"""The only fields of a service :func:`check_eligibility` reads.
+
+Services that agree on them get the same answer for every need, so a caller
+facing thousands of services (orientation at national scale, coverage) checks
+one service per distinct key (:func:`eligibility_key`, or the narrower
+:func:`deciding_key` and :func:`ranking_key`) instead of each service.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +84,9 @@ class Eligibility:
 
 def check_eligibility(service: Service, need: Need) -> Eligibility:
     """Apply the hard and soft rules of one service to one need.
+
+    Reads only :data:`ELIGIBILITY_FIELDS` of the service: the hard rules
+    :data:`DECIDING_FIELDS`, the soft ones :data:`RANKING_FIELDS` (callers group by them).
 
     Examples
     --------
@@ -105,6 +133,21 @@ def check_eligibility(service: Service, need: Need) -> Eligibility:
         bonus=bonus,
         matched_situations=matched,
     )
+
+
+def eligibility_key(service: Service) -> tuple[object, ...]:
+    """The values of :data:`ELIGIBILITY_FIELDS`: equal keys, equal eligibility for any need."""
+    return tuple(getattr(service, name) for name in ELIGIBILITY_FIELDS)
+
+
+def deciding_key(service: Service) -> tuple[object, ...]:
+    """The values of :data:`DECIDING_FIELDS`: equal keys, equal ``ok`` and refusals."""
+    return tuple(getattr(service, name) for name in DECIDING_FIELDS)
+
+
+def ranking_key(service: Service) -> tuple[object, ...]:
+    """The values of :data:`RANKING_FIELDS`: equal keys, equal ``bonus``."""
+    return tuple(getattr(service, name) for name in RANKING_FIELDS)
 
 
 def _age_range(service: Service) -> str:

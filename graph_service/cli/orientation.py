@@ -1,0 +1,126 @@
+"""``graph-service route``: where to refer a child, stage by stage, from the command line.
+
+The plan is :func:`graph_service.orientation.orient`'s; ``--json`` prints its
+:meth:`~graph_service.orientation.Plan.to_json`, otherwise it is written out
+in French for a social worker. Bad input (unknown commune, age outside 0–17,
+unknown situation code…) is one line naming the value, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..domain.eligibility import Need
+from ..domain.taxonomy import ACCESS_MODES, LINK_KINDS, SEXES, SITUATIONS, STAGE_ORDER
+from ..orientation import MAX_ALTERNATIVES, Plan, Request, ServiceChoice, Where, orient
+from ..snapshot import build_snapshot
+from .context import opened_store
+
+_DAYS = {"MO": "lun.", "TU": "mar.", "WE": "mer.", "TH": "jeu.", "FR": "ven.", "SA": "sam.",
+         "SU": "dim."}
+
+
+@click.command("route")
+@click.option("--commune", help="Commune of the child: HCP code or name (French or Arabic).")
+@click.option("--province", help="Or only the province: HCP code or name.")
+@click.option("--lat", type=float, help="Or a point: latitude (with --lon).")
+@click.option("--lon", type=float, help="Longitude (with --lat).")
+@click.option("--age", type=int, required=True, help="Age in years (0–17).")
+@click.option("--sex", required=True, help="F or M.")
+@click.option("--situation", "situations", multiple=True, required=True,
+              help="Situation code (repeatable), e.g. violence_sexuelle.")
+@click.option("--urgent", is_flag=True, help="Medical or social emergency: urgence first.")
+@click.option("--disability", is_flag=True, help="The child has a disability.")
+@click.option("--language", help="Language code the child speaks, e.g. tachelhit.")
+@click.option("--stage", "start_stage", default=STAGE_ORDER[0], show_default=True,
+              help=f"Stage the child is at: {', '.join(STAGE_ORDER)}.")
+@click.option("--max-km", type=float, help="Farthest distance to propose, in km.")
+@click.option("--alternatives", type=int, default=3, show_default=True,
+              help=f"Alternatives per stage (0–{MAX_ALTERNATIVES}).")
+@click.option("--json", "as_json", is_flag=True, help="The plan as JSON (sorted keys).")
+def route_cmd(commune: str | None, province: str | None, lat: float | None, lon: float | None,
+              age: int, sex: str, situations: tuple[str, ...], urgent: bool, disability: bool,
+              language: str | None, start_stage: str, max_km: float | None, alternatives: int,
+              as_json: bool) -> None:
+    """Plan where to refer a child: a service per remaining stage of the circuit, and why.
+
+    Only a situation is given, never who the child is.
+    """
+    with opened_store() as store:
+        request = Request(
+            Need(situations=situations, age=age, sex=sex.upper(), urgent=urgent,
+                 disability=disability, language=language),
+            Where(commune=commune, province=province, lat=lat, lon=lon),
+            start_stage=start_stage, max_km=max_km, alternatives=alternatives,
+        )
+        plan = orient(build_snapshot(store), request)
+    if as_json:
+        sys.stdout.write(plan.to_json() + "\n")
+    else:
+        click.echo(render_text(plan))
+
+
+def render_text(plan: Plan) -> str:
+    """The plan in French, as a social worker reads it."""
+    s, loc = plan.situation, plan.location
+    place = f"{loc.commune.name} ({loc.province.name})" if loc.commune else loc.province.name
+    who = [", ".join(SITUATIONS[c].fr.lower() for c in s.situations)]
+    if s.sex:
+        who.append(SEXES[s.sex].fr.lower())
+    if s.age is not None:
+        who.append(f"{s.age} ans")
+    who += [label for flag, label in ((s.urgent, "urgence"), (s.disability, "handicap")) if flag]
+    lines = [f"Plan d'orientation — {place}", f"Situation : {' · '.join(who)}", ""]
+    for n, stage in enumerate(plan.stages, 1):
+        lines.append(f"{n}. {stage.label}")
+        if stage.skipped:
+            lines.append(f"   Étape sans objet : {stage.skipped}.")
+        elif stage.service is None:
+            lines.append("   Aucun service à proposer.")
+        else:
+            lines += _service(stage.service, "→ ")
+            if stage.alternatives:
+                lines.append("   Autres possibilités :")
+                for alternative in stage.alternatives:
+                    lines += _service(alternative, "  · ", brief=True)
+        lines += [f"   ({note})" for note in stage.reasons if not stage.skipped]
+        lines.append("")
+    if plan.gaps:
+        lines.append("Lacunes de la province :")
+        for gap in plan.gaps:
+            nearest = (f" — le plus proche : {_service(gap.nearest, '', brief=True)[0].strip()}"
+                       if gap.nearest else "")
+            lines.append(f"  • {_label(plan, gap.stage)} : {gap.reason}{nearest}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _service(c: ServiceChoice, bullet: str, brief: bool = False) -> list[str]:
+    where = c.commune.name if c.commune else c.province.name
+    head = f"   {bullet}{c.name} — {c.organization.name} ({where}, {c.distance_km:.1f} km)"
+    if brief:
+        return [head]
+    facts = ["24h/24, 7j/7" if c.emergency_24_7 else _hours(c),
+             ACCESS_MODES[c.access].fr.lower() if c.access in ACCESS_MODES else c.access]
+    lines = [head, f"     {' · '.join(f for f in facts if f)}"]
+    if c.address:
+        lines.append(f"     Adresse : {c.address}")
+    if c.linked_from:
+        lines.append(f"     Lien d'orientation : {LINK_KINDS[c.linked_from.kind].fr.lower()}")
+    if c.documents:
+        lines.append(f"     À apporter : {', '.join(c.documents)}")
+    if c.channels:
+        lines.append("     Contact : " + ", ".join(f"{ch.kind} {ch.value}" for ch in c.channels))
+    lines.append(f"     Pourquoi : {' ; '.join(c.reasons)}")
+    return lines
+
+
+def _hours(c: ServiceChoice) -> str:
+    slots = [f"{' '.join(_DAYS.get(d, d) for d in h.byday.split(','))} "
+             f"{h.opens_at}–{h.closes_at}" for h in c.hours]
+    return "; ".join(filter(None, [*slots, c.schedule_note])) or "horaires non renseignés"
+
+
+def _label(plan: Plan, stage: str) -> str:
+    return next((s.label for s in plan.stages if s.stage == stage), stage)

@@ -1,0 +1,257 @@
+"""What orientation derives from a snapshot once, so that a query costs what its territory costs.
+
+A question concerns one child in one province. To keep its cost independent of
+the size of the country, every service place of a stage sits in one array
+ordered by (province, service id): the places of a province are a contiguous
+slice, found by dictionary look-up. Eligibility is not checked per service but
+per *eligibility class* — services whose :func:`~graph_service.domain.eligibility.eligibility_key`
+is equal answer every need alike — so a query runs the real rules once per
+class and reads the answer for thousands of places with one numpy gather. A
+k-d tree per stage, over unit vectors of all places, finds the nearest provider
+beyond the province when the province has none.
+
+The index is cached in :attr:`Snapshot.derived` and so rebuilt only when the
+annuaire changes. Places of confidential sites are indexed at their commune's
+point: distances are computed from it as well, so no answer can be used to
+triangulate a shelter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from ..coverage import unit_vectors
+from ..domain.eligibility import deciding_key, ranking_key
+from ..domain.entities import Service, Territory
+from ..domain.taxonomy import STAGE_ORDER
+from ..snapshot import Place, Snapshot
+from ..text import search_key
+
+__all__ = ["OrientationIndex", "StageTable", "orientation_index"]
+
+IntArray = NDArray[np.intp]
+FloatArray = NDArray[np.float64]
+_KEY = __name__
+
+
+@dataclass(frozen=True, slots=True)
+class Spots:
+    """The distinct points of one province's places for one stage.
+
+    Point ``j`` of ``tree`` holds segments ``first[j]`` to ``last[j]`` (exclusive).
+    """
+
+    tree: cKDTree
+    first: IntArray
+    last: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class StageTable:
+    """Every place of every service of one stage, ordered by (province, point, deciding
+    class, ranking class, service id).
+
+    Row ``i`` is ``places[i]`` of service ``service[i]`` (an index into
+    :attr:`OrientationIndex.service_ids`), of deciding class ``deciding[i]`` and
+    ranking class ``ranking[i]``. Rows at the same point with the same classes
+    are indistinguishable to orientation but for their id, and form a *segment*
+    (``segment_start``/``segment_end``): the many services that share their
+    commune's point are weighed once per segment, not once each.
+    """
+
+    stage: str
+    places: tuple[Place, ...]
+    xyz: FloatArray
+    service: IntArray
+    deciding: IntArray
+    ranking: IntArray
+    segment_start: IntArray
+    segment_end: IntArray
+    slices: dict[str, tuple[int, int]]
+    """Province code → the rows ``[lo, hi)`` delivered there."""
+    spots_in: dict[str, Spots]
+    """Province code → its distinct points, for nearest-first reading."""
+    pairs_in: dict[str, IntArray]
+    """Province code → the distinct (deciding, ranking) class pairs of its rows, shape (m, 2)."""
+    rows_by_deciding: dict[int, IntArray]
+    """Deciding class → its rows, nationally (for eligibility too rare to find by distance)."""
+    rows_of: dict[int, tuple[int, ...]]
+    """Service index → its rows."""
+    tree: cKDTree
+
+
+@dataclass(frozen=True, slots=True)
+class OrientationIndex:
+    snapshot: Snapshot
+    service_ids: tuple[str, ...]
+    """Every service id, sorted; positions are the service indexes used in tables."""
+    position: dict[str, int]
+    deciding: IntArray
+    """Service index → deciding class."""
+    deciding_services: tuple[Service, ...]
+    """Deciding class → one service of that class (the smallest id)."""
+    ranking: IntArray
+    ranking_services: tuple[Service, ...]
+    stages: dict[str, StageTable]
+    communes_by_key: dict[str, tuple[str, ...]]
+    """search_key of a commune's French or Arabic name → commune codes."""
+    commune_codes: tuple[str, ...]
+    commune_tree: cKDTree
+    commune_provinces: frozenset[str]
+    """Provinces that have communes of their own (not Casablanca's préfectures
+    d'arrondissements, whose communes belong to the préfecture of Casablanca)."""
+    successors: dict[str, dict[str, dict[str, Any]]]
+    """The circuit's adjacency, service id → successor id → ``{"link": ReferralLink}``:
+    networkx's own mapping, read directly as its algorithms do (its views cost a call each)."""
+
+
+def orientation_index(snapshot: Snapshot) -> OrientationIndex:
+    """The index of ``snapshot``, built on first use and kept with it.
+
+    Two threads asking at once may both build it; both results are equal and
+    either one is kept, so no lock is needed.
+    """
+    cached = snapshot.derived.get(_KEY)
+    if isinstance(cached, OrientationIndex):
+        return cached
+    index = _build(snapshot)
+    snapshot.derived[_KEY] = index
+    return index
+
+
+def _build(snap: Snapshot) -> OrientationIndex:
+    service_ids = tuple(sorted(snap.services))
+    services = [snap.services[sid] for sid in service_ids]
+    position = {sid: i for i, sid in enumerate(service_ids)}
+    deciding, deciding_services = _classes(services, deciding_key)
+    ranking, ranking_services = _classes(services, ranking_key)
+    stages = {stage: _stage_table(snap, stage, position, deciding, ranking)
+              for stage in STAGE_ORDER}
+    communes = sorted((t for t in snap.communes() if t.lat is not None and t.lon is not None),
+                      key=lambda t: t.code)
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for commune in communes:
+        for name in {search_key(commune.name_fr), search_key(commune.name_ar)} - {""}:
+            by_key[name].append(commune.code)
+    return OrientationIndex(
+        snapshot=snap,
+        service_ids=service_ids,
+        position=position,
+        deciding=deciding,
+        deciding_services=deciding_services,
+        ranking=ranking,
+        ranking_services=ranking_services,
+        stages=stages,
+        communes_by_key={k: tuple(v) for k, v in by_key.items()},
+        commune_codes=tuple(c.code for c in communes),
+        commune_tree=cKDTree(_points(communes)),
+        commune_provinces=frozenset(c.province_code for c in communes if c.province_code),
+        successors=snap.circuit._succ,
+    )
+
+
+def _classes(services: list[Service], key: Callable[[Service], tuple[object, ...]]
+             ) -> tuple[IntArray, tuple[Service, ...]]:
+    """Each service's class under ``key`` (numbered in order of first appearance), and
+    one service per class."""
+    class_of: dict[tuple[object, ...], int] = {}
+    members: list[Service] = []
+    out = np.empty(len(services), dtype=np.intp)
+    for i, service in enumerate(services):
+        k = key(service)
+        if k not in class_of:
+            class_of[k] = len(members)
+            members.append(service)
+        out[i] = class_of[k]
+    return out, tuple(members)
+
+
+def _stage_table(snap: Snapshot, stage: str, position: dict[str, int], deciding: IntArray,
+                 ranking: IntArray) -> StageTable:
+    rows = sorted(
+        ((public.province_code, public.lat, public.lon, int(deciding[position[sid]]),
+          int(ranking[position[sid]]), sid, n), public)
+        for sid in snap.by_stage.get(stage, ())
+        for n, place in enumerate(snap.places.get(sid, ()))
+        if (public := _public(snap, place)) is not None
+    )
+    places = tuple(place for _, place in rows)
+    service = np.array([position[p.service_id] for p in places], dtype=np.intp)
+    row_deciding, row_ranking = deciding[service], ranking[service]
+    slices: dict[str, tuple[int, int]] = {}
+    rows_of: dict[int, list[int]] = defaultdict(list)
+    for i, place in enumerate(places):
+        lo, _ = slices.get(place.province_code, (i, i))
+        slices[place.province_code] = (lo, i + 1)
+        rows_of[int(service[i])].append(i)
+    xyz = unit_vectors([p.lat for p in places], [p.lon for p in places]).reshape(-1, 3)
+    province_start = np.zeros(len(places), dtype=bool)
+    province_start[[lo for lo, _ in slices.values()]] = True
+    new_point = province_start.copy()
+    new_point[1:] |= np.any(np.diff(xyz, axis=0) != 0, axis=1)
+    new_segment = new_point.copy()
+    new_segment[1:] |= (np.diff(row_deciding) != 0) | (np.diff(row_ranking) != 0)
+    segment_start = np.flatnonzero(new_segment)
+    return StageTable(
+        stage=stage,
+        places=places,
+        xyz=xyz,
+        service=service,
+        deciding=row_deciding,
+        ranking=row_ranking,
+        segment_start=segment_start,
+        segment_end=np.append(segment_start[1:], len(places)),
+        slices=slices,
+        spots_in={prov: _spots(xyz, segment_start, new_point, lo, hi)
+                  for prov, (lo, hi) in slices.items()},
+        pairs_in={prov: np.unique(np.column_stack((row_deciding[lo:hi], row_ranking[lo:hi])),
+                                  axis=0).reshape(-1, 2)
+                  for prov, (lo, hi) in slices.items()},
+        rows_by_deciding=_group(row_deciding),
+        rows_of={k: tuple(v) for k, v in rows_of.items()},
+        tree=cKDTree(xyz),
+    )
+
+
+def _spots(xyz: FloatArray, segment_start: IntArray, new_point: NDArray[np.bool_], lo: int,
+           hi: int) -> Spots:
+    """The points of rows ``[lo, hi)``, each with its range of segments."""
+    first_segment, end_segment = np.searchsorted(segment_start, (lo, hi))
+    segments = np.arange(first_segment, end_segment)
+    opens = segments[new_point[segment_start[segments]]]
+    return Spots(cKDTree(xyz[segment_start[opens]]), opens, np.append(opens[1:], end_segment))
+
+
+def _group(classes: IntArray) -> dict[int, IntArray]:
+    """Class → the sorted positions holding it."""
+    if len(classes) == 0:
+        return {}
+    order = np.argsort(classes, kind="stable")
+    keys, starts = np.unique(classes[order], return_index=True)
+    return {int(k): rows for k, rows in zip(keys.tolist(), np.split(order, starts[1:]),
+                                            strict=True)}
+
+
+def _public(snap: Snapshot, place: Place) -> Place | None:
+    """The place as it may be shown: a confidential site moves to its commune's point
+    (its province's if the commune has none), or is left out rather than exposed."""
+    if not place.confidential:
+        return place
+    for code in (place.commune_code, place.province_code):
+        area = snap.territories.get(code)
+        if area is not None and area.lat is not None and area.lon is not None:
+            return dataclasses.replace(place, lat=area.lat, lon=area.lon)
+    return None
+
+
+def _points(territories: list[Territory]) -> FloatArray:
+    return unit_vectors([t.lat or 0.0 for t in territories],
+                        [t.lon or 0.0 for t in territories]).reshape(-1, 3)

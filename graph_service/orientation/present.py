@@ -1,0 +1,114 @@
+"""How a proposed service is shown: where to go, what to bring, whom to call, and why.
+
+Only official channels (the service's, then its organisation's) are given:
+contacts of persons are personal data and stay behind sign-in. A
+confidential site shows its commune's point, no address.
+"""
+
+from __future__ import annotations
+
+from ..domain.eligibility import Eligibility
+from ..domain.entities import Channel
+from ..domain.taxonomy import LINK_KINDS
+from .index import OrientationIndex, StageTable
+from .paths import Candidate, Hop
+from .plan import Area, LinkRef, Named, ServiceChoice
+
+__all__ = ["choice_reasons", "service_choice"]
+
+
+def service_choice(index: OrientationIndex, table: StageTable, c: Candidate, hop: Hop | None,
+                   province: str, reasons: tuple[str, ...]) -> ServiceChoice:
+    """The full card of candidate ``c``, reached through ``hop`` (if linked), for a child
+    in ``province``."""
+    snap = index.snapshot
+    service = snap.services[index.service_ids[c.service]]
+    org = snap.organizations.get(service.organization_id)
+    place = table.places[c.row]
+    site = snap.sites.get(place.site_id) if place.site_id else None
+    commune = snap.territories.get(place.commune_code)
+    territory = snap.territories.get(place.province_code)
+    if site is None:
+        precision = "province"
+    elif site.confidential or site.lat is None:
+        precision = "commune"
+    else:
+        precision = site.coordinates_precision
+    channels: dict[tuple[str, str], Channel] = {}
+    for channel in (*service.channels, *(org.channels if org else ())):
+        channels.setdefault((channel.kind, channel.value), channel)
+    link_documents = [d for link in (hop.links if hop else ()) for d in link.documents]
+    return ServiceChoice(
+        id=service.id,
+        name=service.name,
+        type=service.type,
+        organization=Named(service.organization_id, org.name if org else ""),
+        site_id=place.site_id,
+        address=site.address if site is not None and not site.confidential else "",
+        commune=Area(commune.code, commune.name_fr) if commune else None,
+        province=Area(place.province_code, territory.name_fr if territory else ""),
+        lat=round(place.lat, 6),
+        lon=round(place.lon, 6),
+        location_precision=precision,
+        confidential=place.confidential,
+        distance_km=round(c.km, 1),
+        in_province=place.province_code == province,
+        emergency_24_7=service.emergency_24_7,
+        hours=service.hours,
+        schedule_note=service.schedule_note,
+        access=service.access,
+        documents=tuple(dict.fromkeys((*link_documents, *service.documents))),
+        channels=tuple(channels.values()),
+        linked_from=_link_ref(hop),
+        reasons=reasons,
+    )
+
+
+def _link_ref(hop: Hop | None) -> LinkRef | None:
+    """The referral as one link: the first one's id and source, the weaker kind, the total delay."""
+    if hop is None:
+        return None
+    first = hop.links[0]
+    kinds = {link.link_kind for link in hop.links}
+    delays = [link.typical_delay_hours for link in hop.links]
+    return LinkRef(
+        id=first.id,
+        from_service_id=first.from_service_id,
+        kind="protocol" if kinds == {"protocol"} else "practice",
+        typical_delay_hours=None if None in delays else sum(d or 0 for d in delays),
+        via_service_id=hop.via,
+    )
+
+
+def choice_reasons(index: OrientationIndex, eligibility: Eligibility, c: Candidate,
+                   previous: Candidate | None, hop: Hop | None, nearest_km: float,
+                   outside: str | None, earlier: str | None) -> tuple[str, ...]:
+    """Why ``c`` is proposed, in French.
+
+    ``outside`` names the child's province when ``c`` was sought beyond it;
+    ``earlier`` names the stage the service was already proposed for.
+    """
+    names = index.snapshot.services
+    reasons = list(eligibility.reasons)
+    if previous is not None:
+        source = names[index.service_ids[previous.service]].name
+        if hop is None:
+            reasons.append(f"pas de lien d'orientation établi depuis « {source} »")
+        else:
+            ref = _link_ref(hop)
+            assert ref is not None
+            via = f" via « {names[hop.via].name} »" if hop.via else ""
+            delay = (f", délai habituel {ref.typical_delay_hours} h"
+                     if ref.typical_delay_hours is not None else "")
+            kind = LINK_KINDS[ref.kind].fr.lower()
+            reasons.append(f"lien d'orientation établi depuis « {source} »{via} ({kind}{delay})")
+    distance = f"à {c.km:.1f} km"
+    if c.km <= nearest_km:
+        distance += ", le plus proche des services éligibles"
+    reasons.append(distance)
+    if outside is not None:
+        reasons.append(f"hors de la province de {outside} "
+                       "(aucun service éligible dans la province)")
+    if earlier is not None:
+        reasons.append(f"déjà proposé pour l'étape « {earlier} »")
+    return tuple(reasons)

@@ -1,0 +1,157 @@
+"""The question a social worker asks, checked, and where it places the child.
+
+A place is given as a commune (HCP code or name, French or Arabic, accents and
+case ignored), a province, or a latitude/longitude; every invalid part is
+refused with the field named and, for names, the closest known ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..coverage import resolve_area, unit_vectors
+from ..domain.eligibility import Need
+from ..domain.entities import Territory
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.taxonomy import STAGE_ORDER, STAGES
+from ..domain.validation import MOROCCO_BBOX
+from ..text import closest, search_key
+from .index import OrientationIndex
+from .plan import Area, Location
+
+__all__ = ["MAX_ALTERNATIVES", "Request", "Where", "locate"]
+
+MAX_ALTERNATIVES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Exactly one of: a commune, a province, or a ``lat``/``lon`` pair."""
+
+    commune: str | None = None
+    province: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    def __post_init__(self) -> None:
+        errors: list[FieldError] = []
+        given = [self.commune is not None, self.province is not None,
+                 self.lat is not None or self.lon is not None]
+        if sum(given) != 1:
+            errors.append(FieldError("commune", "give exactly one of a commune, a province "
+                                                "or a latitude/longitude"))
+        elif given[2]:
+            errors.extend(_check_point(self.lat, self.lon))
+        for name in ("commune", "province"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                errors.append(FieldError(name, "is empty"))
+        if errors:
+            raise ValidationFailed(errors)
+
+
+def _check_point(lat: float | None, lon: float | None) -> list[FieldError]:
+    if lat is None or lon is None:
+        return [FieldError("lat" if lat is None else "lon", "latitude and longitude go together")]
+    lat_min, lat_max, lon_min, lon_max = MOROCCO_BBOX
+    errors = []
+    if not lat_min <= lat <= lat_max:
+        errors.append(FieldError("lat", f"{lat} is outside Morocco ({lat_min} to {lat_max})"))
+    if not lon_min <= lon <= lon_max:
+        errors.append(FieldError("lon", f"{lon} is outside Morocco ({lon_min} to {lon_max})"))
+    return errors
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A situation, a place, the stage the child is at (default: the start of the circuit),
+    an optional maximum distance and how many alternatives to propose per stage."""
+
+    need: Need
+    where: Where
+    start_stage: str = STAGE_ORDER[0]
+    max_km: float | None = None
+    alternatives: int = 3
+
+    def __post_init__(self) -> None:
+        errors = []
+        if self.start_stage not in STAGES:
+            errors.append(FieldError("stage", f"unknown stage {self.start_stage!r}; expected "
+                                              f"one of {', '.join(STAGE_ORDER)}"))
+        if self.max_km is not None and not self.max_km > 0:
+            errors.append(FieldError("max_km", f"{self.max_km} is not a positive distance"))
+        if not 0 <= self.alternatives <= MAX_ALTERNATIVES:
+            errors.append(FieldError("alternatives",
+                                     f"{self.alternatives} is outside 0–{MAX_ALTERNATIVES}"))
+        if errors:
+            raise ValidationFailed(errors)
+
+
+def locate(index: OrientationIndex, where: Where) -> Location:
+    """The commune (if known), province and point of ``where``.
+
+    Raises
+    ------
+    ValidationFailed
+        Unknown or ambiguous name (closest names suggested), or a point with no commune.
+    """
+    snap = index.snapshot
+    if where.commune is not None:
+        commune = _commune(index, where.commune)
+        assert commune.lat is not None and commune.lon is not None  # indexed communes have one
+        return _location(index, commune, commune.lat, commune.lon)
+    if where.province is not None:
+        province = resolve_area(snap, where.province, "province")
+        parent = snap.territories.get(province.parent_code or "")
+        if province.code not in index.commune_provinces and parent is not None \
+                and parent.level == "province":
+            province = parent  # a préfecture d'arrondissements: its communes are its parent's
+        if province.lat is None or province.lon is None:
+            raise ValidationFailed([FieldError(
+                "province", f"{province.name_fr} ({province.code}) has no point on the map; "
+                            "give one of its communes")])
+        return Location(None, Area(province.code, province.name_fr), province.lat, province.lon)
+    assert where.lat is not None and where.lon is not None  # checked by Where
+    if not index.commune_codes:
+        raise ValidationFailed([FieldError("lat", "no commune is known to place this point in")])
+    _, row = index.commune_tree.query(unit_vectors([where.lat], [where.lon])[0])
+    commune = snap.territories[index.commune_codes[int(row)]]
+    return _location(index, commune, where.lat, where.lon)
+
+
+def _location(index: OrientationIndex, commune: Territory, lat: float, lon: float) -> Location:
+    province = index.snapshot.territories.get(commune.province_code or "")
+    return Location(
+        Area(commune.code, commune.name_fr),
+        Area(commune.province_code or "", province.name_fr if province else ""),
+        float(np.round(lat, 6)), float(np.round(lon, 6)),
+    )
+
+
+def _commune(index: OrientationIndex, text: str) -> Territory:
+    territories = index.snapshot.territories
+    query = text.strip()
+    by_code = territories.get(query)
+    if by_code is not None and by_code.level == "commune" and by_code.lat is not None \
+            and by_code.lon is not None:
+        return by_code
+    codes = index.communes_by_key.get(search_key(query), ())
+    if len(codes) == 1:
+        return territories[codes[0]]
+    if codes:
+        names = ", ".join(_label(index, territories[c]) for c in codes)
+        raise ValidationFailed([FieldError(
+            "commune", f"{text!r} is ambiguous: {names}; give the HCP code")])
+    names_by_key = {search_key(territories[c].name_fr): _label(index, territories[c])
+                    for c in index.commune_codes}
+    hint = closest(query, names_by_key)
+    suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
+    raise ValidationFailed([FieldError("commune", f"no commune matches {text!r}{suffix}")])
+
+
+def _label(index: OrientationIndex, commune: Territory) -> str:
+    province = index.snapshot.territories.get(commune.province_code or "")
+    where = f"{province.name_fr}, " if province else ""
+    return f"{commune.name_fr} ({where}{commune.code})"
