@@ -33,9 +33,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEO4J_USER", "neo4j", str, "Neo4j user name."),
     Setting("NEO4J_PASSWORD", "", str, "Neo4j password (secret: never printed).", secret=True),
     Setting("NEO4J_DATABASE", "neo4j", str, "Neo4j database name."),
+    Setting("NEO4J_TIMEOUT", 5.0, float,
+            "Seconds a request waits for Neo4j (connecting, retrying) before `STORE_UNAVAILABLE`."),
     Setting("GRAPH_SERVICE_SECRET_KEY", "", str,
             "Key that signs session cookies; random at each start when empty.", secret=True),
     Setting("GRAPH_SERVICE_DEBUG", False, bool, "Development mode: GraphiQL and tracebacks."),
+    Setting("GRAPH_SERVICE_SECURE_COOKIES", True, bool,
+            "Session cookies only over HTTPS (`Secure`); turn off only for plain-http tests."),
     Setting("GRAPH_SERVICE_TILE_URL", "", str,
             "Tile server URL template for maps; empty = offline polygon base layer."),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -10,30 +11,85 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bolt_server import BoltServer
 from starlette.testclient import TestClient
 
 from graph_service.domain.entities import Territory
 from graph_service.store import GraphStore
 from graph_service.store.embedded import EmbeddedStore
 
-StoreFactory = Callable[[Path], GraphStore]
+StoreFactory = Callable[[pytest.FixtureRequest, Path], GraphStore]
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "seed" / "annuaire"
 
 
-def _embedded(tmp: Path) -> GraphStore:
+def _embedded(request: pytest.FixtureRequest, tmp: Path) -> GraphStore:
     return EmbeddedStore(tmp / "annuaire.sqlite3")
 
 
-STORE_ADAPTERS: list[tuple[str, StoreFactory]] = [("embedded", _embedded)]
-"""Every adapter the contract suite runs over; the Bolt one is appended by its own fixture."""
+def _bolt(request: pytest.FixtureRequest, tmp: Path) -> GraphStore:
+    """A Neo4jStore on a database of its own, created for the test in the session's server."""
+    from graph_service.settings import Settings
+    from graph_service.store.neo4j import Neo4jStore
+
+    return Neo4jStore.from_settings(Settings(request.getfixturevalue("bolt_settings")()))
 
 
-@pytest.fixture(params=[name for name, _ in STORE_ADAPTERS])
+def _neo4j(request: pytest.FixtureRequest, tmp: Path) -> GraphStore:
+    """The real Neo4j of ``NEO4J_*``, emptied first (Community has one database: no fresh one)."""
+    import neo4j
+
+    from graph_service.settings import Settings
+    from graph_service.store.cypher import Queries
+    from graph_service.store.neo4j import Neo4jStore
+
+    settings = Settings()
+    auth = (settings["NEO4J_USER"], settings.secret("NEO4J_PASSWORD"))
+    with neo4j.GraphDatabase.driver(settings["NEO4J_URI"], auth=auth) as driver:
+        driver.execute_query(Queries()["testing:wipe"], database_=settings["NEO4J_DATABASE"])
+    return Neo4jStore.from_settings(settings)
+
+
+STORE_ADAPTERS: list[tuple[str, StoreFactory]] = [("embedded", _embedded), ("bolt", _bolt)]
+"""Every adapter the contract suite runs over: SQLite, and the Neo4j adapter against the Bolt
+server of the session (ArcadeDB) and, when ``NEO4J_URI`` is set, against that Neo4j too."""
+if os.environ.get("NEO4J_URI"):
+    STORE_ADAPTERS.append(("neo4j", _neo4j))
+
+
+@pytest.fixture(scope="session")
+def bolt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer]:
+    """ArcadeDB's Bolt server on a free loopback port in a temp folder, once per session."""
+    server = BoltServer(tmp_path_factory.mktemp("bolt"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def bolt_settings(bolt_server: BoltServer) -> Callable[[], dict[str, str]]:
+    """``bolt_settings()``: settings (or environment) of the neo4j store on a new, empty database
+    of the session's Bolt server, so that no test sees another's data."""
+    counter = itertools.count()
+
+    def make() -> dict[str, str]:
+        database = f"test{next(counter)}"
+        bolt_server.create_database(database)
+        return {"GRAPH_SERVICE_STORE": "neo4j", "NEO4J_URI": bolt_server.uri,
+                "NEO4J_USER": bolt_server.user, "NEO4J_PASSWORD": bolt_server.password,
+                "NEO4J_DATABASE": database, "NEO4J_TIMEOUT": "2"}
+
+    return make
+
+
+@pytest.fixture(params=[
+    pytest.param(name, marks=() if name == "embedded" else pytest.mark.bolt)
+    for name, _ in STORE_ADAPTERS
+])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     """An empty store of each adapter, holding a few territories as references need."""
     factory = dict(STORE_ADAPTERS)[request.param]
-    s = factory(tmp_path)
+    s = factory(request, tmp_path)
     s.put_territories(MINI_TERRITORIES)
     yield s
     s.close()

@@ -8,12 +8,13 @@ entry holds are decided here once.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.entities import REFERENCES, AnyEntity, EntityKind, to_record
 from ..domain.errors import FieldError, ValidationFailed
+from .protocol import ApplyResult
 
 META_FIELDS = frozenset({"version", "last_modified", "verified_at", "verified_by"})
 
@@ -80,3 +81,66 @@ def check_references(
 def reference_index(entity: AnyEntity) -> list[tuple[str, str]]:
     """(field, id) pairs a store indexes, so ``entries(where=...)`` and deletes find referrers."""
     return [(field, target) for field, _kind, target in references(entity)]
+
+
+def check_filter(kind: EntityKind, field: str) -> None:
+    """``entries(where=...)`` filters on reference fields only: refuse any other, naming it."""
+    if field not in REFERENCES[kind]:
+        raise ValidationFailed(
+            [FieldError(field, f"cannot filter {kind} on {field}; use a reference field")]
+        )
+
+
+def audit_at(action: str, after: AnyEntity | None) -> str:
+    """When an audited write happened: the new ``last_modified`` of an edit, else now."""
+    return after.last_modified if after and action != "verify" else now_iso()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Change:
+    """One write of a batch: ``stored`` as it must be written, ``previous`` its former state."""
+
+    action: str
+    stored: AnyEntity
+    previous: AnyEntity | None
+
+
+def check_kinds(entities: Sequence[AnyEntity], existing: Mapping[str, AnyEntity]) -> None:
+    """Refuse a batch that reuses an id already held by an entry of another kind."""
+    clashes = [
+        FieldError("id", f"already used by a {existing[e.id].kind}", f"{e.kind} {e.id}")
+        for e in entities
+        if e.id in existing and existing[e.id].kind != e.kind
+    ]
+    if clashes:
+        raise ValidationFailed(clashes)
+
+
+def plan_apply(
+    entities: Sequence[AnyEntity], existing: Mapping[str, AnyEntity], at: str
+) -> tuple[list[Change], ApplyResult]:
+    """What ``apply`` writes, in order: new ids created, changed content updated, rest untouched.
+
+    ``existing`` holds the stored entries of the batch's ids (checked with
+    :func:`check_kinds` and :func:`check_references` first). An id given twice
+    is compared with its first occurrence, as if the batch were applied entry
+    by entry.
+    """
+    seen = dict(existing)
+    changes: list[Change] = []
+    created: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    for entity in entities:
+        previous = seen.get(entity.id)
+        if previous is None:
+            changes.append(Change("create", stamped(entity, version=1, at=at, previous=None), None))
+            created.append(entity.id)
+        elif content(previous) != content(entity):
+            stored = stamped(entity, version=previous.version + 1, at=at, previous=previous)
+            changes.append(Change("update", stored, previous))
+            updated.append(entity.id)
+        else:
+            unchanged.append(entity.id)
+        seen[entity.id] = entity
+    return changes, ApplyResult(tuple(created), tuple(updated), tuple(unchanged))

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.entities import (
-    REFERENCES,
     AnyEntity,
     AuditEntry,
     Counts,
@@ -39,7 +38,16 @@ from ..domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from .common import check_references, content, now_iso, reference_index, stamped
+from .common import (
+    audit_at,
+    check_filter,
+    check_kinds,
+    check_references,
+    now_iso,
+    plan_apply,
+    reference_index,
+    stamped,
+)
 from .protocol import ApplyResult
 
 SCHEMA = """
@@ -214,7 +222,7 @@ class EmbeddedStore:
         sql = ["SELECT e.data FROM entity e"]
         args: list[Any] = []
         for i, (field, value) in enumerate((where or {}).items()):
-            self._check_filter(kind, field)
+            check_filter(kind, field)
             sql.append(f"JOIN ref r{i} ON r{i}.src = e.id AND r{i}.field = ? AND r{i}.dst = ?")
             args += [field, value]
         sql.append("WHERE e.kind = ?")
@@ -228,13 +236,6 @@ class EmbeddedStore:
             args.append(limit)
         rows = self._conn().execute(" ".join(sql), args)
         return [from_record(kind, json.loads(r[0])) for r in rows]
-
-    @staticmethod
-    def _check_filter(kind: EntityKind, field: str) -> None:
-        if field not in REFERENCES[kind]:
-            raise ValidationFailed(
-                [FieldError(field, f"cannot filter {kind} on {field}; use a reference field")]
-            )
 
     def counts(self) -> Counts:
         conn = self._conn()
@@ -304,36 +305,19 @@ class EmbeddedStore:
         return stored
 
     def apply(self, entities: Sequence[AnyEntity], *, actor: str) -> ApplyResult:
-        created: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
         with self._write() as cur:
             existing = self._fetch(cur, [e.id for e in entities])
-            clashes = [
-                FieldError("id", f"already used by a {existing[e.id].kind}", f"{e.kind} {e.id}")
-                for e in entities
-                if e.id in existing and existing[e.id].kind != e.kind
-            ]
-            if clashes:
-                raise ValidationFailed(clashes)
+            check_kinds(entities, existing)
             self._check_refs(cur, entities)
-            at = now_iso()
-            for entity in entities:
-                previous = existing.get(entity.id)
-                if previous is None:
-                    stored = stamped(entity, version=1, at=at, previous=None)
-                    self._insert(cur, stored)
-                    self._audit(cur, actor, "create", stored, None, stored)
-                    created.append(entity.id)
-                elif content(previous) != content(entity):
-                    stored = stamped(entity, version=previous.version + 1, at=at, previous=previous)
-                    self._replace(cur, stored)
-                    self._audit(cur, actor, "update", stored, previous, stored)
-                    updated.append(entity.id)
+            changes, result = plan_apply(entities, existing, now_iso())
+            for change in changes:
+                if change.previous is None:
+                    self._insert(cur, change.stored)
                 else:
-                    unchanged.append(entity.id)
-                existing[entity.id] = entity
-        return ApplyResult(tuple(created), tuple(updated), tuple(unchanged))
+                    self._replace(cur, change.stored)
+                self._audit(cur, actor, change.action, change.stored, change.previous,
+                            change.stored)
+        return result
 
     def _current(self, cur: sqlite3.Cursor, kind: EntityKind, id: str) -> AnyEntity:
         found = self._fetch(cur, [id], kind)
@@ -375,7 +359,7 @@ class EmbeddedStore:
             "INSERT INTO audit(at, actor, action, entity_kind, entity_id, before, after) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                after.last_modified if after and action != "verify" else now_iso(),
+                audit_at(action, after),
                 actor,
                 action,
                 entity.kind,

@@ -1,0 +1,25 @@
+// The audit trail: one (:Audit {seq, at, actor, action, entity_kind, entity_id, before, after})
+// node per event, numbered in order; before/after are JSON records (absent when null). Entry
+// writes create theirs with the entry (entries:create, entries:replace).
+
+// name: append
+// Audit entries numbered by the writing transaction (after meta:lock's audit_seq).
+UNWIND $rows AS row
+CREATE (a:Audit)
+SET a = row
+
+// name: trail
+MATCH (a:Audit)
+WHERE a.seq > $after
+RETURN a.seq AS seq, a.at AS at, a.actor AS actor, a.action AS action,
+       a.entity_kind AS entity_kind, a.entity_id AS entity_id, a.before AS before, a.after AS after
+ORDER BY a.seq
+LIMIT $limit
+
+// name: trail_of
+MATCH (a:Audit {entity_id: $entity_id})
+WHERE a.seq > $after
+RETURN a.seq AS seq, a.at AS at, a.actor AS actor, a.action AS action,
+       a.entity_kind AS entity_kind, a.entity_id AS entity_id, a.before AS before, a.after AS after
+ORDER BY a.seq
+LIMIT $limit

@@ -1,0 +1,495 @@
+"""The Neo4j store: the same graph over Bolt, for deployments that outgrow one machine.
+
+The data live in Neo4j (a server, a cluster, Aura) and any number of stateless
+service processes share them. The graph is the annuaire as it reads in Neo4j
+Browser: one node per entry labelled with its kind, its references as typed
+relationships, territories nested by ``IN``; audit entries, users, tokens and
+the revision counter are nodes too (see ``cypher/*.cypher``, where every query
+lives). The rules of :mod:`.protocol` hold as in the embedded store, decided
+by :mod:`.common`: each write is one managed transaction (retried by the
+driver on transient errors, bulk rows sent in ``UNWIND`` batches inside it),
+versions are checked inside the transaction that writes, under the graph's
+write lock.
+
+When the server cannot be reached, every call fails within about
+``NEO4J_TIMEOUT`` seconds with :class:`StoreUnavailable`, and the same store
+object works again as soon as the server is back (the driver reconnects).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Concatenate, LiteralString, ParamSpec, TypeVar, cast
+
+from neo4j import GraphDatabase, ManagedTransaction, Record, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    ConfigurationError,
+    ConnectionPoolError,
+    ResultFailedError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransactionError,
+    TransientError,
+)
+
+from ..domain.entities import (
+    AnyEntity,
+    AuditEntry,
+    Counts,
+    EntityKind,
+    Site,
+    Territory,
+    User,
+    from_record,
+    territory_from_record,
+    to_record,
+)
+from ..domain.errors import (
+    AlreadyExists,
+    FieldError,
+    NotFound,
+    StoreUnavailable,
+    ValidationFailed,
+    VersionConflict,
+)
+from ..settings import Settings
+from .common import (
+    Change,
+    audit_at,
+    check_filter,
+    check_kinds,
+    check_references,
+    now_iso,
+    plan_apply,
+    references,
+    stamped,
+)
+from .cypher import Queries
+from .protocol import ApplyResult
+
+__all__ = ["Neo4jStore"]
+
+_BATCH = 1000
+"""Rows per ``UNWIND`` statement: big enough to amortise a round trip, small per message."""
+_PAGE = 5000
+"""Most rows one read asks for: ArcadeDB sizes its sort buffer by ``LIMIT`` (and reads it as a
+32-bit int), so longer lists are read page by page."""
+_UNAVAILABLE = (
+    ServiceUnavailable, SessionExpired, ConnectionPoolError, TransactionError, ResultFailedError,
+    TransientError, AuthError, ConfigurationError,
+)
+"""Driver errors meaning "the database cannot serve us now", as opposed to a bug in a query."""
+
+S = TypeVar("S", bound="Neo4jStore")
+P = ParamSpec("P")
+T = TypeVar("T")
+Run = Callable[..., list[Record]]
+"""``run("file:statement", **parameters)``: a statement's records, in or out of a transaction."""
+
+
+def _unavailable_as_typed(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
+    """Turn the driver's connection failures into :class:`StoreUnavailable` (no stack shown)."""
+
+    @functools.wraps(method)
+    def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(
+                f"Neo4j {self.uri} (database {self.database!r}) unavailable: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    return wrapper
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _chunks(rows: Sequence[T]) -> list[Sequence[T]]:
+    return [rows[i : i + _BATCH] for i in range(0, len(rows), _BATCH)]
+
+
+class _Tx:
+    """One write transaction: statements by name, audit numbering, whether the graph changed."""
+
+    def __init__(self, tx: ManagedTransaction, text: Callable[[str], LiteralString],
+                 last_seq: int) -> None:
+        self._tx, self._text, self.seq, self.changed = tx, text, last_seq, False
+
+    def run(self, name: str, **parameters: Any) -> list[Record]:
+        result = self._tx.run(self._text(name), parameters)
+        records = list(result)
+        self.changed = self.changed or result.consume().counters.contains_updates
+        return records
+
+    def audit(self, actor: str, action: str, entity_kind: str, entity_id: str,
+              before: str | None = None, after: str | None = None,
+              at: str | None = None) -> dict[str, Any]:
+        """The next audit entry of this transaction (``before``/``after`` as JSON)."""
+        self.seq += 1
+        return {"seq": self.seq, "at": at or now_iso(), "actor": actor, "action": action,
+                "entity_kind": entity_kind, "entity_id": entity_id, "before": before,
+                "after": after}
+
+    def audit_write(self, actor: str, action: str, entity: AnyEntity,
+                    before: AnyEntity | None, after: AnyEntity | None) -> dict[str, Any]:
+        """The audit entry of a write to an entry, with the before/after records."""
+        return self.audit(actor, action, entity.kind, entity.id,
+                          _dumps(to_record(before)) if before else None,
+                          _dumps(to_record(after)) if after else None, audit_at(action, after))
+
+
+class Neo4jStore:
+    """:class:`~graph_service.store.protocol.GraphStore` over a Neo4j (Bolt) database.
+
+    Opening applies ``cypher/schema.cypher`` (idempotent) and creates the
+    revision counter if missing; it raises :class:`StoreUnavailable` when the
+    server cannot be reached. The password goes to the driver only: it is
+    neither kept on the object nor shown by ``repr``.
+    """
+
+    name = "neo4j"
+
+    def __init__(
+        self, uri: str, *, user: str, password: str, database: str, timeout: float = 5.0
+    ) -> None:
+        if not uri:
+            raise StoreUnavailable("NEO4J_URI is not set: the neo4j store needs a Bolt URI")
+        self.uri, self.user, self.database = uri, user, database
+        self._queries = Queries()
+        self._write_lock = threading.Lock()
+        try:
+            self._driver = GraphDatabase.driver(
+                uri, auth=(user, password), connection_timeout=timeout,
+                connection_acquisition_timeout=timeout, max_transaction_retry_time=timeout,
+            )
+        except (ValueError, ConfigurationError) as exc:
+            raise StoreUnavailable(f"NEO4J_URI {uri!r} is not a Bolt URI: {exc}") from exc
+        try:
+            self._open()
+        except BaseException:
+            self._driver.close()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Neo4jStore:
+        return cls(
+            settings["NEO4J_URI"], user=settings["NEO4J_USER"],
+            password=settings.secret("NEO4J_PASSWORD"), database=settings["NEO4J_DATABASE"],
+            timeout=settings["NEO4J_TIMEOUT"],
+        )
+
+    def __repr__(self) -> str:
+        return f"<Neo4jStore {self.uri} database={self.database!r} user={self.user!r}>"
+
+    @_unavailable_as_typed
+    def _open(self) -> None:
+        for statement in self._queries.schema:
+            self._driver.execute_query(cast(LiteralString, statement), database_=self.database)
+        self._driver.execute_query(self._text("meta:init"), database_=self.database)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # --- running statements ------------------------------------------------------------
+    def _text(self, name: str) -> LiteralString:
+        return cast(LiteralString, self._queries[name])
+
+    def _read(self, name: str, **parameters: Any) -> list[Record]:
+        result = self._driver.execute_query(
+            self._text(name), parameters, database_=self.database, routing_=RoutingControl.READ
+        )
+        return list(result.records)
+
+    def _pages(
+        self, name: str, cursor: str, after: Any, limit: int | None, **parameters: Any
+    ) -> list[Record]:
+        """Up to ``limit`` (or all) records of a keyset-paginated read, ``_PAGE`` at a time."""
+        records: list[Record] = []
+        while limit is None or len(records) < limit:
+            want = _PAGE if limit is None else min(_PAGE, limit - len(records))
+            page = self._read(name, after=after, limit=want, **parameters)
+            records += page
+            if len(page) < want:
+                break
+            after = page[-1][cursor]
+        return records
+
+    def _write(self, work: Callable[[_Tx], T], *, counted: bool = True) -> T:
+        """Run ``work`` in one managed write transaction, holding the graph's write lock.
+
+        The revision grows if a statement of ``work`` changed the graph (unless the
+        write is not ``counted``: a logged read). ``work`` may run more than once
+        (the driver retries transient errors), so it computes everything from what
+        it reads in the transaction.
+        """
+
+        def unit(tx: ManagedTransaction) -> T:
+            lock = tx.run(self._text("meta:lock")).single(strict=True)
+            state = _Tx(tx, self._text, lock["audit_seq"])
+            value = work(state)
+            tx.run(self._text("meta:commit"), audit_seq=state.seq,
+                   revisions=int(state.changed and counted)).consume()
+            return value
+
+        bookmarks = self._driver.execute_query_bookmark_manager
+        with (
+            self._write_lock,
+            self._driver.session(database=self.database, bookmark_manager=bookmarks) as session,
+        ):
+            return session.execute_write(unit)
+
+    @_unavailable_as_typed
+    def revision(self) -> int:
+        return int(self._read("meta:revision")[0]["revision"])
+
+    # --- territories ---------------------------------------------------------------
+    @_unavailable_as_typed
+    def put_territories(self, territories: Sequence[Territory]) -> int:
+        rows = [{"code": t.code, "level": t.level, "name": t.name_fr, "parent_code": t.parent_code,
+                 "record": _dumps(to_record(t))} for t in territories]
+
+        def work(tx: _Tx) -> None:
+            for chunk in _chunks(rows):
+                tx.run("territories:put", rows=chunk)
+            for chunk in _chunks([r for r in rows if r["parent_code"]]):
+                tx.run("territories:nest", rows=chunk)
+
+        self._write(work)
+        return len(rows)
+
+    @_unavailable_as_typed
+    def territories(self, level: str | None = None) -> list[Territory]:
+        records = (self._read("territories:all") if level is None
+                   else self._read("territories:of_level", level=level))
+        return [territory_from_record(json.loads(r["record"])) for r in records]
+
+    @_unavailable_as_typed
+    def territory(self, code: str) -> Territory | None:
+        records = self._read("territories:get", code=code)
+        return territory_from_record(json.loads(records[0]["record"])) if records else None
+
+    # --- reads ---------------------------------------------------------------------
+    def get(self, kind: EntityKind, id: str) -> AnyEntity | None:
+        return self.get_many(kind, [id])[0]
+
+    @_unavailable_as_typed
+    def get_many(self, kind: EntityKind, ids: Sequence[str]) -> list[AnyEntity | None]:
+        found = self._fetch(self._read, ids, kind)
+        return [found.get(i) for i in ids]
+
+    @staticmethod
+    def _fetch(
+        run: Run, ids: Sequence[str], kind: EntityKind | None = None
+    ) -> dict[str, AnyEntity]:
+        out: dict[str, AnyEntity] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            for r in run("entries:fetch", ids=chunk):
+                if kind is None or r["kind"] == kind:
+                    entity = from_record(r["kind"], json.loads(r["record"]))
+                    out[entity.id] = entity
+        return out
+
+    @_unavailable_as_typed
+    def entries(
+        self,
+        kind: EntityKind,
+        *,
+        where: Mapping[str, str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[AnyEntity]:
+        filters = [{"field": field, "id": value} for field, value in (where or {}).items()]
+        for f in filters:
+            check_filter(kind, f["field"])
+        if filters:
+            records = self._pages("entries:list_where", "id", after or "", limit, kind=kind,
+                                  anchor=filters[0], more=filters[1:])
+        else:
+            records = self._pages("entries:list", "id", after or "", limit, kind=kind)
+        return [from_record(kind, json.loads(r["record"])) for r in records]
+
+    @_unavailable_as_typed
+    def counts(self) -> Counts:
+        n = {r["key"]: r["count"] for r in self._read("entries:counts")}
+        return Counts(
+            organizations=n.get("organization", 0), sites=n.get("site", 0),
+            services=n.get("service", 0), contacts=n.get("contact", 0),
+            referral_links=n.get("referral_link", 0), memberships=n.get("membership", 0),
+            regions=n.get("region", 0), provinces=n.get("province", 0),
+            communes=n.get("commune", 0),
+        )
+
+    # --- writes --------------------------------------------------------------------
+    @_unavailable_as_typed
+    def create(self, entity: AnyEntity, *, actor: str) -> AnyEntity:
+        def work(tx: _Tx) -> AnyEntity:
+            if self._fetch(tx.run, [entity.id]):
+                raise AlreadyExists(entity.kind, entity.id)
+            stored = stamped(entity, version=1, at=now_iso(), previous=None)
+            self._save(tx, [entity], [Change("create", stored, None)], actor, stored_ids=set())
+            return stored
+
+        return self._write(work)
+
+    @_unavailable_as_typed
+    def update(self, entity: AnyEntity, *, expected_version: int, actor: str) -> AnyEntity:
+        def work(tx: _Tx) -> AnyEntity:
+            current = self._current(tx, entity.kind, entity.id)
+            if current.version != expected_version:
+                raise VersionConflict(entity.kind, entity.id, expected_version, current.version)
+            stored = stamped(entity, version=current.version + 1, at=now_iso(), previous=current)
+            self._save(tx, [entity], [Change("update", stored, current)], actor,
+                       stored_ids={entity.id})
+            return stored
+
+        return self._write(work)
+
+    @_unavailable_as_typed
+    def delete(self, kind: EntityKind, id: str, *, expected_version: int, actor: str) -> None:
+        def work(tx: _Tx) -> None:
+            current = self._current(tx, kind, id)
+            if current.version != expected_version:
+                raise VersionConflict(kind, id, expected_version, current.version)
+            referrers = tx.run("entries:referrers", id=id)
+            if referrers:
+                raise ValidationFailed(
+                    [FieldError("id", f"still referenced by {r['src']} ({r['field']})",
+                                f"{kind} {id}") for r in referrers]
+                )
+            tx.run("entries:delete", id=id)
+            tx.run("audit:append", rows=[tx.audit_write(actor, "delete", current, current, None)])
+
+        self._write(work)
+
+    @_unavailable_as_typed
+    def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
+        def work(tx: _Tx) -> AnyEntity:
+            current = self._current(tx, kind, id)
+            stored = dataclasses.replace(current, verified_at=now_iso(), verified_by=actor)
+            tx.run("entries:verify", id=id, record=_dumps(to_record(stored)))
+            tx.run("audit:append", rows=[tx.audit_write(actor, "verify", stored, current, stored)])
+            return stored
+
+        return self._write(work)
+
+    @_unavailable_as_typed
+    def apply(self, entities: Sequence[AnyEntity], *, actor: str) -> ApplyResult:
+        def work(tx: _Tx) -> ApplyResult:
+            existing = self._fetch(tx.run, [e.id for e in entities])
+            check_kinds(entities, existing)
+            changes, result = plan_apply(entities, existing, now_iso())
+            self._save(tx, entities, changes, actor, stored_ids=set(existing))
+            return result
+
+        return self._write(work)
+
+    def _current(self, tx: _Tx, kind: EntityKind, id: str) -> AnyEntity:
+        found = self._fetch(tx.run, [id], kind)
+        if id not in found:
+            raise NotFound(kind, id)
+        return found[id]
+
+    def _save(self, tx: _Tx, entities: Sequence[AnyEntity], changes: list[Change], actor: str,
+              *, stored_ids: set[str]) -> None:
+        """Write the final state of every changed entry with its audit entries, then its
+        references; refuse the write (rolled back whole) if a reference points nowhere.
+
+        The references are checked by creating them: ``entries:link`` returns those
+        whose target is missing, and :func:`check_references` names them as the
+        embedded store does before writing.
+        """
+        final: dict[str, AnyEntity] = {}
+        audits: dict[str, list[dict[str, Any]]] = {}
+        for c in changes:
+            final[c.stored.id] = c.stored
+            audits.setdefault(c.stored.id, []).append(
+                tx.audit_write(actor, c.action, c.stored, c.previous, c.stored))
+        def row(e: AnyEntity) -> dict[str, Any]:
+            return {"kind": e.kind, "audit": audits[e.id], "node": {
+                "id": e.id, "kind": e.kind, "version": e.version,
+                "last_modified": e.last_modified, "name": getattr(e, "name", None),
+                "record": _dumps(to_record(e)),
+            }}
+
+        for chunk in _chunks([e for e in final.values() if e.id in stored_ids]):
+            tx.run("entries:unlink", ids=[e.id for e in chunk])
+            tx.run("entries:replace", rows=[row(e) for e in chunk])
+        for chunk in _chunks([e for e in final.values() if e.id not in stored_ids]):
+            tx.run("entries:create", rows=[row(e) for e in chunk])
+        links = [{"src": e.id, "refs": [
+            {"field": field, "kind": kind, "dst": dst}
+            for field, kind, dst in dict.fromkeys(references(e))
+        ]} for e in final.values() if references(e)]
+        missing = {(r["kind"], r["dst"]) for chunk in _chunks(links)
+                   for r in tx.run("entries:link", rows=chunk)}
+        if missing:
+            check_references(entities, lambda kind, ids: {i for i in ids
+                                                          if (kind, i) not in missing})
+        places = [{"id": e.id, "commune_code": e.commune_code} for e in final.values()
+                  if isinstance(e, Site)]
+        for place_chunk in _chunks(places):
+            tx.run("entries:locate", rows=place_chunk)
+
+    # --- audit ---------------------------------------------------------------------
+    @_unavailable_as_typed
+    def audit_trail(
+        self, entity_id: str | None = None, *, after_seq: int = 0, limit: int = 100
+    ) -> list[AuditEntry]:
+        records = (self._pages("audit:trail", "seq", after_seq, limit) if entity_id is None
+                   else self._pages("audit:trail_of", "seq", after_seq, limit, entity_id=entity_id))
+        return [
+            AuditEntry(
+                seq=r["seq"], at=r["at"], actor=r["actor"], action=r["action"],
+                entity_kind=r["entity_kind"], entity_id=r["entity_id"],
+                before=json.loads(r["before"]) if r["before"] else None,
+                after=json.loads(r["after"]) if r["after"] else None,
+            )
+            for r in records
+        ]
+
+    @_unavailable_as_typed
+    def record_read(self, *, actor: str, entity_kind: str, entity_id: str) -> None:
+        def work(tx: _Tx) -> None:
+            tx.run("audit:append", rows=[tx.audit(actor, "read_contacts", entity_kind, entity_id)])
+
+        self._write(work, counted=False)
+
+    # --- users ---------------------------------------------------------------------
+    @_unavailable_as_typed
+    def put_user(self, user: User, *, actor: str) -> None:
+        public = {k: v for k, v in dataclasses.asdict(user).items() if k != "password_hash"}
+
+        def work(tx: _Tx) -> None:
+            tx.run("users:put", username=user.username, record=_dumps(dataclasses.asdict(user)))
+            tx.run("audit:append", rows=[
+                tx.audit(actor, "put_user", "user", user.username, after=_dumps(public))])
+
+        self._write(work)
+
+    @_unavailable_as_typed
+    def get_user(self, username: str) -> User | None:
+        records = self._read("users:get", username=username)
+        return User(**json.loads(records[0]["record"])) if records else None
+
+    @_unavailable_as_typed
+    def put_token(self, token_hash: str, username: str, expires_at: str) -> None:
+        self._write(lambda tx: tx.run("users:put_token", hash=token_hash, username=username,
+                                      expires_at=expires_at))
+
+    @_unavailable_as_typed
+    def token_user(self, token_hash: str, now: str) -> User | None:
+        records = self._read("users:token_user", hash=token_hash, now=now)
+        return User(**json.loads(records[0]["record"])) if records else None
+
+    @_unavailable_as_typed
+    def delete_token(self, token_hash: str) -> None:
+        self._write(lambda tx: tx.run("users:delete_token", hash=token_hash))
+
