@@ -17,9 +17,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import __version__
+from .api.routes import graphql_routes
+from .api.search import IndexCache
 from .domain.errors import StoreUnavailable
+from .maps.routes import map_routes
 from .settings import Settings
+from .snapshot import SnapshotCache
 from .store import GraphStore, open_store, run_blocking
+from .web.routes import routes as web_routes
+from .web.routes import session_middleware
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -51,6 +57,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         app.state.settings = settings
         app.state.store = store or open_store(settings)
+        app.state.snapshots = SnapshotCache(app.state.store)
+        app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
         try:
             yield {}
         finally:
@@ -60,10 +68,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     routes = [
         Route("/healthz", healthz),
         Route("/stats", stats),
+        *graphql_routes(settings),
+        *map_routes(),
+        *web_routes,
     ]
     return Starlette(
         debug=bool(settings["GRAPH_SERVICE_DEBUG"]),
         routes=routes,
+        middleware=[session_middleware(settings)],
         lifespan=lifespan,
         exception_handlers={StoreUnavailable: store_unavailable},
     )

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from bolt_server import BoltServer
 from starlette.testclient import TestClient
+from store_support import MINI_TERRITORIES
 
-from graph_service.domain.entities import Territory
 from graph_service.store import GraphStore
 from graph_service.store.embedded import EmbeddedStore
 
@@ -95,15 +95,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
     s.close()
 
 
-MINI_TERRITORIES = [
-    Territory(code="04", level="region", name_fr="Rabat-Salé-Kénitra",
-              name_ar="الرباط سلا القنيطرة"),
-    Territory(code="04.441", level="province", name_fr="Salé", name_ar="سلا", parent_code="04",
-              region_code="04"),
-    Territory(code="04.441.01.0", level="commune", name_fr="Salé", name_ar="سلا",
-              parent_code="04.441", region_code="04", province_code="04.441",
-              population=1000, children=300, lat=34.04, lon=-6.80),
-]
 
 
 @pytest.fixture(scope="session")

@@ -337,39 +337,3 @@ def test_a_configured_tile_server_is_allowed_by_the_policy(
     assert "img-src 'self' data: https://*.tiles.example.org;" in (
         response.headers["content-security-policy"])
     assert "L.tileLayer(" in response.text
-
-
-# --- in a browser, with no network ------------------------------------------------------------
-
-
-@pytest.mark.browser
-def test_written_maps_work_offline_in_a_browser(snap: Snapshot, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    coverage = compute_coverage(snap)
-    gaps = write_html(build_gaps_map(coverage, "signalement", assets=BESIDE),
-                      tmp_path / "gaps.html")
-    annuaire = write_html(build_annuaire_map(snap, province="04.441", assets=BESIDE),
-                          tmp_path / "annuaire.html")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
-        try:
-            page = browser.new_page()
-            outside: list[str] = []
-            errors: list[str] = []
-            page.route(re.compile(r"^(?!file:).*"),
-                       lambda route: (outside.append(route.request.url), route.abort()))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(gaps.as_uri())
-            page.wait_for_selector(".leaflet-control-layers")
-            assert page.evaluate("L.version") == "1.9.4"
-            assert page.locator(".leaflet-control-layers-overlays input").count() == 2
-            assert page.locator("#legend").is_visible()
-            page.goto(annuaire.as_uri())
-            page.wait_for_selector(".gs-pin")
-            page.locator(".gs-pin").first.click()
-            popup = page.locator(".leaflet-popup-content")
-            popup.wait_for()
-            assert popup.locator('[dir="rtl"]').count() == 1
-            assert outside == [] and errors == []
-        finally:
-            browser.close()

@@ -24,6 +24,7 @@ from api_support import gql
 from bolt_server import BoltServer
 from click.testing import CliRunner
 from starlette.testclient import TestClient
+from store_support import MINI_TERRITORIES
 
 from graph_service.app import create_app
 from graph_service.cli import main
@@ -116,7 +117,6 @@ def _graph(server: BoltServer, store: Neo4jStore, name: str) -> list[dict[str, o
 @pytest.fixture
 def bolt(bolt_settings: BoltSettings) -> Iterator[Neo4jStore]:
     """An empty Neo4jStore on a fresh database, with the mini territories' commune."""
-    from conftest import MINI_TERRITORIES
 
     store = Neo4jStore.from_settings(Settings(bolt_settings()))
     store.put_territories(MINI_TERRITORIES)
@@ -200,7 +200,6 @@ class _StopServerOn(logging.Handler):
 def test_a_batch_cut_by_a_server_stop_leaves_nothing_and_the_store_recovers(
     tmp_path: Path,
 ) -> None:
-    from conftest import MINI_TERRITORIES
 
     server = BoltServer(tmp_path / "bolt").start()
     store = Neo4jStore(server.uri, user=server.user, password=server.password,

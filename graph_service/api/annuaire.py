@@ -1,0 +1,322 @@
+"""The annuaire's GraphQL types: organisations, sites, services, contacts, referral links.
+
+What the public sees is decided here, field by field, from the request's
+principal (:mod:`graph_service.access`): contact persons only for signed-in
+professionals (``contacts`` is ``null`` for the public, distinct from an
+empty list), and a confidential site shows the public only its commune.
+Reading a contact's personal data is logged once per contact and request.
+Related entries come from the read model's relations and are loaded through
+the request's DataLoaders, so nesting never multiplies store calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
+
+import strawberry
+from strawberry.types.base import get_object_definition
+
+from ..domain import entities as domain
+from .context import Info
+from .territories import Territory, territory_of
+from .vocabulary import (
+    AccessMode,
+    ChannelKind,
+    CoordinatesPrecision,
+    Language,
+    LinkKind,
+    OrganizationKind,
+    Sector,
+    ServiceStatus,
+    ServiceType,
+    Sex,
+    Situation,
+    Stage,
+)
+
+__all__ = [
+    "Channel",
+    "Contact",
+    "Entry",
+    "Hours",
+    "Organization",
+    "ReferralLink",
+    "Service",
+    "Site",
+    "entry_of",
+    "wrap",
+]
+
+CONTACTS_HIDDEN = "`null` when not signed in: contact persons are personal data (law 09-08)."
+
+
+@strawberry.type(description="An official way to reach an institution or a person.")
+class Channel:
+    kind: ChannelKind
+    value: str = strawberry.field(description="Phone in E.164, e-mail address or URL.")
+    label: str
+
+
+@strawberry.type(description="A weekly opening slot (iCalendar day codes: MO,TU...).")
+class Hours:
+    byday: str
+    opens_at: str
+    closes_at: str
+
+
+def _channels(channels: Sequence[domain.Channel]) -> list[Channel]:
+    return [Channel(kind=c.kind, value=c.value, label=c.label) for c in channels]
+
+
+@strawberry.interface(description="What every annuaire entry carries: its version for edits "
+                                  "(`expectedVersion`) and its last verification.")
+class Entry:
+    id: strawberry.ID
+    version: int
+    last_modified: str
+    verified_at: str | None
+    verified_by: str | None
+    is_verified: bool = strawberry.field(
+        description="Verified by a coordinator and not edited since.")
+
+
+E = TypeVar("E")
+
+
+_PLAIN_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain_fields(cls: type) -> tuple[str, ...]:
+    """Fields without a resolver: copied from the entity of the same name."""
+    if cls not in _PLAIN_FIELDS:
+        definition = get_object_definition(cls, strict=True)
+        _PLAIN_FIELDS[cls] = tuple(f.python_name for f in definition.fields
+                                   if f.base_resolver is None and f.python_name != "e")
+    return _PLAIN_FIELDS[cls]
+
+
+def wrap(cls: type[E], entity: domain.AnyEntity) -> E:
+    """The GraphQL object of ``entity``: plain fields copied, the entity kept for resolvers."""
+    values: dict[str, Any] = {name: getattr(entity, name) for name in _plain_fields(cls)}
+    return cast(Any, cls)(e=entity, **values)
+
+
+def _sees_personal_data(info: Info) -> bool:
+    return info.context.principal.sees_personal_data
+
+
+async def _load_all(loader: Any, ids: Sequence[str]) -> list[Any]:
+    return [e for e in await loader.load_many(list(ids)) if e is not None]
+
+
+@strawberry.type(description="An institution, association or coordination body.")
+class Organization(Entry):
+    e: strawberry.Private[domain.Organization]
+    name: str
+    name_ar: str
+    org_kind: OrganizationKind
+    sector: Sector
+    description: str
+    website: str
+    email: str
+    identifiers: list[str]
+
+    @strawberry.field(description="Official channels (switchboard, hotline, e-mail).")
+    def channels(self) -> list[Channel]:
+        return _channels(self.e.channels)
+
+    @strawberry.field(description="The province or prefecture of its seat.")
+    def province(self, info: Info) -> Territory | None:
+        return territory_of(info, self.e.province_code)
+
+    @strawberry.field(description="The organisation it depends on (ministry, delegation).")
+    async def parent(self, info: Info) -> Organization | None:
+        if self.e.parent_id is None:
+            return None
+        found = await info.context.loaders.organization.load(self.e.parent_id)
+        return wrap(Organization, found) if found else None
+
+    @strawberry.field
+    async def sites(self, info: Info) -> list[Site]:
+        ids = info.context.index.sites_by_org.get(self.e.id, ())
+        return [wrap(Site, s) for s in await _load_all(info.context.loaders.site, ids)]
+
+    @strawberry.field
+    async def services(self, info: Info) -> list[Service]:
+        ids = info.context.index.services_by_org.get(self.e.id, ())
+        return [wrap(Service, s) for s in await _load_all(info.context.loaders.service, ids)]
+
+    @strawberry.field(description=f"Focal points of the organisation. {CONTACTS_HIDDEN}")
+    async def contacts(self, info: Info) -> list[Contact] | None:
+        if not _sees_personal_data(info):
+            return None
+        ids = info.context.index.contacts_by_org.get(self.e.id, ())
+        return [wrap(Contact, c) for c in await _load_all(info.context.loaders.contact, ids)]
+
+
+@strawberry.type(description="A place where an organisation receives people. For the public, a "
+                             "confidential site (shelter) shows only its commune.")
+class Site(Entry):
+    e: strawberry.Private[domain.Site]
+    name: str
+    coordinates_precision: CoordinatesPrecision
+    confidential: bool
+    description: str
+
+    @strawberry.field(description="`null` for the public when the site is confidential.")
+    def address(self, info: Info) -> str | None:
+        return self.e.address if self._shown(info) else None
+
+    @strawberry.field(description="`null` for the public when the site is confidential.")
+    def lat(self, info: Info) -> float | None:
+        return self.e.lat if self._shown(info) else None
+
+    @strawberry.field(description="`null` for the public when the site is confidential.")
+    def lon(self, info: Info) -> float | None:
+        return self.e.lon if self._shown(info) else None
+
+    @strawberry.field
+    def commune(self, info: Info) -> Territory | None:
+        return territory_of(info, self.e.commune_code)
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization | None:
+        found = await info.context.loaders.organization.load(self.e.organization_id)
+        return wrap(Organization, found) if found else None
+
+    def _shown(self, info: Info) -> bool:
+        return not self.e.confidential or _sees_personal_data(info)
+
+
+@strawberry.type(description="What an organisation does for children, for whom, when, where.")
+class Service(Entry):
+    e: strawberry.Private[domain.Service]
+    name: str
+    name_ar: str
+    type: ServiceType
+    stages: list[Stage]
+    situations: list[Situation] = strawberry.field(
+        description="Situations it takes; empty means any.")
+    age_min: int | None
+    age_max: int | None
+    sex: Sex | None
+    disability_accepted: bool
+    languages: list[Language]
+    emergency_24_7: bool
+    schedule_note: str
+    access: AccessMode
+    documents: list[str]
+    cost: str
+    status: ServiceStatus
+    description: str
+
+    @strawberry.field
+    def hours(self) -> list[Hours]:
+        return [Hours(byday=h.byday, opens_at=h.opens_at, closes_at=h.closes_at)
+                for h in self.e.hours]
+
+    @strawberry.field(description="Official channels of the service.")
+    def channels(self) -> list[Channel]:
+        return _channels(self.e.channels)
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization | None:
+        found = await info.context.loaders.organization.load(self.e.organization_id)
+        return wrap(Organization, found) if found else None
+
+    @strawberry.field(description="Where it is delivered; empty: at its organisation's sites.")
+    async def sites(self, info: Info) -> list[Site]:
+        return [wrap(Site, s)
+                for s in await _load_all(info.context.loaders.site, self.e.site_ids)]
+
+    @strawberry.field(description=f"Focal points of this service. {CONTACTS_HIDDEN}")
+    async def contacts(self, info: Info) -> list[Contact] | None:
+        if not _sees_personal_data(info):
+            return None
+        ids = info.context.index.contacts_by_service.get(self.e.id, ())
+        return [wrap(Contact, c) for c in await _load_all(info.context.loaders.contact, ids)]
+
+    @strawberry.field(description="Services this one refers children to (next steps).")
+    async def referrals_to(self, info: Info) -> list[ReferralLink]:
+        ids = info.context.index.links_from.get(self.e.id, ())
+        return [wrap(ReferralLink, lk)
+                for lk in await _load_all(info.context.loaders.referral_link, ids)]
+
+    @strawberry.field(description="Services that refer children to this one.")
+    async def referrals_from(self, info: Info) -> list[ReferralLink]:
+        ids = info.context.index.links_to.get(self.e.id, ())
+        return [wrap(ReferralLink, lk)
+                for lk in await _load_all(info.context.loaders.referral_link, ids)]
+
+
+@strawberry.type(description="A focal point: a function, optionally a named person. Only "
+                             "signed-in professionals see contacts; each read is logged.")
+class Contact(Entry):
+    e: strawberry.Private[domain.Contact]
+    function: str
+
+    @strawberry.field(description="`null` when not signed in.")
+    async def person_name(self, info: Info) -> str | None:
+        if not await self._read(info):
+            return None
+        return self.e.person_name
+
+    @strawberry.field(description="`null` when not signed in.")
+    async def channels(self, info: Info) -> list[Channel] | None:
+        if not await self._read(info):
+            return None
+        return _channels(self.e.channels)
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization | None:
+        found = await info.context.loaders.organization.load(self.e.organization_id)
+        return wrap(Organization, found) if found else None
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service | None:
+        if self.e.service_id is None:
+            return None
+        found = await info.context.loaders.service.load(self.e.service_id)
+        return wrap(Service, found) if found else None
+
+    async def _read(self, info: Info) -> bool:
+        """Whether the principal may see personal data; if so, the read is logged."""
+        if not _sees_personal_data(info):
+            return False
+        await info.context.loaders.contact_read.load(self.e.id)
+        return True
+
+
+@strawberry.type(description="An edge of the circuit: a service refers children to another.")
+class ReferralLink(Entry):
+    e: strawberry.Private[domain.ReferralLink]
+    link_kind: LinkKind
+    documents: list[str]
+    typical_delay_hours: int | None
+    description: str
+
+    @strawberry.field
+    async def from_service(self, info: Info) -> Service | None:
+        found = await info.context.loaders.service.load(self.e.from_service_id)
+        return wrap(Service, found) if found else None
+
+    @strawberry.field
+    async def to_service(self, info: Info) -> Service | None:
+        found = await info.context.loaders.service.load(self.e.to_service_id)
+        return wrap(Service, found) if found else None
+
+
+_TYPES: dict[str, type[Organization | Site | Service | Contact | ReferralLink]] = {
+    "organization": Organization,
+    "site": Site,
+    "service": Service,
+    "contact": Contact,
+    "referral_link": ReferralLink,
+}
+
+
+def entry_of(entity: domain.AnyEntity) -> Organization | Site | Service | Contact | ReferralLink:
+    """The GraphQL object of any exposed entry (memberships are not: KeyError)."""
+    return wrap(_TYPES[entity.kind], entity)
+

@@ -1,0 +1,308 @@
+"""The read model of list queries: the snapshot plus set indexes, built once per revision.
+
+At national scale (tens of thousands of services) a search must not scan every
+entry: each criterion is a set looked up here (services by type, stage,
+situation, language, sector…; entries by word; places by province, commune
+or within a circle, through a k-d tree), and a query intersects the sets,
+smallest first. The index is built by the first reader of a snapshot and kept
+in its ``derived`` slot, so it lives and dies with the revision it indexes.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..coverage import EARTH_RADIUS_KM, unit_vectors
+from ..domain.entities import EntityKind, Organization, Service
+from ..snapshot import Place, Snapshot, SnapshotCache
+from ..store.protocol import GraphStore
+from ..text import search_key
+
+__all__ = ["Index", "IndexCache", "PlaceTable", "TextIndex", "build_index", "index_of"]
+
+EMPTY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class TextIndex:
+    """Entries by the words of their names (French and Arabic, as :func:`search_key` folds them).
+
+    A query word matches an entry when it is part of one of the entry's words
+    (« sale » finds « Salé », « طفولة » finds « الطفولة »).
+    """
+
+    by_word: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, names: Iterable[tuple[str, Iterable[str]]]) -> TextIndex:
+        by_word: dict[str, set[str]] = defaultdict(set)
+        words: dict[str, list[str]] = {}  # names repeat (an organisation's, on each service)
+        for entry_id, texts in names:
+            for text in texts:
+                if text not in words:
+                    words[text] = search_key(text).split()
+                for word in words[text]:
+                    by_word[word].add(entry_id)
+        return cls({w: frozenset(ids) for w, ids in by_word.items()})
+
+    def matching(self, text: str) -> frozenset[str] | None:
+        """Entries matching every word of ``text``; None when it has no word (no criterion)."""
+        words = search_key(text).split()
+        if not words:
+            return None
+        found: frozenset[str] | None = None
+        for query in sorted(set(words), key=len, reverse=True):
+            ids = frozenset().union(*(ids for w, ids in self.by_word.items() if query in w))
+            found = ids if found is None else found & ids
+            if not found:
+                return EMPTY
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTable:
+    """Where entries are, one row per place: look-ups by province, commune and circle.
+
+    The public tree places a confidential site at its commune's point, so a
+    radius search by the public cannot locate a shelter.
+    """
+
+    owner: tuple[str, ...]
+    province: tuple[str, ...]
+    commune: tuple[str, ...]
+    by_province: Mapping[str, frozenset[int]]
+    by_commune: Mapping[str, frozenset[int]]
+    exact: cKDTree | None
+    public: cKDTree | None
+    public_rows: np.ndarray
+    """Row of each point of the public tree (confidential rows with no commune point lack one)."""
+
+    @classmethod
+    def of(cls, snap: Snapshot, places: Sequence[tuple[str, Place]]) -> PlaceTable:
+        owner = tuple(o for o, _ in places)
+        by_province: dict[str, set[int]] = defaultdict(set)
+        by_commune: dict[str, set[int]] = defaultdict(set)
+        public_points: list[tuple[float, float]] = []
+        public_rows: list[int] = []
+        for row, (_, place) in enumerate(places):
+            by_province[place.province_code].add(row)
+            by_commune[place.commune_code].add(row)
+            point = _public_point(snap, place)
+            if point is not None:
+                public_points.append(point)
+                public_rows.append(row)
+        return cls(
+            owner=owner,
+            province=tuple(p.province_code for _, p in places),
+            commune=tuple(p.commune_code for _, p in places),
+            by_province={k: frozenset(v) for k, v in by_province.items()},
+            by_commune={k: frozenset(v) for k, v in by_commune.items()},
+            exact=_tree([(p.lat, p.lon) for _, p in places]),
+            public=_tree(public_points),
+            public_rows=np.array(public_rows, dtype=np.intp),
+        )
+
+    def owners(self, province: str | None, commune: str | None,
+               near: tuple[float, float, float] | None, exact: bool) -> frozenset[str] | None:
+        """Entries with one place meeting every given criterion; None when none is given."""
+        rows: frozenset[int] | None = None
+        if province is not None:
+            rows = self.by_province.get(province, frozenset())
+        if commune is not None:
+            in_commune = self.by_commune.get(commune, frozenset())
+            rows = in_commune if rows is None else rows & in_commune
+        if near is not None:
+            circle = self._near(*near, exact=exact)
+            rows = circle if rows is None else rows & circle
+        if rows is None:
+            return None
+        return frozenset(self.owner[r] for r in rows)
+
+    def _near(self, lat: float, lon: float, radius_km: float, *, exact: bool) -> frozenset[int]:
+        tree = self.exact if exact else self.public
+        if tree is None:
+            return frozenset()
+        chord = 2 * math.sin(min(radius_km / EARTH_RADIUS_KM, math.pi) / 2)
+        hits = tree.query_ball_point(unit_vectors([lat], [lon])[0], chord)
+        return frozenset(hits if exact else self.public_rows[hits].tolist())
+
+
+def _tree(points: Sequence[tuple[float, float]]) -> cKDTree | None:
+    if not points:
+        return None
+    lat, lon = zip(*points, strict=True)
+    return cKDTree(unit_vectors(lat, lon))
+
+
+def _public_point(snap: Snapshot, place: Place) -> tuple[float, float] | None:
+    if not place.confidential:
+        return place.lat, place.lon
+    commune = snap.territories.get(place.commune_code)
+    if commune is None or commune.lat is None or commune.lon is None:
+        return None
+    return commune.lat, commune.lon
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """The snapshot, relations by owner, and the set indexes of list queries."""
+
+    snapshot: Snapshot
+    service_order: tuple[str, ...]
+    org_order: tuple[str, ...]
+    sites_by_org: dict[str, tuple[str, ...]]
+    services_by_org: dict[str, tuple[str, ...]]
+    contacts_by_org: dict[str, tuple[str, ...]]
+    contacts_by_service: dict[str, tuple[str, ...]]
+    links_from: dict[str, tuple[str, ...]]
+    links_to: dict[str, tuple[str, ...]]
+    org_places: dict[str, tuple[Place, ...]]
+    """Organisation id → places of its sites and services (where it works)."""
+    services_by: dict[str, dict[str, frozenset[str]]]
+    """Criterion (type, stage, situation, language, sector, org_kind) → code → service ids."""
+    orgs_by: dict[str, dict[str, frozenset[str]]]
+    """Criterion (sector, org_kind, seat) → code → organisation ids."""
+    service_text: TextIndex
+    org_text: TextIndex
+    service_places: PlaceTable
+    org_place_table: PlaceTable
+    territory_keys: dict[str, str]
+
+    def kind_of(self, entity_id: str) -> EntityKind | None:
+        """Which kind of entry an id names (ids are unique across kinds)."""
+        snap = self.snapshot
+        tables: tuple[tuple[EntityKind, Mapping[str, object]], ...] = (
+            ("organization", snap.organizations), ("site", snap.sites),
+            ("service", snap.services), ("contact", snap.contacts),
+            ("referral_link", snap.links), ("membership", snap.memberships))
+        for kind, table in tables:
+            if entity_id in table:
+                return kind
+        return None
+
+
+def build_index(snap: Snapshot) -> Index:
+    """Index a snapshot. Cost grows with the annuaire, once per revision."""
+    org_places = _org_places(snap)
+    return Index(
+        snapshot=snap,
+        service_order=tuple(sorted(snap.services)),
+        org_order=tuple(sorted(snap.organizations)),
+        sites_by_org=_group((s.organization_id, s.id) for s in snap.sites.values()),
+        services_by_org=_group((s.organization_id, s.id) for s in snap.services.values()),
+        contacts_by_org=_group((c.organization_id, c.id) for c in snap.contacts.values()),
+        contacts_by_service=_group(
+            (c.service_id, c.id) for c in snap.contacts.values() if c.service_id),
+        links_from=_group((lk.from_service_id, lk.id) for lk in snap.links.values()),
+        links_to=_group((lk.to_service_id, lk.id) for lk in snap.links.values()),
+        org_places=org_places,
+        services_by=_services_by(snap),
+        orgs_by={
+            "sector": _sets((o.sector, o.id) for o in snap.organizations.values()),
+            "org_kind": _sets((o.org_kind, o.id) for o in snap.organizations.values()),
+            "seat": _sets((o.province_code, o.id) for o in snap.organizations.values()
+                          if o.province_code),
+        },
+        service_text=TextIndex.of(_service_names(snap)),
+        org_text=TextIndex.of((o.id, (o.name, o.name_ar)) for o in snap.organizations.values()),
+        service_places=PlaceTable.of(
+            snap, [(sid, p) for sid in sorted(snap.places) for p in snap.places[sid]]),
+        org_place_table=PlaceTable.of(
+            snap, [(oid, p) for oid in sorted(org_places) for p in org_places[oid]]),
+        territory_keys={code: f"{search_key(t.name_fr)} {search_key(t.name_ar)}"
+                        for code, t in snap.territories.items()},
+    )
+
+
+def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for owner, child in pairs:
+        groups[owner].append(child)
+    return {k: tuple(sorted(v)) for k, v in groups.items()}
+
+
+def _sets(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    groups: dict[str, set[str]] = defaultdict(set)
+    for code, entry_id in pairs:
+        groups[code].add(entry_id)
+    return {k: frozenset(v) for k, v in groups.items()}
+
+
+def _services_by(snap: Snapshot) -> dict[str, dict[str, frozenset[str]]]:
+    services = snap.services.values()
+    orgs = snap.organizations
+
+    def of_org(attribute: str) -> Iterable[tuple[str, str]]:
+        for s in services:
+            org = orgs.get(s.organization_id)
+            if org is not None:
+                yield getattr(org, attribute), s.id
+
+    return {
+        "type": _sets((s.type, s.id) for s in services),
+        "stage": _sets((stage, s.id) for s in services for stage in s.stages),
+        "situation": _sets((code, s.id) for s in services for code in s.situations),
+        "language": _sets((code, s.id) for s in services for code in s.languages),
+        "sector": _sets(of_org("sector")),
+        "org_kind": _sets(of_org("org_kind")),
+    }
+
+
+def _service_names(snap: Snapshot) -> Iterable[tuple[str, tuple[str, ...]]]:
+    """A service is found by its names and its organisation's."""
+    for s in snap.services.values():
+        org: Organization | None = snap.organizations.get(s.organization_id)
+        yield s.id, (s.name, s.name_ar, *((org.name, org.name_ar) if org else ()))
+
+
+def _org_places(snap: Snapshot) -> dict[str, tuple[Place, ...]]:
+    """Each organisation's sites, and the places of its services not at those sites."""
+    out: dict[str, dict[tuple[str | None, str], Place]] = defaultdict(dict)
+    for site in snap.sites.values():
+        commune = snap.territories.get(site.commune_code)
+        if commune is None or commune.province_code is None:
+            continue
+        lat = site.lat if site.lat is not None else commune.lat
+        lon = site.lon if site.lon is not None else commune.lon
+        if lat is not None and lon is not None:
+            out[site.organization_id][(site.id, commune.province_code)] = Place(
+                "", site.id, commune.code, commune.province_code, lat, lon, site.confidential)
+    for sid, places in snap.places.items():
+        service: Service = snap.services[sid]
+        known = out[service.organization_id]
+        for place in places:
+            known.setdefault((place.site_id, place.province_code), place)
+    return {oid: tuple(places.values()) for oid, places in out.items() if places}
+
+
+_index_lock = threading.Lock()
+
+
+def index_of(snap: Snapshot) -> Index:
+    """The index of a snapshot, built by its first reader and kept with it (``derived``)."""
+    index = snap.derived.get(__name__)
+    if index is None:
+        with _index_lock:
+            index = snap.derived.get(__name__)
+            if index is None:
+                index = snap.derived[__name__] = build_index(snap)
+    assert isinstance(index, Index)
+    return index
+
+
+class IndexCache:
+    """The index of the store's current revision, for readers holding a store."""
+
+    def __init__(self, store: GraphStore, snapshots: SnapshotCache | None = None) -> None:
+        self.snapshots = snapshots or SnapshotCache(store)
+
+    def get(self) -> Index:
+        """Blocking (rebuilds after a write): call through ``run_blocking``."""
+        return index_of(self.snapshots.get())

@@ -1,0 +1,98 @@
+"""Expected failures as schema types: a client switches on ``__typename``, never parses text.
+
+Each domain error of :mod:`graph_service.domain.errors` has its result type
+here; all implement ``Problem`` so a client can always show ``message``.
+Field names in :class:`FieldError` are the API's (camelCase input names,
+``channels[0].value``), not the Python ones.
+"""
+
+from __future__ import annotations
+
+import re
+
+import strawberry
+
+from ..domain import errors as domain
+
+__all__ = [
+    "FieldError",
+    "ForbiddenError",
+    "NotFoundError",
+    "Problem",
+    "SignInRequired",
+    "ValidationError",
+    "VersionConflictError",
+    "api_field_name",
+]
+
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+def api_field_name(name: str) -> str:
+    """``hours[0].opens_at`` → ``hours[0].opensAt``: the name the client sent."""
+    return _SNAKE.sub(lambda m: m.group(1).upper(), name)
+
+
+@strawberry.interface(description="Why an operation did nothing; nothing was written.")
+class Problem:
+    message: str
+
+
+@strawberry.type
+class FieldError:
+    field: str = strawberry.field(description="Input field, e.g. `name` or `channels[0].value`.")
+    message: str
+
+
+@strawberry.type(description="Input was refused: every bad field is listed.")
+class ValidationError(Problem):
+    fields: list[FieldError]
+
+    @classmethod
+    def of(cls, exc: domain.ValidationFailed) -> ValidationError:
+        return cls(
+            message="Some fields are invalid; nothing was saved.",
+            fields=[FieldError(field=api_field_name(e.field), message=e.message)
+                    for e in exc.errors],
+        )
+
+    @classmethod
+    def exists(cls, exc: domain.AlreadyExists) -> ValidationError:
+        return cls(message=str(exc), fields=[FieldError(field="id", message="already exists")])
+
+
+@strawberry.type(description="The entry changed since `expectedVersion`: reload it, redo the edit.")
+class VersionConflictError(Problem):
+    id: str
+    expected_version: int
+    current_version: int
+
+    @classmethod
+    def of(cls, exc: domain.VersionConflict) -> VersionConflictError:
+        return cls(message=str(exc), id=exc.id, expected_version=exc.expected,
+                   current_version=exc.current)
+
+
+@strawberry.type
+class NotFoundError(Problem):
+    kind: str
+    id: str
+
+    @classmethod
+    def of(cls, exc: domain.NotFound) -> NotFoundError:
+        return cls(message=str(exc), kind=exc.kind, id=exc.id)
+
+
+@strawberry.type(description="The signed-in role may not do this on this entry.")
+class ForbiddenError(Problem):
+    action: str
+    reason: str
+
+    @classmethod
+    def of(cls, exc: domain.Forbidden) -> ForbiddenError:
+        return cls(message=str(exc), action=exc.action, reason=exc.why)
+
+
+@strawberry.type(description="Only signed-in professionals may see this; sign in with `login`.")
+class SignInRequired(Problem):
+    pass

@@ -1,0 +1,60 @@
+"""Accounts of the API and the web pages: ``graph-service user add``.
+
+The password is asked twice without echo, or read from the first line of
+standard input (``--password-stdin``) for scripts; it never appears in the
+command line, the shell history or the process list.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..auth import make_user
+from ..domain.entities import ROLES, Organization
+from ..domain.errors import FieldError, ValidationFailed
+from .context import opened_store
+
+
+@click.group("user")
+def user_group() -> None:
+    """Accounts of signed-in professionals."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="professional: reads contacts; association: edits its organisation; "
+                   "coordinator: edits and verifies its province; admin: everything.")
+@click.option("--organization", default=None, help="Organisation id (association users).")
+@click.option("--province", default=None, help="HCP province code (coordinators).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--replace", is_flag=True, help="Replace an existing user of that name.")
+def add_cmd(username: str, role: str, organization: str | None, province: str | None,
+            password_stdin: bool, replace: bool) -> None:
+    """Create a user (password at least 10 characters)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with opened_store() as store:
+        errors = []
+        if store.get_user(username) is not None and not replace:
+            errors.append(FieldError("username", f"{username!r} exists; use --replace"))
+        if organization is not None and not isinstance(
+                store.get("organization", organization), Organization):
+            errors.append(FieldError("organization", f"no organisation {organization!r}"))
+        territory = store.territory(province) if province is not None else None
+        if province is not None and (territory is None or territory.level != "province"):
+            errors.append(FieldError("province", f"{province!r} is not an HCP province code"))
+        try:
+            user = make_user(username, password, role, organization_id=organization,
+                             province_code=province)
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+        if errors:
+            raise ValidationFailed(errors)
+        store.put_user(user, actor="cli")
+    scope = "".join(f" {k} {v}" for k, v in (("of", organization), ("in", province)) if v)
+    click.echo(f"user {username} ({role}{scope}) saved")

@@ -1,0 +1,243 @@
+"""From submitted forms to entries, and from refused fields back to the inputs.
+
+A form only *reads* what people typed into the shape of an entry: numbers,
+check boxes, repeated rows of channels and hours. Whether the entry is valid
+is decided by the one validation of the domain (through
+:class:`~graph_service.editing.Editor`), whose :class:`FieldError` values name
+fields such as ``channels[1].value``; inputs carry those very names, so each
+error is shown next to its input. Phone numbers and e-mails are normalised
+here when they can be (``0537 12 34 56`` → ``+212537123456``), as the store
+keeps them; when they cannot, the raw value goes to validation, which refuses
+it by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from ..domain.entities import Channel, Hours, Organization, Service, Site
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.validation import normalize_email, normalize_phone
+from ..snapshot import Snapshot
+from .communes import resolve_commune
+
+__all__ = [
+    "DAYS",
+    "FormReader",
+    "entity_values",
+    "error_map",
+    "form_values",
+    "organization_from_form",
+    "row_count",
+    "service_from_form",
+    "site_from_form",
+]
+
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+EXTRA_ROWS = 1
+"""Blank rows offered after the existing channels or hours, to add one."""
+_PHONE_KINDS = {"phone", "mobile", "fax", "hotline"}
+_ROW = re.compile(r"^(\w+)\[(\d+)\]")
+
+
+def error_map(exc: ValidationFailed) -> dict[str, list[str]]:
+    """Field name → messages, for the templates (``""`` for errors about no one field)."""
+    out: dict[str, list[str]] = {}
+    for error in exc.errors:
+        out.setdefault(error.field, []).append(error.message)
+    return out
+
+
+Values = dict[str, list[str]]
+"""What the inputs of a form show: input name → its values (several for check boxes)."""
+
+
+def entity_values(entity: Organization | Site | Service) -> Values:
+    """The inputs' values for an entry as stored (the form's first display)."""
+    out: Values = {}
+    for f in dataclasses.fields(entity):
+        value = getattr(entity, f.name)
+        if f.name in ("channels", "hours"):
+            for i, row in enumerate(value):
+                for key, item in dataclasses.asdict(row).items():
+                    out[f"{f.name}[{i}].{key}"] = (item.split(",") if key == "byday"
+                                                   else [str(item)])
+        elif f.name == "documents":
+            out[f.name] = ["\n".join(value)]
+        elif isinstance(value, bool):
+            out[f.name] = ["1"] if value else []
+        elif isinstance(value, tuple):
+            out[f.name] = [str(v) for v in value]
+        else:
+            out[f.name] = ["" if value is None else str(value)]
+    return out
+
+
+def form_values(form: FormData) -> Values:
+    """The inputs' values as submitted (shown again, with the errors, when refused)."""
+    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+
+
+class FormReader:
+    """Reads typed values out of a form, collecting an error per unreadable field."""
+
+    def __init__(self, form: FormData) -> None:
+        self.form = form
+        self.errors: list[FieldError] = []
+        self._rows: dict[str, list[int]] = {}
+
+    def text(self, name: str) -> str:
+        value = self.form.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    def flag(self, name: str) -> bool:
+        return self.form.get(name) not in (None, "")
+
+    def codes(self, name: str) -> tuple[str, ...]:
+        return tuple(v for v in self.form.getlist(name) if isinstance(v, str) and v)
+
+    def lines(self, name: str) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.text(name).splitlines() if line.strip())
+
+    def optional(self, name: str) -> str | None:
+        return self.text(name) or None
+
+    def integer(self, name: str) -> int | None:
+        return self._number(name, int, "n'est pas un nombre entier")
+
+    def decimal(self, name: str) -> float | None:
+        return self._number(name, float, "n'est pas un nombre décimal")
+
+    def _number(self, name: str, cast: Callable[[str], Any], message: str) -> Any:
+        raw = self.text(name).replace(",", ".") if cast is float else self.text(name)
+        if not raw:
+            return None
+        try:
+            return cast(raw)
+        except ValueError:
+            self.errors.append(FieldError(name, f"{raw!r} {message}"))
+            return None
+
+    def channels(self, name: str, rows: int) -> tuple[Channel, ...]:
+        """``name[i].kind/value/label`` rows; empty rows are dropped."""
+        out, kept = [], []
+        for i in range(rows):
+            value = self.text(f"{name}[{i}].value")
+            if not value:
+                continue
+            kind = self.text(f"{name}[{i}].kind")
+            out.append(Channel(kind=kind, value=_normalized(kind, value),
+                               label=self.text(f"{name}[{i}].label")))
+            kept.append(i)
+        self._rows[name] = kept
+        return tuple(out)
+
+    def hours(self, name: str, rows: int) -> tuple[Hours, ...]:
+        """``name[i].byday`` (check boxes), ``.opens_at``, ``.closes_at``; empty rows dropped."""
+        out, kept = [], []
+        for i in range(rows):
+            days = set(self.codes(f"{name}[{i}].byday"))
+            opens, closes = self.text(f"{name}[{i}].opens_at"), self.text(f"{name}[{i}].closes_at")
+            if not (days or opens or closes):
+                continue
+            out.append(Hours(byday=",".join(d for d in DAYS if d in days), opens_at=opens,
+                             closes_at=closes))
+            kept.append(i)
+        self._rows[name] = kept
+        return tuple(out)
+
+    def renumbered(self, errors: Iterable[FieldError]) -> list[FieldError]:
+        """Errors of an entry with row numbers turned back into the form's row numbers."""
+        out = []
+        for error in errors:
+            found = _ROW.match(error.field)
+            rows = self._rows.get(found.group(1)) if found else None
+            if found and rows is not None and int(found.group(2)) < len(rows):
+                field = f"{found.group(1)}[{rows[int(found.group(2))]}]" + \
+                    error.field[found.end():]
+                error = dataclasses.replace(error, field=field)
+            out.append(error)
+        return out
+
+
+def _normalized(kind: str, value: str) -> str:
+    try:
+        if kind in _PHONE_KINDS:
+            return normalize_phone(value)
+        if kind == "email":
+            return normalize_email(value)
+    except ValueError:
+        pass  # left as typed: validation names the field
+    return value
+
+
+def row_count(existing: int) -> int:
+    """Rows of channels or hours a form shows for an entry that has ``existing`` of them."""
+    return existing + EXTRA_ROWS
+
+
+def organization_from_form(current: Organization, reader: FormReader) -> Organization:
+    return dataclasses.replace(
+        current,
+        name=reader.text("name"),
+        name_ar=reader.text("name_ar"),
+        description=reader.text("description"),
+        website=reader.text("website"),
+        email=_normalized("email", reader.text("email")) if reader.text("email") else "",
+        channels=reader.channels("channels", row_count(len(current.channels))),
+    )
+
+
+def site_from_form(current: Site, reader: FormReader, snapshot: Snapshot) -> Site:
+    """The edited site; its commune is read as the commune fields read it (:mod:`.communes`)."""
+    commune_code = current.commune_code
+    text = reader.text("commune_code")
+    if not text:
+        reader.errors.append(FieldError("commune_code", "is required"))
+    else:
+        try:
+            commune_code = resolve_commune(snapshot, text).code
+        except ValidationFailed as exc:
+            reader.errors.extend(dataclasses.replace(e, field="commune_code") for e in exc.errors)
+    lat, lon = reader.decimal("lat"), reader.decimal("lon")
+    return dataclasses.replace(
+        current,
+        name=reader.text("name"),
+        address=reader.text("address"),
+        commune_code=commune_code,
+        lat=lat,
+        lon=lon,
+        coordinates_precision="exact" if lat is not None and lon is not None else "commune",
+        confidential=reader.flag("confidential"),
+        description=reader.text("description"),
+    )
+
+
+def service_from_form(current: Service, reader: FormReader) -> Service:
+    return dataclasses.replace(
+        current,
+        name=reader.text("name"),
+        name_ar=reader.text("name_ar"),
+        type=reader.text("type"),
+        status=reader.text("status"),
+        stages=reader.codes("stages"),
+        situations=reader.codes("situations"),
+        age_min=reader.integer("age_min"),
+        age_max=reader.integer("age_max"),
+        sex=reader.optional("sex"),
+        disability_accepted=reader.flag("disability_accepted"),
+        languages=reader.codes("languages"),
+        emergency_24_7=reader.flag("emergency_24_7"),
+        hours=reader.hours("hours", row_count(len(current.hours))),
+        schedule_note=reader.text("schedule_note"),
+        access=reader.text("access"),
+        documents=reader.lines("documents"),
+        cost=reader.text("cost"),
+        description=reader.text("description"),
+        channels=reader.channels("channels", row_count(len(current.channels))),
+    )

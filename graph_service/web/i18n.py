@@ -1,0 +1,275 @@
+"""The words of the pages, in French and Arabic.
+
+Social workers in the field read French or Arabic; the pages show one or the
+other (``lang``) and the Arabic pages run right to left (``dir="rtl"``). The
+vocabularies of the circuit (stages, situations, sectors…) already carry both
+labels in :mod:`graph_service.domain.taxonomy`, so only the interface's own
+words live here. A key missing from :data:`LABELS` is a bug and fails loudly
+(``KeyError``), so a page cannot silently show an empty label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.taxonomy import VOCABULARIES
+
+__all__ = ["LABELS", "LANGS", "Lang", "lang_of", "term"]
+
+LANGS = ("fr", "ar")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # frame
+    "site_title": ("Protection de l'enfance — annuaire et orientation",
+                   "حماية الطفولة — الدليل والتوجيه"),
+    "skip": ("Aller au contenu", "انتقل إلى المحتوى"),
+    "nav": ("Navigation principale", "التنقل الرئيسي"),
+    "orienter": ("Orienter un enfant", "توجيه طفل"),
+    "annuaire": ("Annuaire", "الدليل"),
+    "mon_organisation": ("Mon organisation", "مؤسستي"),
+    "coordination": ("Coordination", "التنسيق"),
+    "signin": ("Se connecter", "تسجيل الدخول"),
+    "signout": ("Se déconnecter", "تسجيل الخروج"),
+    "signed_in_as": ("Connecté·e :", "متصل(ة):"),
+    "switch_lang": ("العربية", "Français"),
+    "switch_lang_label": ("Afficher en arabe", "عرض بالفرنسية"),
+    "footer": ("Aucune donnée sur les enfants n'est enregistrée par ce service.",
+               "لا تسجل هذه الخدمة أي معطيات عن الأطفال."),
+    "home_intro": ("Où orienter un enfant, maintenant ? Qui fait quoi dans la province ?",
+                   "إلى أين نوجه الطفل الآن؟ من يفعل ماذا في الإقليم؟"),
+    "home_orienter": ("Décrivez la situation : le plan de prise en charge, étape par étape.",
+                      "صف الوضعية: خطة التكفل، مرحلة بمرحلة."),
+    "home_annuaire": ("Les acteurs de la protection de l'enfance, leurs services et horaires.",
+                      "فاعلو حماية الطفولة وخدماتهم ومواقيتهم."),
+    # errors
+    "error": ("Erreur", "خطأ"),
+    "forbidden": ("Accès refusé", "الولوج مرفوض"),
+    "not_found": ("Page introuvable", "الصفحة غير موجودة"),
+    "csrf_failed": ("Le formulaire a expiré ou ne vient pas de ce site. Rechargez la page et "
+                    "recommencez.", "انتهت صلاحية الاستمارة. أعد تحميل الصفحة وحاول مجددا."),
+    "form_errors": ("Le formulaire contient des erreurs : voir les champs signalés.",
+                    "تحتوي الاستمارة على أخطاء: انظر الحقول المشار إليها."),
+    "conflict": ("Cette fiche a été modifiée entre-temps (version {current}). Rechargez-la "
+                 "avant de modifier.", "تم تعديل هذه البطاقة في الأثناء (النسخة {current}). "
+                 "أعد تحميلها قبل التعديل."),
+    "too_large": ("Le formulaire envoyé est trop volumineux.", "الاستمارة المرسلة كبيرة جدا."),
+    "back_home": ("Retour à l'accueil", "العودة إلى الصفحة الرئيسية"),
+    # sign-in
+    "username": ("Identifiant", "اسم المستخدم"),
+    "password": ("Mot de passe", "كلمة المرور"),
+    "bad_credentials": ("Identifiant ou mot de passe incorrect.",
+                        "اسم المستخدم أو كلمة المرور غير صحيحة."),
+    "throttled": ("Trop de tentatives de connexion. Réessayez dans quelques minutes.",
+                  "محاولات كثيرة. أعد المحاولة بعد بضع دقائق."),
+    "signin_intro": ("Réservé aux professionnels du réseau : associations, coordinations, "
+                     "services publics.", "خاص بمهنيي الشبكة: الجمعيات والتنسيقيات والمصالح "
+                     "العمومية."),
+    # orientation form
+    "orienter_intro": ("Décrivez une situation, jamais une identité : ni nom, ni date de "
+                       "naissance, ni adresse.", "صف وضعية، لا هوية: لا اسم ولا تاريخ ازدياد "
+                       "ولا عنوان."),
+    "commune": ("Commune où se trouve l'enfant", "الجماعة التي يوجد بها الطفل"),
+    "commune_hint": ("Nom en français ou en arabe ; choisissez dans la liste.",
+                     "الاسم بالفرنسية أو بالعربية؛ اختر من القائمة."),
+    "age": ("Âge (années)", "السن (بالسنوات)"),
+    "sex": ("Sexe", "الجنس"),
+    "unspecified": ("Non précisé", "غير محدد"),
+    "situations": ("Situations", "الوضعيات"),
+    "urgent": ("Urgence médicale ou sociale", "حالة استعجال طبية أو اجتماعية"),
+    "disability": ("Enfant en situation de handicap", "طفل في وضعية إعاقة"),
+    "language": ("Langue parlée", "اللغة المتحدث بها"),
+    "start_stage": ("Étape où en est l'enfant", "المرحلة التي بلغها الطفل"),
+    "max_km": ("Distance maximale (km)", "المسافة القصوى (كلم)"),
+    "submit_orienter": ("Proposer un plan", "اقتراح خطة"),
+    # plan
+    "plan_title": ("Plan d'orientation", "خطة التوجيه"),
+    "plan_for": ("Situation : {situations} — {where}", "الوضعية: {situations} — {where}"),
+    "recommended": ("Service proposé", "الخدمة المقترحة"),
+    "alternatives": ("Autres possibilités ({n})", "بدائل أخرى ({n})"),
+    "no_service": ("Aucun service trouvé pour cette étape.", "لم يتم العثور على أي خدمة لهذه "
+                   "المرحلة."),
+    "skipped": ("Étape non nécessaire", "مرحلة غير ضرورية"),
+    "why": ("Pourquoi", "لماذا"),
+    "distance": ("{km} km", "{km} كلم"),
+    "outside_province": ("hors de la province", "خارج الإقليم"),
+    "open_247": ("Ouvert 24h/24, 7j/7", "مفتوح 24/24 ساعة، 7/7 أيام"),
+    "hours": ("Horaires", "المواقيت"),
+    "access": ("Accès", "الولوج"),
+    "documents": ("Documents à apporter", "الوثائق الواجب إحضارها"),
+    "channels": ("Joindre", "الاتصال"),
+    "address": ("Adresse", "العنوان"),
+    "confidential_address": ("Adresse confidentielle : commune seulement",
+                             "عنوان سري: الجماعة فقط"),
+    "gaps": ("Manques dans la province", "النواقص في الإقليم"),
+    "gap_nearest": ("Le plus proche : {name}, à {km} km", "الأقرب: {name}، على بعد {km} كلم"),
+    "route_map": ("Carte du parcours", "خريطة المسار"),
+    "print_sheet": ("Fiche de liaison à imprimer", "بطاقة الربط للطباعة"),
+    "new_orientation": ("Nouvelle orientation", "توجيه جديد"),
+    "linked_from": ("Lien établi avec l'étape précédente", "رابط قائم مع المرحلة السابقة"),
+    # referral sheet
+    "sheet_title": ("Fiche de liaison", "بطاقة الربط"),
+    "sheet_intro": ("À remplir à la main. Ces informations ne sont jamais envoyées au service.",
+                    "تملأ باليد. لا ترسل هذه المعلومات أبدا إلى الخدمة."),
+    "sheet_child": ("L'enfant", "الطفل"),
+    "sheet_name": ("Nom et prénom", "الاسم الكامل"),
+    "sheet_birth": ("Date de naissance", "تاريخ الازدياد"),
+    "sheet_guardian": ("Parent ou tuteur, téléphone", "الولي، الهاتف"),
+    "sheet_notes": ("Observations", "ملاحظات"),
+    "sheet_referrer": ("Orienté·e par (service, nom, téléphone)", "موجه من طرف (المصلحة، الاسم، "
+                       "الهاتف)"),
+    "sheet_date": ("Date et signature", "التاريخ والتوقيع"),
+    "sheet_steps": ("Parcours proposé", "المسار المقترح"),
+    "print": ("Imprimer", "طباعة"),
+    "back_to_plan": ("Retour au plan", "العودة إلى الخطة"),
+    # annuaire
+    "search": ("Rechercher", "بحث"),
+    "search_text": ("Nom (français ou arabe)", "الاسم (بالفرنسية أو بالعربية)"),
+    "province": ("Province ou préfecture", "الإقليم أو العمالة"),
+    "commune_filter": ("Commune", "الجماعة"),
+    "sector": ("Secteur", "القطاع"),
+    "stage": ("Étape du circuit", "مرحلة المسار"),
+    "situation": ("Situation", "الوضعية"),
+    "service_type": ("Type de service", "نوع الخدمة"),
+    "any": ("Tous", "الكل"),
+    "results": ("{n} organisation(s)", "{n} مؤسسة"),
+    "no_results": ("Aucune organisation ne correspond.", "لا توجد أي مؤسسة مطابقة."),
+    "previous": ("Précédent", "السابق"),
+    "next": ("Suivant", "التالي"),
+    "page_n": ("Page {page} sur {pages}", "الصفحة {page} من {pages}"),
+    # organisation page
+    "services": ("Services", "الخدمات"),
+    "sites": ("Lieux d'accueil", "أماكن الاستقبال"),
+    "contacts": ("Personnes de contact", "الأشخاص المخاطبون"),
+    "contacts_signin": ("Les personnes de contact sont visibles par les professionnels "
+                        "connectés.", "الأشخاص المخاطبون يظهرون للمهنيين المتصلين فقط."),
+    "verified_on": ("Vérifié le {date}", "تم التحقق في {date}"),
+    "not_verified": ("non vérifié", "غير متحقق منه"),
+    "ages": ("Âges", "الأعمار"),
+    "ages_range": ("{low} à {high} ans", "من {low} إلى {high} سنة"),
+    "sex_only": ("Réservé : {sex}", "خاص بـ: {sex}"),
+    "languages": ("Langues", "اللغات"),
+    "status": ("Statut", "الوضع"),
+    "stages": ("Étapes du circuit", "مراحل المسار"),
+    "website": ("Site web", "الموقع الإلكتروني"),
+    "email": ("Courriel", "البريد الإلكتروني"),
+    "description": ("Description", "الوصف"),
+    "schedule_note": ("Précisions sur les horaires", "توضيحات حول المواقيت"),
+    "edit": ("Modifier", "تعديل"),
+    "confidential": ("Lieu confidentiel", "مكان سري"),
+    "cost": ("Coût", "التكلفة"),
+    # editing
+    "edit_org": ("Modifier l'organisation", "تعديل المؤسسة"),
+    "edit_site": ("Modifier le lieu", "تعديل المكان"),
+    "edit_service": ("Modifier le service", "تعديل الخدمة"),
+    "name": ("Nom", "الاسم"),
+    "name_ar": ("Nom en arabe", "الاسم بالعربية"),
+    "save": ("Enregistrer", "حفظ"),
+    "cancel": ("Annuler", "إلغاء"),
+    "saved_unverified": ("Modification enregistrée : elle reste « non vérifiée » jusqu'à la "
+                         "validation par la coordination provinciale.",
+                         "تم حفظ التعديل: يبقى «غير متحقق منه» إلى أن تصادق عليه التنسيقية "
+                         "الإقليمية."),
+    "saved": ("Modification enregistrée.", "تم حفظ التعديل."),
+    "channel_kind": ("Type", "النوع"),
+    "channel_value": ("Numéro ou adresse", "الرقم أو العنوان"),
+    "channel_label": ("Précision", "توضيح"),
+    "channel_n": ("Moyen de contact {n}", "وسيلة الاتصال {n}"),
+    "hours_n": ("Créneau {n}", "الفترة {n}"),
+    "byday": ("Jours", "الأيام"),
+    "opens_at": ("Ouverture", "الافتتاح"),
+    "closes_at": ("Fermeture", "الإغلاق"),
+    "none": ("—", "—"),
+    "age_min": ("Âge minimum", "السن الأدنى"),
+    "age_max": ("Âge maximum", "السن الأقصى"),
+    "disability_accepted": ("Accueille les enfants en situation de handicap",
+                            "يستقبل الأطفال في وضعية إعاقة"),
+    "emergency_24_7": ("Ouvert 24h/24, 7j/7", "مفتوح 24/24 ساعة، 7/7 أيام"),
+    "documents_hint": ("Un document par ligne.", "وثيقة في كل سطر."),
+    "lat": ("Latitude", "خط العرض"),
+    "lon": ("Longitude", "خط الطول"),
+    "confidential_hint": ("Lieu confidentiel (foyer d'accueil) : le public ne voit que la commune.",
+                          "مكان سري (مركز إيواء): لا يرى العموم إلا الجماعة."),
+    "no_org": ("Aucune organisation n'est rattachée à votre compte.",
+               "لا توجد أي مؤسسة مرتبطة بحسابك."),
+    # coordination
+    "coordination_of": ("Coordination — {province}", "التنسيق — {province}"),
+    "choose_province": ("Choisir une province", "اختر إقليما"),
+    "show": ("Afficher", "عرض"),
+    "to_review": ("Modifications à vérifier ({n})", "تعديلات يجب التحقق منها ({n})"),
+    "stale": ("Fiches non vérifiées depuis 12 mois ({n})",
+              "بطاقات لم يتم التحقق منها منذ 12 شهرا ({n})"),
+    "nothing_to_review": ("Aucune modification en attente.", "لا توجد تعديلات في الانتظار."),
+    "nothing_stale": ("Toutes les fiches ont été vérifiées depuis moins de 12 mois.",
+                      "تم التحقق من جميع البطاقات منذ أقل من 12 شهرا."),
+    "never_verified": ("jamais vérifiée", "لم يتم التحقق منها أبدا"),
+    "review": ("Examiner", "فحص"),
+    "review_title": ("Vérifier une modification", "التحقق من تعديل"),
+    "field": ("Champ", "الحقل"),
+    "before": ("Avant", "قبل"),
+    "after": ("Après", "بعد"),
+    "unchanged": ("Champs inchangés ({n})", "حقول دون تغيير ({n})"),
+    "new_entry": ("Nouvelle fiche", "بطاقة جديدة"),
+    "verify": ("Marquer comme vérifié", "التأشير كمتحقق منه"),
+    "verified_flash": ("Fiche vérifiée.", "تم التحقق من البطاقة."),
+    "history": ("Historique", "السجل"),
+    "coverage": ("Couverture de la province", "تغطية الإقليم"),
+    "coverage_intro": ("Enfants de 0 à 17 ans (estimation RGPH 2024) selon la distance au "
+                       "service le plus proche.", "الأطفال من 0 إلى 17 سنة (تقدير إحصاء 2024) "
+                       "حسب المسافة إلى أقرب خدمة."),
+    "providers": ("Services dans la province", "الخدمات في الإقليم"),
+    "children": ("Enfants", "الأطفال"),
+    "within_10": ("≤ 10 km", "≤ 10 كلم"),
+    "within_30": ("≤ 30 km", "≤ 30 كلم"),
+    "beyond_30": ("> 30 km", "> 30 كلم"),
+    "missing_stages": ("Étapes sans aucun service dans la province : {stages}",
+                       "مراحل بدون أي خدمة في الإقليم: {stages}"),
+    "gaps_map": ("Carte des manques", "خريطة النواقص"),
+    "action_plan": ("Projet de plan d'action provincial", "مشروع خطة العمل الإقليمية"),
+    "download_md": ("Télécharger (Markdown)", "تحميل (Markdown)"),
+    "download_csv": ("Télécharger (CSV, tableur)", "تحميل (CSV)"),
+    "open_map": ("Ouvrir la carte en plein écran", "فتح الخريطة في شاشة كاملة"),
+    "kind_organization": ("Organisation", "مؤسسة"),
+    "kind_site": ("Lieu", "مكان"),
+    "kind_service": ("Service", "خدمة"),
+    "kind_contact": ("Contact", "مخاطب"),
+    "kind_referral_link": ("Lien d'orientation", "رابط توجيه"),
+    "kind_membership": ("Appartenance", "عضوية"),
+}
+"""Key → (French, Arabic). Placeholders are filled with ``str.format``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lang:
+    """The language of one page: its code, direction and the function templates call."""
+
+    code: str
+
+    @property
+    def dir(self) -> str:
+        return "rtl" if self.code == "ar" else "ltr"
+
+    @property
+    def other(self) -> str:
+        return "fr" if self.code == "ar" else "ar"
+
+    def t(self, key: str, **values: object) -> str:
+        """The label ``key`` in this language, placeholders filled."""
+        fr, ar = LABELS[key]
+        text = ar if self.code == "ar" else fr
+        return text.format(**values) if values else text
+
+    def term(self, vocabulary: str, code: str) -> str:
+        return term(vocabulary, code, self.code)
+
+
+def term(vocabulary: str, code: str, lang: str) -> str:
+    """The label of a taxonomy code (``term("stage", "urgence", "ar")``); unknown codes as is."""
+    found = VOCABULARIES[vocabulary].get(code)
+    if found is None:
+        return code
+    return found.ar if lang == "ar" else found.fr
+
+
+def lang_of(value: object) -> Lang:
+    """The page language for a stored preference; French unless Arabic was chosen."""
+    return Lang("ar" if value == "ar" else "fr")

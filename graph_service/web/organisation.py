@@ -1,0 +1,171 @@
+"""Mon organisation: an association keeps its own entry, sites, services and hours up to date.
+
+Every change goes through :class:`~graph_service.editing.Editor`, the write
+path the GraphQL mutations use: the same permission (an association edits its
+own organisation only; a coordinator within their province), the same
+validation (each refused field shown next to its input), the same optimistic
+version check. An association's change stays "non vérifié" until a
+coordinator of the province verifies it (:mod:`.coordination`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..access import Principal, check_can_edit, scope_of, verifies_own_edits
+from ..domain.entities import AnyEntity, EntityKind, Organization, Service, Site
+from ..domain.errors import NotFound, ValidationFailed, VersionConflict
+from ..editing import Editor
+from ..snapshot import Snapshot
+from ..store import GraphStore, run_blocking
+from .communes import commune_label
+from .forms import (
+    FormReader,
+    Values,
+    entity_values,
+    error_map,
+    form_values,
+    organization_from_form,
+    row_count,
+    service_from_form,
+    site_from_form,
+)
+from .pages import PageError, index_of, lang, page, redirect, render, signed_in, store_of
+
+__all__ = ["routes"]
+
+_PATHS: dict[EntityKind, str] = {"organization": "organisations", "site": "lieux",
+                                 "service": "services"}
+
+
+@page
+async def overview(request: Request) -> Response:
+    principal = await signed_in(request)
+    snap = (await index_of(request)).snapshot
+    org = snap.organizations.get(principal.organization_id or "")
+    if org is None:
+        raise PageError(404, "no_org")
+    sites = sorted((s for s in snap.sites.values() if s.organization_id == org.id),
+                   key=lambda s: s.id)
+    services = sorted((s for s in snap.services.values() if s.organization_id == org.id),
+                      key=lambda s: s.id)
+    return await render(request, "mon_organisation.html", {
+        "org": org, "sites": sites, "services": services,
+        "territory": lambda code: snap.territories.get(code or ""),
+    })
+
+
+def _edit_page(kind: EntityKind) -> Callable[[Request], Awaitable[Response]]:
+    """The GET (form) and POST (save) endpoint of one kind of entry."""
+
+    @page
+    async def endpoint(request: Request) -> Response:
+        principal = await signed_in(request)
+        store = store_of(request)
+        current = await run_blocking(_editable, store, principal, kind,
+                                     request.path_params["entity_id"])
+        snap = (await index_of(request)).snapshot
+        if request.method == "GET":
+            return await _form(request, snap, current, _values(snap, current), {})
+        reader = FormReader(await request.form())
+        edited = _read(kind, current, reader, snap)
+        try:
+            version = int(reader.text("version"))
+        except ValueError as exc:
+            raise PageError(400, "form_errors") from exc
+        try:
+            await run_blocking(_save, store, principal, edited, version, reader)
+        except ValidationFailed as exc:
+            errors = error_map(ValidationFailed(reader.renumbered(exc.errors)))
+            return await _form(request, snap, current, form_values(reader.form), errors, 400)
+        except VersionConflict as exc:
+            return await _form(request, snap, current, form_values(reader.form),
+                               {"": [_conflict(request, exc)]}, 409)
+        target = ("/mon-organisation" if principal.role == "association"
+                  else f"/organisations/{_org_id(edited)}")
+        flash = "saved" if verifies_own_edits(principal) else "saved_unverified"
+        return redirect(target, flash, request)
+
+    endpoint.__name__ = f"edit_{kind}"
+    return endpoint
+
+
+def _editable(store: GraphStore, principal: Principal, kind: EntityKind,
+              entity_id: str) -> AnyEntity:
+    """The stored entry, if ``principal`` may edit it (else Forbidden/NotFound)."""
+    current = store.get(kind, entity_id)
+    if current is None:
+        raise NotFound(kind, entity_id)
+    check_can_edit(principal, scope_of(store, current), f"{kind} {entity_id}")
+    return current
+
+
+def _read(kind: EntityKind, current: AnyEntity, reader: FormReader,
+          snap: Snapshot) -> AnyEntity:
+    if isinstance(current, Organization):
+        return organization_from_form(current, reader)
+    if isinstance(current, Site):
+        return site_from_form(current, reader, snap)
+    if isinstance(current, Service):
+        return service_from_form(current, reader)
+    raise NotFound(kind, current.id)
+
+
+def _save(store: GraphStore, principal: Principal, edited: AnyEntity, version: int,
+          reader: FormReader) -> AnyEntity:
+    """Update through the Editor; unreadable inputs are refused together with invalid ones."""
+    editor = Editor(store)
+    if reader.errors:
+        errors = list(reader.errors)
+        try:
+            editor.validate(edited)
+        except ValidationFailed as exc:
+            errors.extend(e for e in exc.errors if e.field not in {r.field for r in errors})
+        raise ValidationFailed(errors)
+    return editor.update(principal, edited, expected_version=version)
+
+
+def _values(snap: Snapshot, entity: AnyEntity) -> Values:
+    assert isinstance(entity, Organization | Site | Service)
+    values = entity_values(entity)
+    if isinstance(entity, Site):
+        commune = snap.territories.get(entity.commune_code)
+        values["commune_code"] = [commune_label(commune) if commune else entity.commune_code]
+    return values
+
+
+def _org_id(entity: AnyEntity) -> str:
+    if isinstance(entity, Organization):
+        return entity.id
+    assert isinstance(entity, Site | Service)  # the kinds edited here
+    return entity.organization_id
+
+
+def _conflict(request: Request, exc: VersionConflict) -> str:
+    return lang(request).t("conflict", current=exc.current)
+
+
+async def _form(request: Request, snap: Snapshot, current: AnyEntity, values: Values,
+                errors: dict[str, list[str]], status: int = 200) -> Response:
+    channels = getattr(current, "channels", ())
+    hours = getattr(current, "hours", ())
+    return await render(request, f"edit_{current.kind}.html", {
+        "entity": current,
+        "values": values,
+        "errors": errors,
+        "channel_rows": row_count(len(channels)),
+        "hours_rows": row_count(len(hours)),
+        "action": f"/{_PATHS[current.kind]}/{current.id}/modifier",
+        "back": f"/organisations/{_org_id(current)}",
+    }, status)
+
+
+routes = [
+    Route("/mon-organisation", overview, methods=["GET"], name="mon_organisation"),
+    *(Route(f"/{path}/{{entity_id}}/modifier", _edit_page(kind), methods=["GET", "POST"],
+            name=f"edit_{kind}") for kind, path in _PATHS.items()),
+]

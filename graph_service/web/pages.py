@@ -1,0 +1,226 @@
+"""What every page shares: templates, the read model, the page wrapper and its error pages.
+
+Pages are thin: they parse a request, call the same services as the GraphQL
+API (the snapshot read model and its search, orientation, coverage, the
+:class:`~graph_service.editing.Editor`) and render a template. :func:`page`
+wraps every endpoint so that CSRF is checked on every POST before the handler
+runs, and expected failures (forbidden, not found, bad form) become pages in
+the reader's language instead of tracebacks.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from ..access import Principal
+from ..api.limits import MAX_BODY_BYTES
+from ..api.search import Filter, Index, IndexCache, organization_ids
+from ..domain.entities import Channel, Hours
+from ..domain.errors import Forbidden, NotFound
+from ..domain.taxonomy import VOCABULARIES
+from ..store import GraphStore, run_blocking
+from .i18n import Lang, lang_of, term
+from .session import CsrfFailed, check_csrf, csrf_token, principal_of
+
+__all__ = [
+    "Filter",
+    "Index",
+    "PageError",
+    "index_of",
+    "lang",
+    "local_path",
+    "organization_ids",
+    "page",
+    "redirect",
+    "render",
+    "signed_in",
+    "store_of",
+]
+
+TEMPLATES = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'self'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+"""Pages load only this site's files, are framed only by it and post only to it."""
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class SignInRequired(Exception):
+    """The page is for signed-in professionals: the reader is sent to the sign-in form."""
+
+
+async def signed_in(request: Request) -> Principal:
+    """The signed-in principal, or :class:`SignInRequired`."""
+    principal = await principal_of(request)
+    if not principal.signed_in:
+        raise SignInRequired
+    return principal
+
+
+class PageError(Exception):
+    """An expected failure shown as a page: an HTTP status and a label key of :mod:`.i18n`."""
+
+    def __init__(self, status: int, label: str, detail: str = "") -> None:
+        self.status, self.label, self.detail = status, label, detail
+        super().__init__(label)
+
+
+def store_of(request: Request) -> GraphStore:
+    store: GraphStore = request.app.state.store
+    return store
+
+
+async def index_of(request: Request) -> Index:
+    """The search index of the current store revision: the one the API reads (``app.state``)."""
+    cache: IndexCache = request.app.state.index_cache
+    return await run_blocking(cache.get)
+
+
+def lang(request: Request) -> Lang:
+    return lang_of(request.session.get("lang"))
+
+
+def local_path(value: object, default: str = "/") -> str:
+    """``value`` if it is a path on this site, else ``default`` (no open redirect)."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return default
+
+
+async def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render ``template`` with what every page needs (language, user, CSRF token, flash)."""
+    page_lang = lang(request)
+    principal: Principal = await principal_of(request)
+    flash = request.session.pop("flash", None)
+    values = {
+        "request": request,
+        "lang": page_lang,
+        "t": page_lang.t,
+        "term": page_lang.term,
+        "term_in": term,
+        "opts": lambda name: [(code, page_lang.term(name, code)) for code in VOCABULARIES[name]],
+        "first": _first,
+        "days": list(_DAYS[page_lang.code].items()),
+        "principal": principal,
+        "csrf": csrf_token(request),
+        "flash": page_lang.t(flash) if isinstance(flash, str) else None,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "fmt_date": _fmt_date,
+        "fmt_hours": _fmt_hours,
+        "fmt_channel": _fmt_channel,
+        **(context or {}),
+    }
+    headers = dict(SECURITY_HEADERS)
+    if principal.signed_in:
+        headers["Cache-Control"] = "no-store"  # shared office computers: nothing left behind
+    return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code,
+                                      headers=headers)
+
+
+def redirect(path: str, flash: str | None = None, request: Request | None = None) -> Response:
+    """A 303 to ``path`` (after a POST), with a one-time message shown on the next page."""
+    if flash and request is not None:
+        request.session["flash"] = flash
+    return RedirectResponse(path, status_code=303)
+
+
+def page(handler: Handler) -> Handler:
+    """Wrap an endpoint: CSRF on POST, expected failures as pages in the reader's language."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        try:
+            if request.method == "POST":
+                _check_size(request)
+                await check_csrf(request)
+            return await handler(request)
+        except SignInRequired:
+            target = urlencode({"next": request.url.path})
+            return RedirectResponse(f"/connexion?{target}", status_code=303)
+        except CsrfFailed:
+            return await _error(request, 403, "csrf_failed")
+        except PageError as exc:
+            return await _error(request, exc.status, exc.label, exc.detail)
+        except Forbidden as exc:
+            return await _error(request, 403, "forbidden", exc.why)
+        except NotFound:
+            return await _error(request, 404, "not_found")
+
+    return endpoint
+
+
+def _check_size(request: Request) -> None:
+    """Refuse a form body over the API's limit before anything parses it."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        raise PageError(413, "too_large")
+
+
+async def _error(request: Request, status: int, label: str, detail: str = "") -> HTMLResponse:
+    return await render(request, "error.html", {"label": label, "detail": detail}, status)
+
+
+def _first(values: Mapping[str, list[str]], name: str, default: str = "") -> str:
+    """The first value a form input shows (see :data:`graph_service.web.forms.Values`)."""
+    found = values.get(name)
+    return found[0] if found else default
+
+
+def _fmt_date(value: str | None) -> str:
+    """``2025-03-04T10:11:12.000Z`` → ``04/03/2025`` (the way dates are written in Morocco)."""
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%d/%m/%Y")
+    except ValueError:
+        return value
+
+
+_DAYS = {
+    "fr": {"MO": "lun.", "TU": "mar.", "WE": "mer.", "TH": "jeu.", "FR": "ven.", "SA": "sam.",
+           "SU": "dim."},
+    "ar": {"MO": "الاثنين", "TU": "الثلاثاء", "WE": "الأربعاء", "TH": "الخميس", "FR": "الجمعة",
+           "SA": "السبت", "SU": "الأحد"},
+}
+
+
+def _fmt_hours(hours: Hours, lang_code: str) -> str:
+    days = _DAYS[lang_code]
+    named = ", ".join(days.get(d.strip(), d.strip()) for d in hours.byday.split(",") if d.strip())
+    return f"{named} {hours.opens_at}–{hours.closes_at}"
+
+
+def _fmt_channel(channel: Channel) -> dict[str, str]:
+    """The link a channel opens (``tel:``, ``mailto:``, the URL) and its text."""
+    scheme = {"phone": "tel:", "mobile": "tel:", "hotline": "tel:", "fax": "",
+              "email": "mailto:", "website": ""}.get(channel.kind, "")
+    href = scheme + channel.value if scheme or channel.kind == "website" else ""
+    return {"href": href, "text": channel.value, "label": channel.label}

@@ -1,0 +1,36 @@
+// Small helpers of the pages; everything works without them.
+(function () {
+  "use strict";
+
+  // Commune suggestions for inputs marked data-communes (fills their <datalist>).
+  function wire(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list) return;
+    var timer = null, last = "";
+    input.addEventListener("input", function () {
+      var q = input.value.trim();
+      if (q.length < 2 || q === last || /\([0-9.]+\)\s*$/.test(q)) return;
+      last = q;
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        fetch("/communes.json?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (items) {
+            list.textContent = "";
+            items.forEach(function (item) {
+              var option = document.createElement("option");
+              option.value = item.value;
+              option.label = item.province;
+              list.appendChild(option);
+            });
+          })
+          .catch(function () { /* no suggestions: the name typed is resolved by the server */ });
+      }, 150);
+    });
+  }
+
+  document.querySelectorAll("input[data-communes]").forEach(wire);
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

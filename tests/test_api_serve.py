@@ -1,0 +1,101 @@
+"""``make run`` for real: the commands it runs, a uvicorn server on loopback, queries over HTTP.
+
+Organisations of Salé come back without contact persons for the public and
+with them for a professional whose account was made with ``graph-service user add``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+COMMAND = str(Path(sys.executable).parent / "graph-service")
+PASSWORD = "a-long-enough-password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(seed_db: Path, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    shutil.copyfile(seed_db, tmp_path / "annuaire.sqlite3")
+    env = {**os.environ, "GRAPH_SERVICE_DB": str(tmp_path / "annuaire.sqlite3")}
+    env.pop("GRAPH_SERVICE_DEBUG", None)
+    seeded = subprocess.run([COMMAND, "seed", "--if-empty"], env=env, capture_output=True,
+                            text=True, timeout=120, check=True)
+    assert "seed skipped" in seeded.stdout
+    port = free_port()
+    process = subprocess.Popen([COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            try:
+                if httpx2.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server did not answer /healthz within 60 s")
+        yield url, env
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        if process.stderr:
+            process.stderr.close()
+
+
+def graphql(url: str, query: str, token: str | None = None, **variables: Any) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx2.post(f"{url}/graphql", json={"query": query, "variables": variables},
+                          headers=headers, timeout=30)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+IN_SALE = """query($p: String!) { organizations(filter: {province: $p}, first: 100) {
+    totalCount nodes { id name contacts { function personName } } } }"""
+
+
+def test_organisations_in_sale_with_and_without_contact_persons(
+    server: tuple[str, dict[str, str]],
+) -> None:
+    url, env = server
+    sale = graphql(url, '{ territories(level: province, text: "Salé") { nodes { code } } }')[
+        "territories"]["nodes"][0]["code"]
+    public = graphql(url, IN_SALE, p=sale)["organizations"]
+    assert public["totalCount"] > 0
+    assert all(n["contacts"] is None for n in public["nodes"])
+
+    added = subprocess.run([COMMAND, "user", "add", "assistante.sale", "--role", "professional",
+                            "--password-stdin"], input=PASSWORD + "\n", env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    login = graphql(url, """mutation($p: String!) { login(username: "assistante.sale",
+        password: $p) { ... on LoginSuccess { token } } }""", p=PASSWORD)
+    professional = graphql(url, IN_SALE, login["login"]["token"], p=sale)["organizations"]
+    assert [n["name"] for n in professional["nodes"]] == [n["name"] for n in public["nodes"]]
+    assert all(isinstance(n["contacts"], list) for n in professional["nodes"])
+    assert any(n["contacts"] for n in professional["nodes"])

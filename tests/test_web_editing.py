@@ -1,0 +1,160 @@
+"""Mon organisation and the coordinator's review: edits through the pages, as people make them."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+
+import pytest
+from starlette.testclient import TestClient
+from web_support import Web, form_of, open_web, sign_in, submit
+
+from graph_service.domain.entities import Channel, Organization, Site
+
+
+@pytest.fixture
+def web(make_client: Callable[..., TestClient]) -> Web:
+    return open_web(make_client)
+
+
+def org_edit(web: Web) -> str:
+    return f"/organisations/{web.association.org.id}/modifier"
+
+
+def field_error(html: str, field_id: str) -> str:
+    found = re.search(rf'id="{re.escape(field_id)}-error">([^<]+)<', html)
+    return found.group(1) if found else ""
+
+
+def stored_org(web: Web) -> Organization:
+    org = web.store.get("organization", web.association.org.id)
+    assert isinstance(org, Organization)
+    return org
+
+
+def test_association_sees_a_bad_phone_next_to_its_input_then_saves_unverified(web: Web) -> None:
+    sign_in(web.client, "asso")
+    row = len(web.association.org.channels)  # the blank row offered to add a channel
+    before = stored_org(web)
+    refused = submit(web.client, org_edit(web), org_edit(web),
+                     **{f"channels[{row}].kind": "phone", f"channels[{row}].value": "05 37 12"})
+    assert refused.status_code == 400
+    assert "phone number" in field_error(refused.text, f"f-channels-{row}-value")
+    assert re.search(rf'id="f-channels-{row}-value"[^>]*aria-invalid="true"', refused.text)
+    assert 'value="05 37 12"' in refused.text  # what was typed is shown again
+    assert stored_org(web) == before  # nothing written
+
+    saved = submit(web.client, org_edit(web), org_edit(web),
+                   **{f"channels[{row}].kind": "phone", f"channels[{row}].value": "0537 12 34 56"})
+    assert saved.url.path == "/mon-organisation"
+    assert "non vérifiée" in saved.text
+    org = stored_org(web)
+    assert org.version == before.version + 1 and not org.is_verified
+    assert Channel(kind="phone", value="+212537123456") in org.channels  # stored normalised
+    public = web.client.get(f"/organisations/{org.id}").text
+    assert 'data-status="unverified"' in public.split('id="org-status"')[1].split("</p>")[0]
+
+
+def test_every_refused_field_of_a_service_is_named_at_once(web: Web) -> None:
+    sign_in(web.client, "asso")
+    service = web.association.service
+    url = f"/services/{service.id}/modifier"
+    refused = submit(web.client, url, url, name="", age_min="douze", age_max="30", stages=[],
+                     **{"hours[0].byday": ["MO"], "hours[0].opens_at": "17:00",
+                        "hours[0].closes_at": "09:00"})
+    assert refused.status_code == 400
+    for field_id in ("f-name", "f-age_min", "f-age_max", "f-stages", "f-hours-0-closes_at"):
+        assert field_error(refused.text, field_id), field_id
+    assert web.store.get("service", service.id) == service
+
+
+def test_an_association_cannot_open_or_change_another_organisation(web: Web) -> None:
+    sign_in(web.client, "asso-other")
+    url = org_edit(web)
+    assert web.client.get(url).status_code == 403
+    token = form_of(web.client.get("/").text, "/langue").get("csrf")
+    answer = web.client.post(url, data={"csrf": token, "version": "1", "name": "Pris"})
+    assert answer.status_code == 403
+    assert stored_org(web).name == web.association.org.name
+
+
+def test_an_edit_based_on_a_stale_version_is_refused_and_loses_nothing(web: Web) -> None:
+    sign_in(web.client, "asso")
+    form = form_of(web.client.get(org_edit(web)).text, org_edit(web))
+    current = stored_org(web)
+    web.store.update(dataclasses.replace(current, description="Changé ailleurs"),
+                     expected_version=current.version, actor="colleague")
+    answer = web.client.post(org_edit(web), data=form.values(name="Mon nouveau nom"))
+    assert answer.status_code == 409
+    assert "modifiée entre-temps" in answer.text
+    assert stored_org(web).description == "Changé ailleurs"
+    assert stored_org(web).name == web.association.org.name
+
+
+def test_a_site_commune_is_read_from_the_list_or_refused_by_name(web: Web) -> None:
+    sign_in(web.client, "asso")
+    site = web.association.site
+    url = f"/lieux/{site.id}/modifier"
+    refused = submit(web.client, url, url, commune_code="Nulle-Part-Sur-Mer")
+    assert refused.status_code == 400
+    assert "Nulle-Part-Sur-Mer" in field_error(refused.text, "f-commune_code")
+    saved = submit(web.client, url, url, commune_code="Kénitra (04.281.01.01)",
+                   lat="", lon="")
+    assert saved.status_code == 200 and saved.url.path == "/mon-organisation"
+    stored = web.store.get("site", site.id)
+    assert isinstance(stored, Site) and stored.commune_code == "04.281.01.01"
+
+
+def test_a_coordinator_reviews_the_diff_and_verifies_in_one_click(web: Web) -> None:
+    sign_in(web.client, "asso")
+    submit(web.client, org_edit(web), org_edit(web), description="Nouvelle description")
+    submit(web.client, "/", "/deconnexion")
+    sign_in(web.client, "coord")
+    desk = web.client.get("/coordination").text
+    org_id = web.association.org.id
+    assert f'data-entry="{org_id}"' in desk.split('id="stale"')[0]  # in the pending list
+    review = web.client.get(f"/coordination/revue/{org_id}").text
+    row = re.search(r'<tr class="changed" data-field="description">(.*?)</tr>', review, re.S)
+    assert row and "Nouvelle description" in row.group(1)
+    assert web.association.org.description[:40] in row.group(1)  # the text before the edit
+    assert 'data-field="name"' in review and '<tr class="changed" data-field="name">' \
+        not in review
+    verified = submit(web.client, f"/coordination/revue/{org_id}",
+                      f"/coordination/revue/{org_id}/verifier")
+    assert verified.url.path == "/coordination"
+    assert "Fiche vérifiée" in verified.text
+    assert f'data-entry="{org_id}"' not in verified.text.split('id="stale"')[0]
+    org = stored_org(web)
+    assert org.is_verified and org.verified_by == "coord"
+
+
+def test_a_coordinator_of_another_province_can_neither_review_nor_verify(web: Web) -> None:
+    sign_in(web.client, "coord-elsewhere")
+    org_id = web.association.org.id
+    assert web.client.get(f"/coordination/revue/{org_id}").status_code == 403
+    token = form_of(web.client.get("/").text, "/langue").get("csrf")
+    answer = web.client.post(f"/coordination/revue/{org_id}/verifier", data={"csrf": token})
+    assert answer.status_code == 403
+    assert not stored_org(web).is_verified
+
+
+def test_coordination_is_for_coordinators_and_admins(web: Web) -> None:
+    anonymous = web.client.get("/coordination", follow_redirects=False)
+    assert anonymous.headers["location"] == "/connexion?next=%2Fcoordination"
+    sign_in(web.client, "pro")
+    assert web.client.get("/coordination").status_code == 403
+    submit(web.client, "/", "/deconnexion")
+    sign_in(web.client, "admin")
+    chooser = web.client.get("/coordination").text
+    assert 'name="province"' in chooser
+    desk = web.client.get("/coordination", params={"province": web.association.province})
+    assert 'id="pending"' in desk.text
+
+
+def test_a_coordinators_own_edit_counts_as_verified(web: Web) -> None:
+    sign_in(web.client, "coord")
+    saved = submit(web.client, org_edit(web), org_edit(web), description="Vu en CPPE")
+    assert "Modification enregistrée." in saved.text
+    org = stored_org(web)
+    assert org.description == "Vu en CPPE" and org.is_verified

@@ -1,0 +1,116 @@
+"""Orienter un enfant: the form, the plan it renders, the referral sheet; nothing kept."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from starlette.testclient import TestClient
+from web_support import Web, form_of, open_web, submit
+
+from graph_service.api.search import IndexCache
+from graph_service.domain.eligibility import Need
+from graph_service.orientation import Request, Where, orient
+from graph_service.web.orientation import FIELDS
+from graph_service.web.session import SESSION_COOKIE
+
+SITUATION = {"commune": "Salé (04.441.01.0)", "age": "12", "sex": "F",
+             "situation": "violence_sexuelle", "urgent": "1"}
+
+
+@pytest.fixture
+def web(make_client: Callable[..., TestClient]) -> Web:
+    return open_web(make_client)
+
+
+def expected_plan(web: Web):  # type: ignore[no-untyped-def]
+    snapshot = IndexCache(web.store).get().snapshot
+    need = Need(situations=("violence_sexuelle",), age=12, sex="F", urgent=True)
+    return orient(snapshot, Request(need, Where(commune="04.441.01.0")))
+
+
+def test_the_plan_page_renders_orientations_plan_stage_by_stage(web: Web) -> None:
+    page = submit(web.client, "/orienter", "/orienter", **SITUATION)
+    assert page.status_code == 200
+    plan = expected_plan(web)
+    stages = re.findall(r'<li class="stage[^"]*" data-stage="([^"]+)"', page.text)
+    assert stages == [s.stage for s in plan.stages]
+    assert stages[0] == "urgence"
+    text = html.unescape(page.text)
+    for stage in plan.stages:
+        if stage.service is not None:
+            assert stage.service.name in text and stage.service.organization.name in text
+        if stage.skipped:
+            assert stage.skipped in text
+    for gap in plan.gaps:
+        assert gap.reason in text
+
+
+def test_the_route_map_is_the_same_question_asked_of_the_map_page(web: Web) -> None:
+    page = submit(web.client, "/orienter", "/orienter", **SITUATION)
+    src = re.search(r'<iframe src="([^"]+)" title="Carte du parcours"', page.text)
+    assert src
+    url = html.unescape(src.group(1))
+    query = parse_qs(urlsplit(url).query)
+    assert query["commune"] == ["04.441.01.0"]
+    assert query["situation"] == ["violence_sexuelle"] and query["age"] == ["12"]
+    route_map = web.client.get(url)
+    assert route_map.status_code == 200 and "leaflet" in route_map.text.lower()
+
+
+def test_refused_inputs_are_named_next_to_their_inputs(web: Web) -> None:
+    page = submit(web.client, "/orienter", "/orienter", commune="Salé", age="20",
+                  situation=[])
+    assert page.status_code == 400
+    assert re.search(r'id="f-age-error">[^<]*20', page.text)
+    assert 'id="f-situations-error"' in page.text
+    unknown = submit(web.client, "/orienter", "/orienter", **{**SITUATION, "commune": "Sallé"})
+    assert unknown.status_code == 400
+    error = re.search(r'id="f-commune-error">([^<]+)<', unknown.text)
+    assert error and "Salé" in html.unescape(error.group(1))  # the closest name suggested
+
+
+def test_a_commune_typed_without_the_list_is_found(web: Web) -> None:
+    page = submit(web.client, "/orienter", "/orienter", **{**SITUATION, "commune": "sale"})
+    assert page.status_code == 200
+    assert "Salé, Salé" in html.unescape(page.text)
+
+
+def test_the_referral_sheet_lists_each_step_and_leaves_the_child_to_be_written_by_hand(
+    web: Web,
+) -> None:
+    plan_page = submit(web.client, "/orienter", "/orienter", **SITUATION).text
+    sheet_form = form_of(plan_page, "/orienter/fiche")
+    assert {name for name, _ in sheet_form.fields} <= {"csrf", *FIELDS}  # a situation only
+    sheet = web.client.post("/orienter/fiche", data=sheet_form.values())
+    assert sheet.status_code == 200
+    text = html.unescape(sheet.text)
+    plan = expected_plan(web)
+    steps = re.findall(r'<li class="sheet-step" data-stage="([^"]+)"', sheet.text)
+    assert steps == [s.stage for s in plan.stages if s.service is not None and not s.skipped]
+    for stage in plan.stages:
+        if stage.service is not None and not stage.skipped:
+            assert stage.service.name in text
+            for document in stage.service.documents:
+                assert document in text
+            if stage.service.address and not stage.service.confidential:
+                assert stage.service.address in text
+    blanks = re.findall(r'data-blank="([^"]+)"', sheet.text)
+    assert {"sheet_name", "sheet_birth", "sheet_guardian"} <= set(blanks)
+    handwritten = sheet.text.split('class="handwritten"')[1].split("</section>")[0]
+    assert "<input" not in handwritten and "<textarea" not in handwritten
+
+
+def test_orienting_stores_nothing_about_the_situation(web: Web) -> None:
+    revision = web.store.revision()
+    trail = web.store.audit_trail(limit=100_000)
+    submit(web.client, "/orienter", "/orienter", **SITUATION)
+    assert web.store.revision() == revision
+    assert web.store.audit_trail(limit=100_000) == trail
+    payload = web.client.cookies[SESSION_COOKIE].split(".")[0]
+    session = base64.b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    assert "violence" not in session and "04.441" not in session

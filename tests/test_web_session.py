@@ -1,0 +1,115 @@
+"""Sessions, sign-in and CSRF: what keeps one person's browser from acting for another."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+from web_support import PASSWORD, Web, form_of, open_web, sign_in, submit
+
+from graph_service.auth import LoginThrottle
+from graph_service.web.routes import routes
+from graph_service.web.session import SESSION_COOKIE
+
+
+@pytest.fixture
+def web(make_client: Callable[..., TestClient]) -> Web:
+    return open_web(make_client)
+
+
+def post_routes(web: Web) -> list[str]:
+    """Every path of the web pages that accepts a POST, with real ids filled in."""
+    ids = {"entity_id": web.association.org.id}
+    paths = [route.path.format(**ids) for route in routes
+             if isinstance(route, Route) and "POST" in (route.methods or ())]
+    assert len(paths) >= 8
+    return paths
+
+
+def test_every_post_is_refused_without_this_sessions_csrf_token(web: Web,
+                                                               make_client: Callable[
+                                                                   ..., TestClient]) -> None:
+    sign_in(web.client, "admin")
+    stranger = open_web(make_client).client
+    foreign_token = form_of(stranger.get("/connexion").text, "/connexion").get("csrf")
+    revision = web.store.revision()
+    for path in post_routes(web):
+        for token in (None, "", foreign_token):
+            data = {"name": "Changed", "version": "1", "lang": "ar", "username": "admin",
+                    "password": PASSWORD, "situation": "negligence", "commune": "Salé"}
+            if token is not None:
+                data["csrf"] = token
+            answer = web.client.post(path, data=data)
+            assert answer.status_code == 403, (path, token)
+            assert "Le formulaire a expiré" in answer.text
+    assert web.store.revision() == revision  # nothing was written
+    assert 'id="signout"' in web.client.get("/").text  # and nobody was signed out
+
+
+def test_session_cookie_is_httponly_samesite_and_secure_unless_turned_off(
+    make_client: Callable[..., TestClient],
+) -> None:
+    production = make_client().get("/connexion").headers["set-cookie"].lower()
+    assert production.startswith(f"{SESSION_COOKIE}=")
+    assert "httponly" in production and "samesite=lax" in production
+    assert "secure" in production
+    plain = make_client(GRAPH_SERVICE_SECURE_COOKIES="false").get("/connexion")
+    assert "secure" not in plain.headers["set-cookie"].lower()
+
+
+def test_a_forged_session_cookie_is_the_anonymous_public(web: Web) -> None:
+    sign_in(web.client, "asso")
+    payload, _, signed = web.client.cookies[SESSION_COOKIE].partition(".")
+    session = json.loads(base64.b64decode(payload))
+    session["user"] = "admin"  # escalate, keeping the old signature
+    forged = base64.b64encode(json.dumps(session).encode()).decode()
+    web.client.cookies.clear()
+    web.client.cookies.set(SESSION_COOKIE, f"{forged}.{signed}")
+    answer = web.client.get("/coordination", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/connexion?next=%2Fcoordination"
+
+
+def test_a_wrong_password_signs_nobody_in(web: Web) -> None:
+    answer = sign_in(web.client, "coord", "not-the-password")
+    assert answer.status_code == 400
+    assert "Identifiant ou mot de passe incorrect" in answer.text
+    assert 'id="signout"' not in answer.text
+
+
+def test_sign_in_is_rate_limited_per_user_and_per_address(web: Web) -> None:
+    limit = LoginThrottle().limit
+    for _ in range(limit):
+        assert sign_in(web.client, "coord", "wrong-password-x").status_code == 400
+    blocked = sign_in(web.client, "coord")  # even the right password now waits
+    assert blocked.status_code == 429
+    assert "Trop de tentatives" in blocked.text
+    assert sign_in(web.client, "pro").status_code == 429  # same address, other user
+
+
+def test_sign_in_goes_back_only_to_a_page_of_this_site(web: Web) -> None:
+    page = web.client.get("/connexion", params={"next": "//evil.example/x"}).text
+    form = form_of(page, "/connexion")
+    assert form.get("next") == "/"
+    answer = web.client.post("/connexion", data=form.values(
+        username="coord", password=PASSWORD, next="https://evil.example/"),
+        follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/coordination"
+
+
+def test_signing_in_renews_the_csrf_token_and_signing_out_ends_the_session(web: Web) -> None:
+    before = form_of(web.client.get("/connexion").text, "/connexion").get("csrf")
+    sign_in(web.client, "asso")
+    after = re.search(r'name="csrf" value="([^"]+)"', web.client.get("/").text)
+    assert after and after.group(1) != before
+    assert web.client.get("/mon-organisation").status_code == 200
+    submit(web.client, "/", "/deconnexion")
+    answer = web.client.get("/mon-organisation", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/connexion")
