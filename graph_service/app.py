@@ -18,9 +18,9 @@ from starlette.routing import Route
 
 from . import __version__
 from .api.routes import graphql_routes
-from .api.search import IndexCache
 from .domain.errors import StoreUnavailable
 from .maps.routes import map_routes
+from .search import IndexCache
 from .settings import Settings
 from .snapshot import SnapshotCache
 from .store import GraphStore, open_store, run_blocking

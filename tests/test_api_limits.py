@@ -21,8 +21,8 @@ from graph_service.api.limits import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX
 from graph_service.api.loaders import make_loaders
 from graph_service.api.pagination import MAX_PAGE
 from graph_service.api.schema import schema
-from graph_service.api.search import IndexCache
 from graph_service.auth import LoginThrottle
+from graph_service.search import IndexCache
 from graph_service.store.embedded import EmbeddedStore
 
 

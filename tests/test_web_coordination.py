@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from web_support import Web, open_web, sign_in, submit
 
 from graph_service.action_plan import draft_action_plan, to_csv, to_markdown
-from graph_service.api.search import IndexCache
 from graph_service.coverage import cached_coverage, summarize
+from graph_service.search import IndexCache
 
 
 @pytest.fixture

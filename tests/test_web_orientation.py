@@ -12,9 +12,9 @@ import pytest
 from starlette.testclient import TestClient
 from web_support import Web, form_of, open_web, submit
 
-from graph_service.api.search import IndexCache
 from graph_service.domain.eligibility import Need
 from graph_service.orientation import Request, Where, orient
+from graph_service.search import IndexCache
 from graph_service.web.orientation import FIELDS
 from graph_service.web.session import SESSION_COOKIE
 

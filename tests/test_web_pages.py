@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 from web_support import Web, open_web, sign_in, submit
 
-from graph_service.api.search import Filter, IndexCache, organization_ids
 from graph_service.domain.entities import Organization, Site
+from graph_service.search import Filter, IndexCache, organization_ids
 from graph_service.text import search_key
 from graph_service.web.communes import MAX_SUGGESTIONS
 from graph_service.web.i18n import LABELS

@@ -12,7 +12,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ..domain.entities import AuditEntry
-from ..store import GraphStore, run_blocking
+from ..review import full_trail
+from ..store import run_blocking
 from .context import Info
 from .pagination import Connection, window
 from .results import SignInRequired
@@ -20,7 +21,6 @@ from .results import SignInRequired
 __all__ = ["AuditQuery", "Change"]
 
 WRITES = frozenset({"create", "update", "verify", "delete"})
-_BATCH = 500
 
 
 @strawberry.type(description="One audited event on an entry.")
@@ -45,18 +45,6 @@ class Change:
 ChangesResult = Annotated[Connection[Change] | SignInRequired, strawberry.union("ChangesResult")]
 
 
-def _trail(store: GraphStore, entity_id: str) -> list[AuditEntry]:
-    """The whole trail of one entry (an entry's history is short), in order."""
-    out: list[AuditEntry] = []
-    after = 0
-    while True:
-        batch = store.audit_trail(entity_id, after_seq=after, limit=_BATCH)
-        out.extend(batch)
-        if len(batch) < _BATCH:
-            return out
-        after = batch[-1].seq
-
-
 @strawberry.type
 class AuditQuery:
     @strawberry.field(description="The audit trail of an entry, oldest first.")
@@ -67,7 +55,7 @@ class AuditQuery:
         principal = info.context.principal
         if not principal.signed_in:
             return SignInRequired(message="Sign in to see the audit trail.")
-        trail = await run_blocking(_trail, info.context.store, entity_id)
+        trail = await run_blocking(full_trail, info.context.store, entity_id)
         shown = {f"{e.seq:012d}": e for e in trail
                  if principal.role == "admin" or e.action in WRITES}
         page = window(sorted(shown), first, after)

@@ -17,8 +17,8 @@ from ..access import Principal
 from ..auth import LoginThrottle, principal_for_token
 from ..domain.entities import AnyEntity
 from ..editing import Editor
+from ..search import Index, IndexCache
 from ..store import GraphStore, run_blocking
-from .index import Index, IndexCache
 from .loaders import Loaders, make_loaders
 
 __all__ = ["Context", "Info", "bearer_token", "build_context"]

@@ -6,19 +6,17 @@ are loaded from the store, in one batch per kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-
 import strawberry
 
 from ..domain import entities as domain
 from ..domain.errors import ValidationFailed
+from ..review import entries_of, provinces_of, stale
+from ..search import Filter, Near, organization_ids, service_ids
 from ..store import run_blocking
 from .annuaire import Entry, Organization, Service, entry_of, wrap
 from .context import Info
 from .errors import BadInput
 from .pagination import Connection, window
-from .search import Filter, Index, Near, organization_ids, service_ids
 from .vocabulary import Language, OrganizationKind, Sector, ServiceType, Situation, Stage
 
 __all__ = ["AnnuaireFilter", "AnnuaireQuery", "NearInput"]
@@ -113,47 +111,13 @@ class AnnuaireQuery:
         if not 0 <= older_than_days <= MAX_DAYS:
             raise BadInput(f"olderThanDays: must be between 0 and {MAX_DAYS}")
         ctx = info.context
-        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).strftime(
-            "%Y-%m-%dT%H:%M:%S.%fZ")
 
-        def stale() -> dict[str, domain.AnyEntity]:  # every entry: off the event loop
-            return {
-                f"{e.verified_at or ''} {e.id}": e
-                for e in _entries(ctx.index, with_contacts=ctx.principal.sees_personal_data)
-                if (e.verified_at is None or e.verified_at < cutoff)
-                and (province is None or province in _provinces(ctx.index, e))
-            }
+        def find() -> dict[str, domain.AnyEntity]:  # every entry: off the event loop
+            entries = entries_of(ctx.index, with_contacts=ctx.principal.sees_personal_data)
+            if province is not None:
+                entries = [e for e in entries if province in provinces_of(ctx.index, e)]
+            return {f"{e.verified_at or ''} {e.id}": e for e in stale(entries, older_than_days)}
 
-        found = await run_blocking(stale)
+        found = await run_blocking(find)
         page = window(sorted(found), first, after)
         return page.connection([entry_of(found[k]) for k in page.keys])
-
-
-def _entries(index: Index, *, with_contacts: bool) -> list[domain.AnyEntity]:
-    snap = index.snapshot
-    tables: list[Iterable[domain.AnyEntity]] = [
-        snap.organizations.values(), snap.sites.values(), snap.services.values(),
-        snap.links.values()]
-    if with_contacts:
-        tables.append(snap.contacts.values())
-    return [e for table in tables for e in table]
-
-
-def _provinces(index: Index, entity: domain.AnyEntity) -> set[str]:
-    """Provinces an entry is in, from the read model (for coordinators' lists)."""
-    snap = index.snapshot
-    if isinstance(entity, domain.Site):
-        commune = snap.territories.get(entity.commune_code)
-        return {commune.province_code} if commune and commune.province_code else set()
-    if isinstance(entity, domain.Service):
-        return {p.province_code for p in snap.places.get(entity.id, ())}
-    if isinstance(entity, domain.ReferralLink):
-        source = snap.services.get(entity.from_service_id)
-        return _provinces(index, source) if source else set()
-    org_id = entity.id if isinstance(entity, domain.Organization) else entity.organization_id
-    org = snap.organizations.get(org_id)
-    provinces = {p.province_code for p in index.org_places.get(org_id, ())}
-    if org is not None and org.province_code:
-        provinces.add(org.province_code)
-    return provinces
-

@@ -1,6 +1,6 @@
 """The annuaire: search the actors, read an organisation's page.
 
-Search runs the API's own filter (:mod:`graph_service.api.search`) over the
+Search runs the API's own filter (:mod:`graph_service.search`) over the
 snapshot, so a page and a GraphQL query with the same criteria list the same
 organisations. What the public sees follows :mod:`graph_service.access`:
 institutions, services, hours and official channels; a confidential site

@@ -25,10 +25,10 @@ from ..domain.entities import ENTITY_KINDS, AnyEntity
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.taxonomy import STAGE_ORDER, STAGES
 from ..editing import Editor
+from ..review import diff, in_province, pending, stale
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 from .pages import PageError, index_of, page, redirect, render, signed_in, store_of
-from .review import diff, in_province, pending, stale
 
 __all__ = ["SHOWN", "routes"]
 

@@ -24,10 +24,10 @@ from starlette.templating import Jinja2Templates
 
 from ..access import Principal
 from ..api.limits import MAX_BODY_BYTES
-from ..api.search import Filter, Index, IndexCache, organization_ids
 from ..domain.entities import Channel, Hours
 from ..domain.errors import Forbidden, NotFound
 from ..domain.taxonomy import VOCABULARIES
+from ..search import Filter, Index, IndexCache, organization_ids
 from ..store import GraphStore, run_blocking
 from .i18n import Lang, lang_of, term
 from .session import CsrfFailed, check_csrf, csrf_token, principal_of
