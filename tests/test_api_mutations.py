@@ -108,7 +108,7 @@ def test_create_reports_missing_required_fields(client: TestClient, admin: str) 
         __typename ... on ValidationError { fields { field message } } } }""",
                  admin)["createService"]
     assert {f["field"] for f in result["fields"]} == {"organizationId", "type"}
-    assert all(f["message"] == "is required" for f in result["fields"])
+    assert all(f["message"] == "est obligatoire" for f in result["fields"])
 
 
 def test_create_with_a_taken_id_is_refused(client: TestClient, admin: str) -> None:

@@ -79,9 +79,9 @@ def test_stage_reached_and_province_only(db: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--commune", "Sallé"], "error: commune: no commune matches 'Sallé'; did you mean "
                              "Salé (Salé, 04.441.01.0)"),
-    (["--commune", "Salé", "--age", "18"], "error: age: 18 is outside 0–17"),
+    (["--commune", "Salé", "--age", "18"], "error: age: 18 est hors de 0–17 ans"),
     (["--commune", "Salé", "--situation", "violence"],
-     "error: situations: unknown situation code 'violence'"),
+     "error: situations: code de situation inconnu 'violence'"),
     (["--commune", "Salé", "--stage", "jugement"], "error: stage: unknown stage 'jugement'"),
     (["--commune", "Salé", "--province", "Salé"], "error: commune: give exactly one of"),
 ])

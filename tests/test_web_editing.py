@@ -40,7 +40,7 @@ def test_association_sees_a_bad_phone_next_to_its_input_then_saves_unverified(we
     refused = submit(web.client, org_edit(web), org_edit(web),
                      **{f"channels[{row}].kind": "phone", f"channels[{row}].value": "05 37 12"})
     assert refused.status_code == 400
-    assert "phone number" in field_error(refused.text, f"f-channels-{row}-value")
+    assert "numéro" in field_error(refused.text, f"f-channels-{row}-value")
     assert re.search(rf'id="f-channels-{row}-value"[^>]*aria-invalid="true"', refused.text)
     assert 'value="05 37 12"' in refused.text  # what was typed is shown again
     assert stored_org(web) == before  # nothing written

@@ -20,6 +20,7 @@ import strawberry
 
 from ..domain import entities as domain
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.validation import REQUIRED
 from .results import api_field_name
 from .vocabulary import (
     AccessMode,
@@ -148,7 +149,7 @@ def new_entry(
     values = _given(cls, data)
     values["id"] = entry_id if entry_id is not None else f"{cls.kind}-{uuid.uuid4().hex[:12]}"
     missing = [
-        FieldError(api_field_name(f.name), "is required")
+        FieldError(api_field_name(f.name), REQUIRED)
         for f in dataclasses.fields(cls)
         if f.name not in values
         and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING

@@ -57,16 +57,16 @@ class Need:
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
         if not self.situations:
-            errors.append(FieldError("situations", "at least one situation code is required"))
+            errors.append(FieldError("situations", "au moins une situation est obligatoire"))
         for code in self.situations:
             if code not in SITUATIONS:
-                errors.append(FieldError("situations", f"unknown situation code {code!r}"))
+                errors.append(FieldError("situations", f"code de situation inconnu {code!r}"))
         if self.age is not None and not 0 <= self.age <= 17:
-            errors.append(FieldError("age", f"{self.age} is outside 0–17 (a child)"))
+            errors.append(FieldError("age", f"{self.age} est hors de 0–17 ans (un enfant)"))
         if self.sex is not None and self.sex not in SEXES:
-            errors.append(FieldError("sex", f"unknown sex {self.sex!r}; expected F or M"))
+            errors.append(FieldError("sex", f"sexe inconnu {self.sex!r} ; F ou M attendu"))
         if self.language is not None and self.language not in LANGUAGES:
-            errors.append(FieldError("language", f"unknown language code {self.language!r}"))
+            errors.append(FieldError("language", f"code de langue inconnu {self.language!r}"))
         if errors:
             raise ValidationFailed(errors)
 

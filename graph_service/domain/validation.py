@@ -51,9 +51,12 @@ _DAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 MAX_TEXT = 4000
+REQUIRED = "est obligatoire"
+"""The message of a missing value, wherever a form, an API input or a file lacks one."""
 
 __all__ = [
     "MOROCCO_BBOX",
+    "REQUIRED",
     "normalize_email",
     "normalize_phone",
     "validate_entity",
@@ -73,9 +76,9 @@ def normalize_phone(value: str) -> str:
     try:
         number = phonenumbers.parse(raw, "MA")
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{value!r} is not a phone number") from exc
+        raise ValueError(f"{value!r} n'est pas un numéro de téléphone") from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{value!r} is not a valid Moroccan or international phone number")
+        raise ValueError(f"{value!r} n'est pas un numéro marocain ou international valide")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -84,7 +87,7 @@ def normalize_email(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ValueError(f"{value!r} is not a valid e-mail address: {exc}") from exc
+        raise ValueError(f"{value!r} n'est pas une adresse e-mail valide : {exc}") from exc
 
 
 class _Checker:
@@ -99,19 +102,20 @@ class _Checker:
 
     def required(self, field: str, value: Any) -> None:
         if value is None or (isinstance(value, str) and not value.strip()):
-            self.fail(field, "is required")
+            self.fail(field, REQUIRED)
 
     def text(self, field: str, value: str, limit: int = MAX_TEXT) -> None:
         if len(value) > limit:
-            self.fail(field, f"is longer than {limit} characters")
+            self.fail(field, f"dépasse {limit} caractères")
 
     def identifier(self, field: str, value: str | None) -> None:
         if value and not _ID.match(value):
-            self.fail(field, f"{value!r} is not a valid identifier (letters, digits, . _ : -)")
+            self.fail(field, f"{value!r} n'est pas un identifiant valide "
+                             "(lettres, chiffres, . _ : -)")
 
     def code(self, field: str, value: str | None, vocab: dict[str, Term]) -> None:
         if value is not None and value not in vocab:
-            self.fail(field, f"unknown code {value!r}; expected one of {', '.join(vocab)}")
+            self.fail(field, f"code inconnu {value!r} ; codes possibles : {', '.join(vocab)}")
 
     def codes(self, field: str, values: Iterable[str], vocab: dict[str, Term]) -> None:
         for value in values:
@@ -119,19 +123,19 @@ class _Checker:
 
     def territory(self, field: str, value: str | None, known: Callable[[str], bool]) -> None:
         if value is not None and not known(value):
-            self.fail(field, f"{value!r} is not an HCP code of this level")
+            self.fail(field, f"{value!r} n'est pas un code HCP de ce niveau")
 
     def coordinates(self, lat: float | None, lon: float | None) -> None:
         if (lat is None) != (lon is None):
-            self.fail("lat" if lat is None else "lon", "latitude and longitude go together")
+            self.fail("lat" if lat is None else "lon", "la latitude et la longitude vont ensemble")
             return
         if lat is None or lon is None:
             return
         lat_min, lat_max, lon_min, lon_max = MOROCCO_BBOX
         if not lat_min <= lat <= lat_max:
-            self.fail("lat", f"latitude {lat} is outside Morocco ({lat_min} to {lat_max})")
+            self.fail("lat", f"la latitude {lat} est hors du Maroc ({lat_min} à {lat_max})")
         if not lon_min <= lon <= lon_max:
-            self.fail("lon", f"longitude {lon} is outside Morocco ({lon_min} to {lon_max})")
+            self.fail("lon", f"la longitude {lon} est hors du Maroc ({lon_min} à {lon_max})")
 
     def channels(self, field: str, channels: Iterable[Channel]) -> None:
         for i, ch in enumerate(channels):
@@ -151,23 +155,23 @@ class _Checker:
             self.fail(field, str(exc))
             return
         if normalized != value:
-            self.fail(field, f"must be stored normalised as {normalized!r}")
+            self.fail(field, f"doit être enregistré sous la forme normalisée {normalized!r}")
 
     def url(self, field: str, value: str) -> None:
         if value and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", value):
-            self.fail(field, f"{value!r} is not an http(s) URL")
+            self.fail(field, f"{value!r} n'est pas une adresse http(s)")
 
     def hours(self, field: str, hours: Iterable[Hours]) -> None:
         for i, h in enumerate(hours):
             name = f"{field}[{i}]"
             days = [d.strip() for d in h.byday.split(",") if d.strip()]
             if not days or any(d not in _DAYS for d in days):
-                self.fail(f"{name}.byday", f"{h.byday!r}: expected days like MO,TU,WE")
+                self.fail(f"{name}.byday", f"{h.byday!r} : jours attendus comme MO,TU,WE")
             for part in ("opens_at", "closes_at"):
                 if not _TIME.match(getattr(h, part)):
-                    self.fail(f"{name}.{part}", f"{getattr(h, part)!r} is not a time HH:MM")
+                    self.fail(f"{name}.{part}", f"{getattr(h, part)!r} n'est pas une heure HH:MM")
             if _TIME.match(h.opens_at) and _TIME.match(h.closes_at) and h.opens_at >= h.closes_at:
-                self.fail(f"{name}.closes_at", "must be after opens_at")
+                self.fail(f"{name}.closes_at", "doit suivre l'heure d'ouverture (opens_at)")
 
 
 def validate_entity(
@@ -223,10 +227,10 @@ def validate_entity(
         c.required("from_service_id", entity.from_service_id)
         c.required("to_service_id", entity.to_service_id)
         if entity.from_service_id == entity.to_service_id:
-            c.fail("to_service_id", "a service cannot refer to itself")
+            c.fail("to_service_id", "un service ne peut pas s'orienter vers lui-même")
         c.code("link_kind", entity.link_kind, LINK_KINDS)
         if entity.typical_delay_hours is not None and entity.typical_delay_hours < 0:
-            c.fail("typical_delay_hours", "cannot be negative")
+            c.fail("typical_delay_hours", "ne peut pas être négatif")
     elif isinstance(entity, Membership):
         c.required("organization_id", entity.organization_id)
         c.required("body_id", entity.body_id)
@@ -239,7 +243,7 @@ def _check_service(c: _Checker, s: Service) -> None:
     c.text("name", s.name, 300)
     c.code("type", s.type, SERVICE_TYPES)
     if not s.stages:
-        c.fail("stages", "at least one circuit stage is required")
+        c.fail("stages", "au moins une étape du circuit est obligatoire")
     c.codes("stages", s.stages, STAGES)
     c.codes("situations", s.situations, SITUATIONS)
     c.codes("languages", s.languages, LANGUAGES)
@@ -249,9 +253,9 @@ def _check_service(c: _Checker, s: Service) -> None:
     for name in ("age_min", "age_max"):
         age = getattr(s, name)
         if age is not None and not CHILD_AGE_MIN <= age <= CHILD_AGE_MAX:
-            c.fail(name, f"{age} is outside {CHILD_AGE_MIN}–{CHILD_AGE_MAX}")
+            c.fail(name, f"{age} est hors de {CHILD_AGE_MIN}–{CHILD_AGE_MAX} ans")
     if s.age_min is not None and s.age_max is not None and s.age_min > s.age_max:
-        c.fail("age_max", f"{s.age_max} is below age_min {s.age_min}")
+        c.fail("age_max", f"{s.age_max} est inférieur à l'âge minimum {s.age_min}")
     c.hours("hours", s.hours)
     c.channels("channels", s.channels)
     c.text("description", s.description)

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from ..domain.errors import FieldError
+from ..domain.validation import REQUIRED
 from .schema import FieldSpec, ForeignKey, format_problem, type_problem
 from .tabular import Row, Table
 
@@ -55,7 +56,7 @@ def _cell_problems(row: Row, spec: FieldSpec, formats: bool) -> Iterator[FieldEr
     text = row.get(spec.name)
     if not text:
         if spec.required:
-            yield FieldError(spec.name, "is required", row.where)
+            yield FieldError(spec.name, REQUIRED, row.where)
         return
     if spec.enum is not None and text not in spec.enum:
         yield FieldError(

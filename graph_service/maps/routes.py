@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..coverage import cached_coverage, resolve_area
 from ..domain.errors import FieldError, NotFound, ValidationFailed
+from ..domain.validation import REQUIRED
 from ..orientation import orient
 from ..snapshot import Snapshot, SnapshotCache
 from ..store import run_blocking
@@ -144,7 +145,7 @@ def _province(snap: Snapshot, params: Params) -> str | None:
 def _required(params: Params, name: str) -> str:
     value = (params.get(name) or [""])[-1].strip()
     if not value:
-        raise ValidationFailed([FieldError(name, "is required")])
+        raise ValidationFailed([FieldError(name, REQUIRED)])
     return value
 
 

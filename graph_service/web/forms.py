@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 
 from ..domain.entities import Channel, Hours, Organization, Service, Site
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.validation import normalize_email, normalize_phone
+from ..domain.validation import REQUIRED, normalize_email, normalize_phone
 from ..snapshot import Snapshot
 from .communes import resolve_commune
 
@@ -198,7 +198,7 @@ def site_from_form(current: Site, reader: FormReader, snapshot: Snapshot) -> Sit
     commune_code = current.commune_code
     text = reader.text("commune_code")
     if not text:
-        reader.errors.append(FieldError("commune_code", "is required"))
+        reader.errors.append(FieldError("commune_code", REQUIRED))
     else:
         try:
             commune_code = resolve_commune(snapshot, text).code

@@ -87,7 +87,7 @@ def test_association_edits_its_entry_and_a_coordinator_verifies(page: Any,
     page.fill(value, "05 37 12")
     page.click("#save")
     error = page.locator(f"#f-channels-{row}-value-error")
-    assert "phone" in error.inner_text()
+    assert "numéro" in error.inner_text()
     assert page.get_attribute(value, "aria-invalid") == "true"
     assert page.input_value(value) == "05 37 12"  # what was typed is kept
     check_page(page, "edit-organisation-error")
