@@ -9,15 +9,17 @@ by every reader, immutable. Writes go to the store, never here.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import networkx as nx
 
 from .domain.entities import (
+    ENTITY_KINDS,
     AnyEntity,
     Contact,
     EntityKind,
@@ -33,7 +35,6 @@ from .store.protocol import GraphStore
 __all__ = ["Place", "Snapshot", "SnapshotCache", "build_snapshot", "snapshot_of"]
 
 _PAGE = 5000
-E = TypeVar("E", bound=AnyEntity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +79,8 @@ class Snapshot:
 def build_snapshot(store: GraphStore) -> Snapshot:
     """Read everything once and index it. Cost grows with the annuaire, once per revision."""
     revision = store.revision()
-    snap = Snapshot(
-        revision=revision,
-        territories={t.code: t for t in store.territories()},
-        organizations=_all(store, "organization", Organization),
-        sites=_all(store, "site", Site),
-        services=_all(store, "service", Service),
-        contacts=_all(store, "contact", Contact),
-        links=_all(store, "referral_link", ReferralLink),
-        memberships=_all(store, "membership", Membership),
-    )
-    _index(snap)
-    return snap
+    entities = itertools.chain.from_iterable(_all(store, kind) for kind in ENTITY_KINDS)
+    return snapshot_of(store.territories(), entities, revision)
 
 
 def snapshot_of(
@@ -113,16 +104,13 @@ def snapshot_of(
     return snap
 
 
-def _all(store: GraphStore, kind: EntityKind, cls: type[E]) -> dict[str, E]:
-    out: dict[str, E] = {}
+def _all(store: GraphStore, kind: EntityKind) -> Iterator[AnyEntity]:
     after: str | None = None
     while True:
         page = store.entries(kind, after=after, limit=_PAGE)
-        for entity in page:
-            assert isinstance(entity, cls)
-            out[entity.id] = entity
+        yield from page
         if len(page) < _PAGE:
-            return out
+            return
         after = page[-1].id
 
 
