@@ -41,7 +41,6 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def stats(request: Request) -> JSONResponse:
     counts = dataclasses.asdict(await run_blocking(request.app.state.store.counts))
-    counts.pop("extra")
     return JSONResponse(counts)
 
 

@@ -62,7 +62,6 @@ def stats_cmd(as_json: bool) -> None:
     """Counts of entries and territories."""
     with opened_store() as store:
         counts = dataclasses.asdict(store.counts())
-    counts.pop("extra")
     if as_json:
         json.dump(counts, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 EntityKind = Literal["organization", "site", "service", "contact", "referral_link", "membership"]
@@ -236,7 +236,6 @@ class Counts:
     regions: int = 0
     provinces: int = 0
     communes: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 # --- records: the plain-JSON form every store persists -----------------------------
