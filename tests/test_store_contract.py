@@ -117,8 +117,9 @@ def test_apply_refuses_an_id_reused_for_another_kind(store: GraphStore) -> None:
     store.apply([ORG], actor="seed")
     clash = Organization(id="svc-x", name="X", org_kind="association", sector="societe_civile")
     store.apply([clash], actor="seed")
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as err:
         store.apply([dataclasses.replace(SVC2, id="svc-x")], actor="seed")
+    assert [(e.field, e.where) for e in err.value.errors] == [("id", "service svc-x")]
 
 
 def test_verify_is_not_an_edit(store: GraphStore) -> None:

@@ -155,6 +155,9 @@ CHANNEL_KINDS = _vocab(
     ("website", "Site web", "الموقع الإلكتروني"),
 )
 
+PHONE_KINDS = frozenset({"phone", "mobile", "fax", "hotline"})
+"""Channel kinds whose value is a phone number (validated and stored as E.164)."""
+
 TERRITORY_LEVELS = ("region", "province", "commune")
 
 VOCABULARIES: dict[str, dict[str, Term]] = {

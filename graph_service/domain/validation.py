@@ -34,6 +34,7 @@ from .taxonomy import (
     LANGUAGES,
     LINK_KINDS,
     ORGANIZATION_KINDS,
+    PHONE_KINDS,
     SECTORS,
     SERVICE_STATUSES,
     SERVICE_TYPES,
@@ -141,7 +142,7 @@ class _Checker:
         for i, ch in enumerate(channels):
             name = f"{field}[{i}]"
             self.code(f"{name}.kind", ch.kind, CHANNEL_KINDS)
-            if ch.kind in ("phone", "mobile", "fax", "hotline"):
+            if ch.kind in PHONE_KINDS:
                 self.convert(f"{name}.value", ch.value, normalize_phone)
             elif ch.kind == "email":
                 self.convert(f"{name}.value", ch.value, normalize_email)

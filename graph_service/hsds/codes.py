@@ -37,7 +37,6 @@ STATUS_FROM_HSDS = {
     "temporarily closed": "temporarily_closed",
 }
 
-PHONE_KINDS = ("phone", "mobile", "fax", "hotline")
 PHONE_TYPE_TO_HSDS = {"phone": "voice", "mobile": "cell", "fax": "fax", "hotline": "voice"}
 PHONE_KIND_FROM_HSDS = {"voice": "phone", "cell": "mobile", "text": "mobile", "fax": "fax"}
 """HSDS phone types (RFC 6350) to our channel kinds; other types are read as ``phone``."""

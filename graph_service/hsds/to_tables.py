@@ -21,7 +21,7 @@ from ..domain.entities import (
     Service,
     Site,
 )
-from ..domain.taxonomy import LANGUAGES
+from ..domain.taxonomy import LANGUAGES, PHONE_KINDS
 from . import codes
 from .ids import hsds_id, row_id
 
@@ -88,7 +88,7 @@ class TableRows:
     def _channels(self, owner_column: str, owner: str, channels: tuple[Channel, ...]) -> None:
         for i, ch in enumerate(channels):
             x_id = row_id(owner, "x_channels", i)
-            if ch.kind in codes.PHONE_KINDS:
+            if ch.kind in PHONE_KINDS:
                 phone = row_id(owner, "phone", i)
                 self.add("phone", id=phone, number=ch.value, description=ch.label,
                          type=codes.PHONE_TYPE_TO_HSDS[ch.kind], **{owner_column: owner})

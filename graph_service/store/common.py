@@ -8,12 +8,21 @@ entry holds are decided here once.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ..domain.entities import REFERENCES, AnyEntity, EntityKind, to_record
-from ..domain.errors import FieldError, ValidationFailed
+from ..domain.entities import (
+    REFERENCES,
+    AnyEntity,
+    AuditEntry,
+    Counts,
+    EntityKind,
+    User,
+    to_record,
+)
+from ..domain.errors import FieldError, NotFound, ValidationFailed, VersionConflict
 from .protocol import ApplyResult
 
 META_FIELDS = frozenset({"version", "last_modified", "verified_at", "verified_by"})
@@ -144,3 +153,77 @@ def plan_apply(
             unchanged.append(entity.id)
         seen[entity.id] = entity
     return changes, ApplyResult(tuple(created), tuple(updated), tuple(unchanged))
+
+
+# --- the single-entry write path and the shape of stored records ------------------------
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON of a stored record: stable key order, so equal records compare equal."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def record_json(entity: AnyEntity | None) -> str | None:
+    """An audit entry's before/after: the whole record, or nothing."""
+    return dumps(to_record(entity)) if entity is not None else None
+
+
+def found_or_raise(found: Mapping[str, AnyEntity], kind: EntityKind, id: str) -> AnyEntity:
+    if id not in found:
+        raise NotFound(kind, id)
+    return found[id]
+
+
+def check_version(current: AnyEntity, expected: int) -> None:
+    """Optimistic concurrency: a write based on an older version changes nothing."""
+    if current.version != expected:
+        raise VersionConflict(current.kind, current.id, expected, current.version)
+
+
+def refuse_referenced(kind: EntityKind, id: str, referrers: Iterable[tuple[str, str]]) -> None:
+    """An entry others point to (``(source id, field)`` pairs) cannot be deleted."""
+    errors = [FieldError("id", f"still referenced by {src} ({field})", f"{kind} {id}")
+              for src, field in referrers]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def verified(current: AnyEntity, actor: str) -> AnyEntity:
+    """The entry as checked by ``actor`` now: not an edit, the version stays."""
+    return dataclasses.replace(current, verified_at=now_iso(), verified_by=actor)
+
+
+def counts_from(n: Mapping[str, int]) -> Counts:
+    """Counts from entries per kind and territories per level, however a store counted them."""
+    return Counts(
+        organizations=n.get("organization", 0), sites=n.get("site", 0),
+        services=n.get("service", 0), contacts=n.get("contact", 0),
+        referral_links=n.get("referral_link", 0), memberships=n.get("membership", 0),
+        regions=n.get("region", 0), provinces=n.get("province", 0),
+        communes=n.get("commune", 0),
+    )
+
+
+def audit_entry(
+    seq: int, at: str, actor: str, action: str, entity_kind: str, entity_id: str,
+    before: str | None, after: str | None,
+) -> AuditEntry:
+    """An audit entry read back from storage, before/after given as stored JSON."""
+    return AuditEntry(
+        seq=seq, at=at, actor=actor, action=action, entity_kind=entity_kind, entity_id=entity_id,
+        before=json.loads(before) if before else None,
+        after=json.loads(after) if after else None,
+    )
+
+
+def user_json(user: User) -> str:
+    return dumps(dataclasses.asdict(user))
+
+
+def user_from_json(text: str) -> User:
+    return User(**json.loads(text))
+
+
+def public_user_json(user: User) -> str:
+    """What the audit keeps of a user: everything but the password hash."""
+    return dumps({k: v for k, v in dataclasses.asdict(user).items() if k != "password_hash"})

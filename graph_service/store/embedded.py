@@ -10,7 +10,6 @@ leaves either the whole write or nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 import threading
@@ -32,21 +31,28 @@ from ..domain.entities import (
 )
 from ..domain.errors import (
     AlreadyExists,
-    FieldError,
-    NotFound,
     StoreUnavailable,
-    ValidationFailed,
-    VersionConflict,
 )
 from .common import (
     audit_at,
+    audit_entry,
     check_filter,
     check_kinds,
     check_references,
+    check_version,
+    counts_from,
+    dumps,
+    found_or_raise,
     now_iso,
     plan_apply,
+    public_user_json,
+    record_json,
     reference_index,
+    refuse_referenced,
     stamped,
+    user_from_json,
+    user_json,
+    verified,
 )
 from .protocol import ApplyResult
 
@@ -101,9 +107,6 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', 0);
 
 _CHUNK = 500  # SQLite's default limit on bound parameters is 999 on old builds
 
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 class EmbeddedStore:
@@ -167,7 +170,7 @@ class EmbeddedStore:
 
     # --- territories ---------------------------------------------------------------
     def put_territories(self, territories: Sequence[Territory]) -> int:
-        rows = [(t.code, t.level, _dumps(to_record(t))) for t in territories]
+        rows = [(t.code, t.level, dumps(to_record(t))) for t in territories]
         with self._write() as cur:
             cur.executemany(
                 "INSERT OR REPLACE INTO territory(code, level, data) VALUES (?, ?, ?)", rows
@@ -243,17 +246,7 @@ class EmbeddedStore:
         by_level = dict(
             conn.execute("SELECT level, count(*) FROM territory GROUP BY level").fetchall()
         )
-        return Counts(
-            organizations=by_kind.get("organization", 0),
-            sites=by_kind.get("site", 0),
-            services=by_kind.get("service", 0),
-            contacts=by_kind.get("contact", 0),
-            referral_links=by_kind.get("referral_link", 0),
-            memberships=by_kind.get("membership", 0),
-            regions=by_level.get("region", 0),
-            provinces=by_level.get("province", 0),
-            communes=by_level.get("commune", 0),
-        )
+        return counts_from({**by_kind, **by_level})
 
     # --- writes --------------------------------------------------------------------
     def create(self, entity: AnyEntity, *, actor: str) -> AnyEntity:
@@ -269,8 +262,7 @@ class EmbeddedStore:
     def update(self, entity: AnyEntity, *, expected_version: int, actor: str) -> AnyEntity:
         with self._write() as cur:
             current = self._current(cur, entity.kind, entity.id)
-            if current.version != expected_version:
-                raise VersionConflict(entity.kind, entity.id, expected_version, current.version)
+            check_version(current, expected_version)
             self._check_refs(cur, [entity])
             stored = stamped(entity, version=current.version + 1, at=now_iso(), previous=current)
             self._replace(cur, stored)
@@ -280,16 +272,10 @@ class EmbeddedStore:
     def delete(self, kind: EntityKind, id: str, *, expected_version: int, actor: str) -> None:
         with self._write() as cur:
             current = self._current(cur, kind, id)
-            if current.version != expected_version:
-                raise VersionConflict(kind, id, expected_version, current.version)
-            referrers = cur.execute(
+            check_version(current, expected_version)
+            refuse_referenced(kind, id, cur.execute(
                 "SELECT src, field FROM ref WHERE dst = ? ORDER BY src", (id,)
-            ).fetchall()
-            if referrers:
-                raise ValidationFailed(
-                    [FieldError("id", f"still referenced by {src} ({field})", f"{kind} {id}")
-                     for src, field in referrers]
-                )
+            ).fetchall())
             cur.execute("DELETE FROM ref WHERE src = ?", (id,))
             cur.execute("DELETE FROM entity WHERE id = ?", (id,))
             self._audit(cur, actor, "delete", current, current, None)
@@ -297,9 +283,9 @@ class EmbeddedStore:
     def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
         with self._write() as cur:
             current = self._current(cur, kind, id)
-            stored = dataclasses.replace(current, verified_at=now_iso(), verified_by=actor)
+            stored = verified(current, actor)
             cur.execute(
-                "UPDATE entity SET data = ? WHERE id = ?", (_dumps(to_record(stored)), id)
+                "UPDATE entity SET data = ? WHERE id = ?", (dumps(to_record(stored)), id)
             )
             self._audit(cur, actor, "verify", stored, current, stored)
         return stored
@@ -320,10 +306,7 @@ class EmbeddedStore:
         return result
 
     def _current(self, cur: sqlite3.Cursor, kind: EntityKind, id: str) -> AnyEntity:
-        found = self._fetch(cur, [id], kind)
-        if id not in found:
-            raise NotFound(kind, id)
-        return found[id]
+        return found_or_raise(self._fetch(cur, [id], kind), kind, id)
 
     def _check_refs(self, cur: sqlite3.Cursor, entities: Sequence[AnyEntity]) -> None:
         def exists(kind: EntityKind, ids: list[str]) -> set[str]:
@@ -334,7 +317,7 @@ class EmbeddedStore:
     def _insert(self, cur: sqlite3.Cursor, e: AnyEntity) -> None:
         cur.execute(
             "INSERT INTO entity(id, kind, version, last_modified, data) VALUES (?, ?, ?, ?, ?)",
-            (e.id, e.kind, e.version, e.last_modified, _dumps(to_record(e))),
+            (e.id, e.kind, e.version, e.last_modified, dumps(to_record(e))),
         )
         cur.executemany(
             "INSERT OR IGNORE INTO ref(src, field, dst) VALUES (?, ?, ?)",
@@ -364,8 +347,8 @@ class EmbeddedStore:
                 action,
                 entity.kind,
                 entity.id,
-                _dumps(to_record(before)) if before else None,
-                _dumps(to_record(after)) if after else None,
+                record_json(before),
+                record_json(after),
             ),
         )
 
@@ -382,12 +365,7 @@ class EmbeddedStore:
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)
         return [
-            AuditEntry(
-                seq=seq, at=at, actor=actor, action=action, entity_kind=kind, entity_id=eid,
-                before=json.loads(before) if before else None,
-                after=json.loads(after) if after else None,
-            )
-            for seq, at, actor, action, kind, eid, before, after in self._conn().execute(sql, args)
+            audit_entry(*row) for row in self._conn().execute(sql, args)
         ]
 
     def record_read(self, *, actor: str, entity_kind: str, entity_id: str) -> None:
@@ -399,23 +377,22 @@ class EmbeddedStore:
 
     # --- users ---------------------------------------------------------------------
     def put_user(self, user: User, *, actor: str) -> None:
-        public = {k: v for k, v in dataclasses.asdict(user).items() if k != "password_hash"}
         with self._write() as cur:
             cur.execute(
                 "INSERT OR REPLACE INTO app_user(username, data) VALUES (?, ?)",
-                (user.username, _dumps(dataclasses.asdict(user))),
+                (user.username, user_json(user)),
             )
             cur.execute(
                 "INSERT INTO audit(at, actor, action, entity_kind, entity_id, after) "
                 "VALUES (?, ?, 'put_user', 'user', ?, ?)",
-                (now_iso(), actor, user.username, _dumps(public)),
+                (now_iso(), actor, user.username, public_user_json(user)),
             )
 
     def get_user(self, username: str) -> User | None:
         row = self._conn().execute(
             "SELECT data FROM app_user WHERE username = ?", (username,)
         ).fetchone()
-        return User(**json.loads(row[0])) if row else None
+        return user_from_json(row[0]) if row else None
 
     def put_token(self, token_hash: str, username: str, expires_at: str) -> None:
         with self._write() as cur:
@@ -430,7 +407,7 @@ class EmbeddedStore:
             "WHERE t.hash = ? AND t.expires_at > ?",
             (token_hash, now),
         ).fetchone()
-        return User(**json.loads(row[0])) if row else None
+        return user_from_json(row[0]) if row else None
 
     def delete_token(self, token_hash: str) -> None:
         with self._write() as cur:

@@ -18,7 +18,6 @@ object works again as soon as the server is back (the driver reconnects).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import threading
@@ -51,23 +50,30 @@ from ..domain.entities import (
 )
 from ..domain.errors import (
     AlreadyExists,
-    FieldError,
-    NotFound,
     StoreUnavailable,
-    ValidationFailed,
-    VersionConflict,
 )
 from ..settings import Settings
 from .common import (
     Change,
     audit_at,
+    audit_entry,
     check_filter,
     check_kinds,
     check_references,
+    check_version,
+    counts_from,
+    dumps,
+    found_or_raise,
     now_iso,
     plan_apply,
+    public_user_json,
+    record_json,
     references,
+    refuse_referenced,
     stamped,
+    user_from_json,
+    user_json,
+    verified,
 )
 from .cypher import Queries
 from .protocol import ApplyResult
@@ -108,9 +114,6 @@ def _unavailable_as_typed(method: Callable[Concatenate[S, P], T]) -> Callable[Co
     return wrapper
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
 
 def _chunks(rows: Sequence[T]) -> list[Sequence[T]]:
     return [rows[i : i + _BATCH] for i in range(0, len(rows), _BATCH)]
@@ -142,8 +145,7 @@ class _Tx:
                     before: AnyEntity | None, after: AnyEntity | None) -> dict[str, Any]:
         """The audit entry of a write to an entry, with the before/after records."""
         return self.audit(actor, action, entity.kind, entity.id,
-                          _dumps(to_record(before)) if before else None,
-                          _dumps(to_record(after)) if after else None, audit_at(action, after))
+                          record_json(before), record_json(after), audit_at(action, after))
 
 
 class Neo4jStore:
@@ -254,7 +256,7 @@ class Neo4jStore:
     @_unavailable_as_typed
     def put_territories(self, territories: Sequence[Territory]) -> int:
         rows = [{"code": t.code, "level": t.level, "name": t.name_fr, "parent_code": t.parent_code,
-                 "record": _dumps(to_record(t))} for t in territories]
+                 "record": dumps(to_record(t))} for t in territories]
 
         def work(tx: _Tx) -> None:
             for chunk in _chunks(rows):
@@ -319,13 +321,7 @@ class Neo4jStore:
     @_unavailable_as_typed
     def counts(self) -> Counts:
         n = {r["key"]: r["count"] for r in self._read("entries:counts")}
-        return Counts(
-            organizations=n.get("organization", 0), sites=n.get("site", 0),
-            services=n.get("service", 0), contacts=n.get("contact", 0),
-            referral_links=n.get("referral_link", 0), memberships=n.get("membership", 0),
-            regions=n.get("region", 0), provinces=n.get("province", 0),
-            communes=n.get("commune", 0),
-        )
+        return counts_from(n)
 
     # --- writes --------------------------------------------------------------------
     @_unavailable_as_typed
@@ -343,8 +339,7 @@ class Neo4jStore:
     def update(self, entity: AnyEntity, *, expected_version: int, actor: str) -> AnyEntity:
         def work(tx: _Tx) -> AnyEntity:
             current = self._current(tx, entity.kind, entity.id)
-            if current.version != expected_version:
-                raise VersionConflict(entity.kind, entity.id, expected_version, current.version)
+            check_version(current, expected_version)
             stored = stamped(entity, version=current.version + 1, at=now_iso(), previous=current)
             self._save(tx, [entity], [Change("update", stored, current)], actor,
                        stored_ids={entity.id})
@@ -356,14 +351,9 @@ class Neo4jStore:
     def delete(self, kind: EntityKind, id: str, *, expected_version: int, actor: str) -> None:
         def work(tx: _Tx) -> None:
             current = self._current(tx, kind, id)
-            if current.version != expected_version:
-                raise VersionConflict(kind, id, expected_version, current.version)
-            referrers = tx.run("entries:referrers", id=id)
-            if referrers:
-                raise ValidationFailed(
-                    [FieldError("id", f"still referenced by {r['src']} ({r['field']})",
-                                f"{kind} {id}") for r in referrers]
-                )
+            check_version(current, expected_version)
+            refuse_referenced(kind, id, ((r["src"], r["field"])
+                                         for r in tx.run("entries:referrers", id=id)))
             tx.run("entries:delete", id=id)
             tx.run("audit:append", rows=[tx.audit_write(actor, "delete", current, current, None)])
 
@@ -373,8 +363,8 @@ class Neo4jStore:
     def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
         def work(tx: _Tx) -> AnyEntity:
             current = self._current(tx, kind, id)
-            stored = dataclasses.replace(current, verified_at=now_iso(), verified_by=actor)
-            tx.run("entries:verify", id=id, record=_dumps(to_record(stored)))
+            stored = verified(current, actor)
+            tx.run("entries:verify", id=id, record=dumps(to_record(stored)))
             tx.run("audit:append", rows=[tx.audit_write(actor, "verify", stored, current, stored)])
             return stored
 
@@ -392,10 +382,7 @@ class Neo4jStore:
         return self._write(work)
 
     def _current(self, tx: _Tx, kind: EntityKind, id: str) -> AnyEntity:
-        found = self._fetch(tx.run, [id], kind)
-        if id not in found:
-            raise NotFound(kind, id)
-        return found[id]
+        return found_or_raise(self._fetch(tx.run, [id], kind), kind, id)
 
     def _save(self, tx: _Tx, entities: Sequence[AnyEntity], changes: list[Change], actor: str,
               *, stored_ids: set[str]) -> None:
@@ -416,7 +403,7 @@ class Neo4jStore:
             return {"kind": e.kind, "audit": audits[e.id], "node": {
                 "id": e.id, "kind": e.kind, "version": e.version,
                 "last_modified": e.last_modified, "name": getattr(e, "name", None),
-                "record": _dumps(to_record(e)),
+                "record": dumps(to_record(e)),
             }}
 
         for chunk in _chunks([e for e in final.values() if e.id in stored_ids]):
@@ -446,12 +433,8 @@ class Neo4jStore:
         records = (self._pages("audit:trail", "seq", after_seq, limit) if entity_id is None
                    else self._pages("audit:trail_of", "seq", after_seq, limit, entity_id=entity_id))
         return [
-            AuditEntry(
-                seq=r["seq"], at=r["at"], actor=r["actor"], action=r["action"],
-                entity_kind=r["entity_kind"], entity_id=r["entity_id"],
-                before=json.loads(r["before"]) if r["before"] else None,
-                after=json.loads(r["after"]) if r["after"] else None,
-            )
+            audit_entry(r["seq"], r["at"], r["actor"], r["action"], r["entity_kind"],
+                        r["entity_id"], r["before"], r["after"])
             for r in records
         ]
 
@@ -465,19 +448,17 @@ class Neo4jStore:
     # --- users ---------------------------------------------------------------------
     @_unavailable_as_typed
     def put_user(self, user: User, *, actor: str) -> None:
-        public = {k: v for k, v in dataclasses.asdict(user).items() if k != "password_hash"}
-
         def work(tx: _Tx) -> None:
-            tx.run("users:put", username=user.username, record=_dumps(dataclasses.asdict(user)))
+            tx.run("users:put", username=user.username, record=user_json(user))
             tx.run("audit:append", rows=[
-                tx.audit(actor, "put_user", "user", user.username, after=_dumps(public))])
+                tx.audit(actor, "put_user", "user", user.username, after=public_user_json(user))])
 
         self._write(work)
 
     @_unavailable_as_typed
     def get_user(self, username: str) -> User | None:
         records = self._read("users:get", username=username)
-        return User(**json.loads(records[0]["record"])) if records else None
+        return user_from_json(records[0]["record"]) if records else None
 
     @_unavailable_as_typed
     def put_token(self, token_hash: str, username: str, expires_at: str) -> None:
@@ -487,7 +468,7 @@ class Neo4jStore:
     @_unavailable_as_typed
     def token_user(self, token_hash: str, now: str) -> User | None:
         records = self._read("users:token_user", hash=token_hash, now=now)
-        return User(**json.loads(records[0]["record"])) if records else None
+        return user_from_json(records[0]["record"]) if records else None
 
     @_unavailable_as_typed
     def delete_token(self, token_hash: str) -> None:

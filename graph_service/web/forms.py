@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 
 from ..domain.entities import Channel, Hours, Organization, Service, Site
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.taxonomy import PHONE_KINDS
 from ..domain.validation import REQUIRED, normalize_email, normalize_phone
 from ..snapshot import Snapshot
 from .communes import resolve_commune
@@ -41,7 +42,6 @@ __all__ = [
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 EXTRA_ROWS = 1
 """Blank rows offered after the existing channels or hours, to add one."""
-_PHONE_KINDS = {"phone", "mobile", "fax", "hotline"}
 _ROW = re.compile(r"^(\w+)\[(\d+)\]")
 
 
@@ -167,7 +167,7 @@ class FormReader:
 
 def _normalized(kind: str, value: str) -> str:
     try:
-        if kind in _PHONE_KINDS:
+        if kind in PHONE_KINDS:
             return normalize_phone(value)
         if kind == "email":
             return normalize_email(value)
