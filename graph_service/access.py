@@ -9,6 +9,7 @@ coordinator edits and verifies within their province; an admin does anything.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from .domain.entities import (
@@ -30,6 +31,7 @@ __all__ = [
     "Scope",
     "check_can_edit",
     "check_can_verify",
+    "public_site",
     "scope_of",
     "verifies_own_edits",
 ]
@@ -107,6 +109,14 @@ def _site_provinces(store: GraphStore, sites: list[Site]) -> set[str]:
         if commune is not None and commune.province_code:
             provinces.add(commune.province_code)
     return provinces
+
+
+def public_site(site: Site, principal: Principal) -> Site:
+    """The site as ``principal`` may see it: for the public a confidential one (a shelter)
+    keeps only its commune — no name, address, coordinates or description."""
+    if not site.confidential or principal.sees_personal_data:
+        return site
+    return dataclasses.replace(site, name="", address="", lat=None, lon=None, description="")
 
 
 def check_can_edit(principal: Principal, scope: Scope, target: str) -> None:

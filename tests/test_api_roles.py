@@ -96,15 +96,18 @@ def test_read_contact(world: World, principal: str) -> None:
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_read_confidential_address(world: World, principal: str) -> None:
     data = gql(world.client, """query($id: ID!) {
-        organization(id: $id) { sites { id confidential address lat lon commune { code } } } }""",
+        organization(id: $id) { sites { id confidential name address lat lon commune { code } } }
+    }""",
                token_of(world, principal), id=world.org)
     [shelter] = [s for s in data["organization"]["sites"] if s["id"] == "site-role-shelter"]
     assert shelter["confidential"] is True
     assert shelter["commune"]["code"].startswith(world.province)
     if principal == "anonymous":
-        assert (shelter["address"], shelter["lat"], shelter["lon"]) == (None, None, None)
+        assert (shelter["name"], shelter["address"], shelter["lat"], shelter["lon"]) == (
+            "", None, None, None)
     else:
-        assert shelter["address"] == ADDRESS and shelter["lat"] is not None
+        assert shelter["name"] == "Foyer" and shelter["address"] == ADDRESS
+        assert shelter["lat"] is not None
 
 
 EDITORS = {"association-own": False, "coordinator-own": True, "admin": True}

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 import strawberry
 from strawberry.types.base import get_object_definition
 
+from ..access import public_site
 from ..domain import entities as domain
 from .context import Info
 from .territories import Territory, territory_of
@@ -159,22 +160,28 @@ class Organization(Entry):
                              "confidential site (shelter) shows only its commune.")
 class Site(Entry):
     e: strawberry.Private[domain.Site]
-    name: str
     coordinates_precision: CoordinatesPrecision
     confidential: bool
-    description: str
+
+    @strawberry.field(description="Empty for the public when the site is confidential.")
+    def name(self, info: Info) -> str:
+        return self._public(info).name
+
+    @strawberry.field(description="Empty for the public when the site is confidential.")
+    def description(self, info: Info) -> str:
+        return self._public(info).description
 
     @strawberry.field(description="`null` for the public when the site is confidential.")
     def address(self, info: Info) -> str | None:
-        return self.e.address if self._shown(info) else None
+        return self._public(info).address if self._shown(info) else None
 
     @strawberry.field(description="`null` for the public when the site is confidential.")
     def lat(self, info: Info) -> float | None:
-        return self.e.lat if self._shown(info) else None
+        return self._public(info).lat
 
     @strawberry.field(description="`null` for the public when the site is confidential.")
     def lon(self, info: Info) -> float | None:
-        return self.e.lon if self._shown(info) else None
+        return self._public(info).lon
 
     @strawberry.field
     def commune(self, info: Info) -> Territory | None:
@@ -187,6 +194,9 @@ class Site(Entry):
 
     def _shown(self, info: Info) -> bool:
         return not self.e.confidential or _sees_personal_data(info)
+
+    def _public(self, info: Info) -> domain.Site:
+        return public_site(self.e, info.context.principal)
 
 
 @strawberry.type(description="What an organisation does for children, for whom, when, where.")

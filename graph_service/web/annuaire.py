@@ -10,7 +10,6 @@ professionals, whose reading of them is audited as the API's is.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..access import Principal, check_can_edit, scope_of
+from ..access import Principal, check_can_edit, public_site, scope_of
 from ..domain.entities import Contact, Organization, Service, Site
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.taxonomy import SECTORS, SERVICE_TYPES, SITUATIONS, STAGES
@@ -30,7 +29,7 @@ from .forms import error_map
 from .pages import Filter, index_of, organization_ids, page, render, store_of
 from .session import principal_of
 
-__all__ = ["PAGE_SIZE", "public_site", "routes"]
+__all__ = ["PAGE_SIZE", "routes"]
 
 PAGE_SIZE = 20
 _SELECTS = {"sector": SECTORS, "stage": STAGES, "situation": SITUATIONS,
@@ -136,14 +135,6 @@ async def organisation(request: Request) -> Response:
         "territory": lambda code: snap.territories.get(code or ""),
         "can_edit": await run_blocking(_can_edit, store, principal, org),
     })
-
-
-def public_site(site: Site, principal: Principal) -> Site:
-    """The site as ``principal`` may see it: a confidential one keeps only its commune."""
-    if not site.confidential or principal.sees_personal_data:
-        return site
-    return dataclasses.replace(site, address="", lat=None, lon=None, description="",
-                               name="")
 
 
 def _can_edit(store: GraphStore, principal: Principal,
