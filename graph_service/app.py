@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from . import __version__
 from .api.routes import graphql_routes
+from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
 from .maps.routes import map_routes
 from .search import IndexCache
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.settings = settings
         app.state.store = store or open_store(settings)
         app.state.snapshots = SnapshotCache(app.state.store)
+        app.state.login_throttle = LoginThrottle()  # one for the API and the pages
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
         try:
             yield {}

@@ -24,6 +24,7 @@ from .domain.errors import FieldError, ValidationFailed
 from .store.protocol import GraphStore
 
 __all__ = [
+    "MAX_CREDENTIAL",
     "LoginThrottle",
     "authenticate",
     "hash_password",
@@ -31,12 +32,15 @@ __all__ = [
     "make_user",
     "principal_for_token",
     "revoke_token",
+    "throttle_keys",
 ]
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_TTL = timedelta(hours=12)
 MIN_PASSWORD = 10
+MAX_CREDENTIAL = 256
+"""Longer user names or passwords are refused before argon2 runs (no hashing of megabytes)."""
 
 
 def hash_password(password: str) -> str:
@@ -110,6 +114,15 @@ def _digest(token: str) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def throttle_keys(username: str, address: str | None) -> tuple[str, str]:
+    """The two counters a sign-in attempt counts against: its user name and its address.
+
+    The API and the web pages share one throttle with these keys, so a guesser
+    gets no more tries by switching between them.
+    """
+    return f"user:{username[:MAX_CREDENTIAL].casefold()}", f"address:{address or 'unknown'}"
 
 
 class LoginThrottle:

@@ -92,6 +92,16 @@ def test_sign_in_is_rate_limited_per_user_and_per_address(web: Web) -> None:
     assert sign_in(web.client, "pro").status_code == 429  # same address, other user
 
 
+def test_failures_through_the_api_count_against_the_web_sign_in_too(web: Web) -> None:
+    login = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
+        __typename } }"""
+    for _ in range(LoginThrottle().limit):
+        answer = web.client.post("/graphql", json={
+            "query": login, "variables": {"u": "coord", "p": "wrong-password-x"}})
+        assert answer.json()["data"]["login"]["__typename"] == "LoginFailed"
+    assert sign_in(web.client, "coord").status_code == 429
+
+
 def test_sign_in_goes_back_only_to_a_page_of_this_site(web: Web) -> None:
     page = web.client.get("/connexion", params={"next": "//evil.example/x"}).text
     form = form_of(page, "/connexion")

@@ -20,7 +20,6 @@ from .results import Problem
 
 __all__ = ["AuthMutation", "AuthQuery", "Me"]
 
-MAX_CREDENTIAL = 256
 
 
 @strawberry.type(description="The signed-in user.")
@@ -71,11 +70,11 @@ class AuthMutation:
     @strawberry.mutation
     async def login(self, info: Info, username: str, password: str) -> LoginResult:
         ctx = info.context
-        keys = (f"user:{username[:MAX_CREDENTIAL]}", f"address:{ctx.client_address}")
+        keys = auth.throttle_keys(username, ctx.client_address)
         if not ctx.throttle.allowed(*keys):
             return TooManyAttempts(message="Too many failed sign-ins; try again later.")
         user = None
-        if len(username) <= MAX_CREDENTIAL and len(password) <= MAX_CREDENTIAL:
+        if len(username) <= auth.MAX_CREDENTIAL and len(password) <= auth.MAX_CREDENTIAL:
             user = await run_blocking(auth.authenticate, ctx.store, username, password)
         if user is None:
             ctx.throttle.failed(*keys)

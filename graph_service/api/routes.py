@@ -20,7 +20,6 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from ..auth import LoginThrottle
 from ..domain.errors import StoreUnavailable
 from ..settings import Settings
 from ..snapshot import Snapshot
@@ -38,7 +37,6 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, *, debug: bool) -> None:
         super().__init__(schema, graphql_ide="graphiql" if debug else None,
                          subscription_protocols=())
-        self.throttle = LoginThrottle()
         self.freezer = ReadModelFreezer()
         self._snapshot: Snapshot | None = None
 
@@ -53,7 +51,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
-        context = await build_context(request, self.throttle)
+        context = await build_context(request, request.app.state.login_throttle)
         self._snapshot = context.index.snapshot
         return context
 

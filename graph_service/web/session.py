@@ -121,10 +121,6 @@ def sign_out(request: Request) -> None:
 
 
 def login_throttle(request: Request) -> LoginThrottle:
-    """The app's sign-in throttle, shared with the API when it keeps one on ``app.state``."""
-    state = request.app.state
-    throttle = getattr(state, "login_throttle", None)
-    if not isinstance(throttle, LoginThrottle):
-        throttle = LoginThrottle()
-        state.login_throttle = throttle
+    """The app's sign-in throttle, shared with the API's ``login``."""
+    throttle: LoginThrottle = request.app.state.login_throttle
     return throttle
