@@ -27,7 +27,7 @@ from .coverage import (
     summarize,
 )
 from .domain.taxonomy import STAGES
-from .text import search_key
+from .text import search_key, thousands
 
 __all__ = [
     "CANVAS_COLUMNS",
@@ -95,7 +95,7 @@ def draft_action_plan(coverage: Coverage, province: str) -> ActionPlan:
     for n, stage in enumerate(summary.missing_stages, start=1):
         label = STAGES[stage].fr
         specific = (f"Mettre en place l'étape « {label} » dans la province (aucun prestataire "
-                    f"actif recensé ; {_count(summary.children)} enfants de 0 à 17 ans)")
+                    f"actif recensé ; {thousands(summary.children)} enfants de 0 à 17 ans)")
         expected = f"Au moins un prestataire actif de l'étape « {label} » dans la province"
         actions = [f"Identifier les acteurs de la province qui peuvent assurer l'étape « {label} » "
                    "(services extérieurs, associations) et les inscrire à l'annuaire"]
@@ -113,11 +113,11 @@ def draft_action_plan(coverage: Coverage, province: str) -> ActionPlan:
         beyond = stage_summary.children_beyond_30_km
         share = 100 * beyond / summary.children if summary.children else 0.0
         specific = (f"Réduire le nombre d'enfants à plus de {FAR_KM} km de l'étape « {label} » "
-                    f"({_count(beyond)} enfants, {share:.0f} % des enfants de la province)")
+                    f"({thousands(beyond)} enfants, {share:.0f} % des enfants de la province)")
         expected = (f"Moins d'enfants à plus de {FAR_KM} km de l'étape « {label} » "
-                    f"(situation de départ : {_count(beyond)})")
+                    f"(situation de départ : {thousands(beyond)})")
         communes = stage_summary.farthest
-        places = ", ".join(f"{c.name_fr} ({_count(c.children)} enfants, {_km(c.distance_km)})"
+        places = ", ".join(f"{c.name_fr} ({thousands(c.children)} enfants, {_km(c.distance_km)})"
                            for c in communes)
         codes = tuple(c.code for c in communes)
         actions = [f"Organiser des permanences, une équipe mobile ou une antenne dans les "
@@ -139,10 +139,6 @@ def _nearest_for_most_children(coverage: Coverage, stage: str,
 def _provider(reach: CommuneReach) -> str:
     org = f" ({reach.nearest_organization_name})" if reach.nearest_organization_name else ""
     return f"« {reach.nearest_service_name} »{org}"
-
-
-def _count(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
 
 
 def _km(km: float | None) -> str:
@@ -187,7 +183,7 @@ def to_markdown(plan: ActionPlan) -> str:
         "",
         "### Contexte : couverture du circuit de prise en charge",
         "",
-        f"{_count(s.children)} enfants de 0 à 17 ans (estimation, RGPH 2024) dans "
+        f"{thousands(s.children)} enfants de 0 à 17 ans (estimation, RGPH 2024) dans "
         f"{s.communes} communes. Distance de chaque commune au prestataire actif le plus proche "
         "de chaque étape.",
         "",
@@ -200,8 +196,8 @@ def to_markdown(plan: ActionPlan) -> str:
         within = (st.children_within_10_km, st.children_within_30_km, st.children_within_60_km)
         gap = " **(aucun)**" if st.gap else ""
         lines.append(f"| {st.label_fr} | {st.providers}{gap} | "
-                     + " | ".join(_count(n) for n in within)
-                     + f" | {_count(st.children_beyond_30_km)} |")
+                     + " | ".join(thousands(n) for n in within)
+                     + f" | {thousands(st.children_beyond_30_km)} |")
     lines += ["", f"### Priorité 1 : {PRIORITY}", ""]
     if not plan.rows:
         lines += ["Aucun écart de couverture relevé par l'annuaire : chaque étape a un "

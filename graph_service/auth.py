@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from .access import ANONYMOUS, Principal
 from .domain.entities import ROLES, User
 from .domain.errors import FieldError, ValidationFailed
+from .store.common import iso, now_iso
 from .store.protocol import GraphStore
 
 __all__ = [
@@ -75,7 +76,7 @@ def make_user(
         password_hash=hash_password(password),
         organization_id=organization_id,
         province_code=province_code,
-        created_at=_now(),
+        created_at=now_iso(),
     )
 
 
@@ -91,7 +92,7 @@ def authenticate(store: GraphStore, username: str, password: str) -> User | None
 
 def issue_token(store: GraphStore, user: User, ttl: timedelta = TOKEN_TTL) -> str:
     token = secrets.token_urlsafe(32)
-    expires = (datetime.now(UTC) + ttl).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expires = iso(datetime.now(UTC) + ttl)
     store.put_token(_digest(token), user.username, expires)
     return token
 
@@ -100,7 +101,7 @@ def principal_for_token(store: GraphStore, token: str | None) -> Principal:
     """Who a bearer token belongs to; the anonymous public when missing, unknown or expired."""
     if not token:
         return ANONYMOUS
-    user = store.token_user(_digest(token), _now())
+    user = store.token_user(_digest(token), now_iso())
     return Principal.of(user) if user else ANONYMOUS
 
 
@@ -112,8 +113,6 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def throttle_keys(username: str, address: str | None) -> tuple[str, str]:

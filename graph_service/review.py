@@ -26,6 +26,7 @@ from .domain.entities import (
 )
 from .search import Index
 from .store import GraphStore
+from .store.common import iso
 
 __all__ = [
     "STALE_DAYS",
@@ -105,8 +106,7 @@ def stale(
     entries: Iterable[AnyEntity], older_than_days: int = STALE_DAYS, now: datetime | None = None
 ) -> list[AnyEntity]:
     """Entries never verified or verified over ``older_than_days`` ago, never-verified first."""
-    cutoff = ((now or datetime.now(UTC)) - timedelta(days=older_than_days)).strftime(
-        "%Y-%m-%dT%H:%M:%S.%fZ")
+    cutoff = iso((now or datetime.now(UTC)) - timedelta(days=older_than_days))
     old = [e for e in entries if e.verified_at is None or e.verified_at < cutoff]
     return sorted(old, key=lambda e: (e.verified_at or "", e.kind, e.id))
 

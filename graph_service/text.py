@@ -10,7 +10,7 @@ import difflib
 import re
 import unicodedata
 
-__all__ = ["closest", "search_key"]
+__all__ = ["closest", "search_key", "thousands"]
 
 _ARABIC_FOLD = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": None}
@@ -31,3 +31,8 @@ def closest(query: str, candidates: dict[str, str], n: int = 5) -> list[str]:
     """The values of ``candidates`` (key → display name) whose keys look most like ``query``."""
     keys = difflib.get_close_matches(search_key(query), list(candidates), n=n, cutoff=0.6)
     return [candidates[k] for k in keys]
+
+
+def thousands(n: int) -> str:
+    """A count as French typography writes it: 12 345 (narrow no-break space)."""
+    return f"{n:,}".replace(",", "\u202f")

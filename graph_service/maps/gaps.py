@@ -20,6 +20,7 @@ from ..coverage import FAR_KM, CommuneReach, Coverage, commune_reach
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.taxonomy import SERVICE_TYPES, SITUATIONS, STAGES
 from ..territories import commune_boundaries
+from ..text import thousands
 from .assets import SERVED
 from .base import (
     NATIONAL_TOLERANCE,
@@ -125,7 +126,7 @@ def build_gaps_map(
         "Distance au prestataire le plus proche" if metric == "distance"
         else f"Enfants à plus de {FAR_KM} km",
         [*items, _NOWHERE],
-        note=f"{_filters(coverage)}Enfants à plus de {FAR_KM} km : {_count(far)}",
+        note=f"{_filters(coverage)}Enfants à plus de {FAR_KM} km : {thousands(far)}",
     )
     return m
 
@@ -147,7 +148,7 @@ def _properties(r: CommuneReach, metric: str) -> dict[str, str]:
     return {
         "name": f'{html.escape(r.name_fr)} <span dir="rtl" lang="ar">'
                 f"{html.escape(r.name_ar)}</span>",
-        "children": _count(r.children),
+        "children": thousands(r.children),
         "nearest": nearest,
         "km": "—" if km is None else f"{km:.1f}".replace(".", ","),
         "colour": colour,
@@ -156,10 +157,6 @@ def _properties(r: CommuneReach, metric: str) -> dict[str, str]:
 
 def _class_colour(classes: Sequence[tuple[float, str, str]], value: float) -> str:
     return next(colour for limit, colour, _ in classes if value <= limit)
-
-
-def _count(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
 
 
 def _filters(coverage: Coverage) -> str:

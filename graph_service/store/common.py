@@ -30,7 +30,12 @@ META_FIELDS = frozenset({"version", "last_modified", "verified_at", "verified_by
 
 def now_iso() -> str:
     """UTC timestamp with microseconds: sortable as text, unique enough for ordering."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return iso(datetime.now(UTC))
+
+
+def iso(moment: datetime) -> str:
+    """The one text form of a time in the stores: comparable as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def content(entity: AnyEntity) -> dict[str, Any]:
