@@ -47,8 +47,10 @@ __all__ = [
     "StageReach",
     "StageSummary",
     "cached_coverage",
+    "chord_to_km",
     "commune_reach",
     "compute_coverage",
+    "km_to_chord",
     "nearest_km",
     "resolve_area",
     "summaries",
@@ -182,6 +184,17 @@ def unit_vectors(lat: Coordinates, lon: Coordinates) -> FloatArray:
     return np.column_stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
 
 
+def chord_to_km(chord: Coordinates) -> FloatArray:
+    """Great-circle km of straight-line distances between unit vectors (what k-d trees give)."""
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(np.asarray(chord, dtype=np.float64) / 2,
+                                                   0.0, 1.0))
+
+
+def km_to_chord(km: float) -> float:
+    """The straight-line distance between unit vectors that is ``km`` along the sphere."""
+    return 2 * math.sin(min(km / EARTH_RADIUS_KM, math.pi) / 2)
+
+
 def nearest_km(targets: FloatArray, sources: FloatArray) -> tuple[FloatArray, IntArray]:
     """Great-circle distance from each target to its nearest source, and that source's row.
 
@@ -207,8 +220,7 @@ def nearest_km(targets: FloatArray, sources: FloatArray) -> tuple[FloatArray, In
     if len(sources) == 0:
         return np.full(len(targets), np.inf), np.full(len(targets), -1, dtype=np.intp)
     chord, index = cKDTree(sources).query(targets, k=1)
-    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(np.asarray(chord) / 2, 0.0, 1.0))
-    return km, np.asarray(index, dtype=np.intp)
+    return chord_to_km(chord), np.asarray(index, dtype=np.intp)
 
 
 def compute_coverage(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from ..coverage import EARTH_RADIUS_KM, unit_vectors
+from ..coverage import chord_to_km, km_to_chord, unit_vectors
 from ..domain.eligibility import Eligibility, Need, check_eligibility
 from ..domain.taxonomy import STAGES
 from ..snapshot import Snapshot
@@ -143,8 +143,7 @@ class _Planner:
         self.need = request.need
         self.point = unit_vectors([location.lat], [location.lon])[0]
         self.province = location.province.code
-        self.chord_max = (2 * math.sin(min(request.max_km, math.pi * EARTH_RADIUS_KM)
-                                       / (2 * EARTH_RADIUS_KM))
+        self.chord_max = (km_to_chord(request.max_km)
                           if request.max_km is not None else math.inf)
         urgent = _Checks(index, request.need)
         calm = (_Checks(index, dataclasses.replace(request.need, urgent=False))
@@ -277,7 +276,7 @@ class _Planner:
         keep = chord <= (self.chord_max if chord_max is None else chord_max)
         rows, chord = rows[keep], chord[keep]
         stops = ends[keep] if ends is not None else rows + 1
-        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2, 1.0))
+        km = chord_to_km(chord)
         cost = km - BONUS_KM * self.checks.rank(table.ranking[rows])
         if len(rows) > 4 * want:
             sel = cost <= np.partition(cost, 4 * want)[4 * want]

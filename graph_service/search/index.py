@@ -10,7 +10,6 @@ in its ``derived`` slot, so it lives and dies with the revision it indexes.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..coverage import EARTH_RADIUS_KM, unit_vectors
+from ..coverage import km_to_chord, unit_vectors
 from ..domain.entities import EntityKind, Organization, Service
 from ..snapshot import Place, Snapshot, SnapshotCache
 from ..store.protocol import GraphStore
@@ -129,8 +128,7 @@ class PlaceTable:
         tree = self.exact if exact else self.public
         if tree is None:
             return frozenset()
-        chord = 2 * math.sin(min(radius_km / EARTH_RADIUS_KM, math.pi) / 2)
-        hits = tree.query_ball_point(unit_vectors([lat], [lon])[0], chord)
+        hits = tree.query_ball_point(unit_vectors([lat], [lon])[0], km_to_chord(radius_km))
         return frozenset(hits if exact else self.public_rows[hits].tolist())
 
 
