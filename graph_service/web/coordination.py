@@ -131,8 +131,10 @@ async def verify(request: Request) -> Response:
     index = await index_of(request)
     entity_id = request.path_params["entity_id"]
     store = store_of(request)
-    entity = await run_blocking(_checked, store, principal, index.kind_of(entity_id), entity_id)
-    await run_blocking(Editor(store).verify, principal, entity.kind, entity.id)
+    kind = next((k for k in ENTITY_KINDS if k == index.kind_of(entity_id)), None)
+    if kind is None:
+        raise NotFound("entry", entity_id)
+    await run_blocking(Editor(store).verify, principal, kind, entity_id)  # checks the right
     return redirect("/coordination", "verified_flash", request)
 
 
