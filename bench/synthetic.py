@@ -339,8 +339,7 @@ def invalid_entries(dataset: Dataset, every: int = 1) -> list[FieldError]:
     levels = {t.code: t.level for t in dataset.territories}
     errors: list[FieldError] = []
     for entity in itertools.islice(dataset.entities(), 0, None, every):
-        errors += validate_entity(entity, commune_exists=lambda c: levels.get(c) == "commune",
-                                  province_exists=lambda c: levels.get(c) == "province")
+        errors += validate_entity(entity, territory_level=levels.get)
     return errors
 
 
