@@ -246,7 +246,8 @@ def test_unstated_situations_rank_after_explicit_matches(national: Snapshot) -> 
 # --- property: random communes × situations ------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_every_proposed_report_service_is_competent(national: Snapshot, data: st.DataObject
                                                     ) -> None:
@@ -269,7 +270,8 @@ def test_every_proposed_report_service_is_competent(national: Snapshot, data: st
 def test_areas_are_derived_by_kind() -> None:
     org = {s: Organization(id=s, name=s, org_kind="institution_publique", sector=s)
            for s in ("surete_nationale", "gendarmerie", "sante")}
-    s = Service(id="s", organization_id="o", name="n", type="plainte_enquete", stages=("detection",))
+    s = Service(id="s", organization_id="o", name="n", type="plainte_enquete",
+                stages=("detection",))
     assert derive_area(s, org["surete_nationale"], ["04.441"]) == ServiceArea(
         frozenset({"04.441"}), "urban", "police_urban")
     assert derive_area(s, org["gendarmerie"], ["04.441"]).milieu == "rural"
