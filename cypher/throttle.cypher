@@ -1,22 +1,22 @@
-// Failed sign-ins per throttle key (a hash of a user name or a client address), shared by every
-// service process: (:SignInFailure {key, failures, last_at}). Times are ISO text, comparable.
+// The sign-in throttle's counters, shared by every service process: (:ThrottleCount {key, count,
+// last_at}), one per key (a hash of a user name, a client address or both). Times are ISO text.
 
-// name: failures
-MATCH (f:SignInFailure)
-WHERE f.key IN $keys AND f.last_at > $since
-RETURN f.key AS key, f.failures AS failures, f.last_at AS last_at
+// name: counts
+MATCH (c:ThrottleCount)
+WHERE c.key IN $keys AND c.last_at > $since
+RETURN c.key AS key, c.count AS count, c.last_at AS last_at
 
 // name: forget
-// Failures whose last one is not after $since are forgotten (a key then counts from one again).
-MATCH (f:SignInFailure)
-WHERE f.last_at <= $since
-DELETE f
+// Counters last counted at or before $since are forgotten (a key then counts from one again).
+MATCH (c:ThrottleCount)
+WHERE c.last_at <= $since
+DELETE c
 
 // name: count
 UNWIND $keys AS key
-MERGE (f:SignInFailure {key: key})
-SET f.failures = coalesce(f.failures, 0) + 1, f.last_at = $at
+MERGE (c:ThrottleCount {key: key})
+SET c.count = coalesce(c.count, 0) + 1, c.last_at = $at
 
 // name: clear
-MATCH (f:SignInFailure {key: $key})
-DELETE f
+MATCH (c:ThrottleCount {key: $key})
+DELETE c

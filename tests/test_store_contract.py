@@ -228,17 +228,17 @@ def test_revoke_and_remove_users(store: GraphStore) -> None:
     assert actions == ["put_user", "revoke_user", "remove_user", "put_user"]
 
 
-def test_sign_in_failures_are_counted_per_key_and_forgotten(store: GraphStore) -> None:
+def test_throttle_counts_are_counted_per_key_and_forgotten(store: GraphStore) -> None:
     t1, t2, t3 = "2026-01-01T00:00:01Z", "2026-01-01T00:00:02Z", "2026-01-01T00:00:03Z"
-    store.count_sign_in_failure(["user:a", "address:x"], t1, since=LIVE)
-    store.count_sign_in_failure(["user:a"], t2, since=LIVE)
-    assert store.sign_in_failures(["user:a", "address:x", "user:b"], LIVE) == {
+    store.count_throttle(["user:a", "address:x"], t1, since=LIVE)
+    store.count_throttle(["user:a"], t2, since=LIVE)
+    assert store.throttle_counts(["user:a", "address:x", "user:b"], LIVE) == {
         "user:a": (2, t2), "address:x": (1, t1)}
-    assert store.sign_in_failures(["user:a", "address:x"], t1) == {"user:a": (2, t2)}
-    store.count_sign_in_failure(["address:x"], t3, since=t2)  # x's last failure is forgotten
-    assert store.sign_in_failures(["address:x"], LIVE) == {"address:x": (1, t3)}
-    store.clear_sign_in_failures("user:a")
-    assert store.sign_in_failures(["user:a"], LIVE) == {}
+    assert store.throttle_counts(["user:a", "address:x"], t1) == {"user:a": (2, t2)}
+    store.count_throttle(["address:x"], t3, since=t2)  # x's last failure is forgotten
+    assert store.throttle_counts(["address:x"], LIVE) == {"address:x": (1, t3)}
+    store.clear_throttle("user:a")
+    assert store.throttle_counts(["user:a"], LIVE) == {}
 
 
 def test_sign_in_work_leaves_the_directory_revision(store: GraphStore) -> None:
@@ -246,8 +246,8 @@ def test_sign_in_work_leaves_the_directory_revision(store: GraphStore) -> None:
     revision = store.revision()
     store.put_user(AMAL, actor="admin")
     store.put_token("web", "amal", LATER, purpose="web")
-    store.count_sign_in_failure(["user:amal"], LIVE, since="2025-01-01T00:00:00Z")
-    store.clear_sign_in_failures("user:amal")
+    store.count_throttle(["user:amal"], LIVE, since="2025-01-01T00:00:00Z")
+    store.clear_throttle("user:amal")
     store.record_read(actor="amal", entity_kind="organization", entity_id="org-a")
     store.delete_token("web")
     store.revoke_tokens("amal", actor="admin")

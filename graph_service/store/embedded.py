@@ -100,12 +100,12 @@ CREATE TABLE IF NOT EXISTS token (
     expires_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS token_user ON token(username);
-CREATE TABLE IF NOT EXISTS sign_in_failure (
+CREATE TABLE IF NOT EXISTS throttle_count (
     key TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL,
+    count INTEGER NOT NULL,
     last_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS sign_in_failure_last ON sign_in_failure(last_at);
+CREATE INDEX IF NOT EXISTS throttle_count_last ON throttle_count(last_at);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -158,7 +158,7 @@ class EmbeddedStore:
         """One write transaction; rolls back on error.
 
         It bumps the revision if it changed anything and is ``counted``: writes to
-        users, tokens, sessions and sign-in failures are not directory content.
+        users, tokens, sessions and sign-in throttle counts are not directory content.
         """
         conn = self._conn()
         cur = conn.cursor()
@@ -455,22 +455,22 @@ class EmbeddedStore:
         )
 
     # --- sign-in throttle ------------------------------------------------------------------
-    def sign_in_failures(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
+    def throttle_counts(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
         marks = ",".join("?" * len(keys))
         rows = self._conn().execute(
-            f"SELECT key, failures, last_at FROM sign_in_failure "
+            f"SELECT key, count, last_at FROM throttle_count "
             f"WHERE key IN ({marks}) AND last_at > ?", [*keys, since])
-        return {key: (int(failures), last_at) for key, failures, last_at in rows}
+        return {key: (int(count), last_at) for key, count, last_at in rows}
 
-    def count_sign_in_failure(self, keys: Sequence[str], at: str, since: str) -> None:
+    def count_throttle(self, keys: Sequence[str], at: str, since: str) -> None:
         with self._write(counted=False) as cur:
-            cur.execute("DELETE FROM sign_in_failure WHERE last_at <= ?", (since,))
+            cur.execute("DELETE FROM throttle_count WHERE last_at <= ?", (since,))
             cur.executemany(
-                "INSERT INTO sign_in_failure(key, failures, last_at) VALUES (?, 1, ?) "
-                "ON CONFLICT(key) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
+                "INSERT INTO throttle_count(key, count, last_at) VALUES (?, 1, ?) "
+                "ON CONFLICT(key) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
                 [(key, at) for key in keys],
             )
 
-    def clear_sign_in_failures(self, key: str) -> None:
+    def clear_throttle(self, key: str) -> None:
         with self._write(counted=False) as cur:
-            cur.execute("DELETE FROM sign_in_failure WHERE key = ?", (key,))
+            cur.execute("DELETE FROM throttle_count WHERE key = ?", (key,))

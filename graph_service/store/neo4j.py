@@ -227,10 +227,11 @@ class Neo4jStore:
     def _write(self, work: Callable[[_Tx], T], *, counted: bool = True) -> T:
         """Run ``work`` in one managed write transaction, holding the graph's write lock.
 
-        The revision grows if a statement of ``work`` changed the graph (unless the
-        write is not ``counted``: a logged read, users, credentials, sign-in failures). ``work`` may run more than once
-        (the driver retries transient errors), so it computes everything from what
-        it reads in the transaction.
+        The revision grows if a statement of ``work`` changed the graph, unless the
+        write is not ``counted`` (a logged read, users, credentials, throttle counts:
+        not directory content). ``work`` may run more than once (the driver retries
+        transient errors), so it computes everything from what it reads in the
+        transaction.
         """
 
         def unit(tx: ManagedTransaction) -> T:
@@ -501,12 +502,12 @@ class Neo4jStore:
 
     # --- sign-in throttle ------------------------------------------------------------------
     @_unavailable_as_typed
-    def sign_in_failures(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
-        records = self._read("throttle:failures", keys=list(keys), since=since)
-        return {r["key"]: (int(r["failures"]), r["last_at"]) for r in records}
+    def throttle_counts(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
+        records = self._read("throttle:counts", keys=list(keys), since=since)
+        return {r["key"]: (int(r["count"]), r["last_at"]) for r in records}
 
     @_unavailable_as_typed
-    def count_sign_in_failure(self, keys: Sequence[str], at: str, since: str) -> None:
+    def count_throttle(self, keys: Sequence[str], at: str, since: str) -> None:
         def work(tx: _Tx) -> None:
             tx.run("throttle:forget", since=since)
             tx.run("throttle:count", keys=list(keys), at=at)
@@ -514,5 +515,5 @@ class Neo4jStore:
         self._write(work, counted=False)
 
     @_unavailable_as_typed
-    def clear_sign_in_failures(self, key: str) -> None:
+    def clear_throttle(self, key: str) -> None:
         self._write(lambda tx: tx.run("throttle:clear", key=key), counted=False)

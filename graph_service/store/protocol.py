@@ -19,7 +19,7 @@ Write rules every adapter keeps:
   the right kind, otherwise :class:`ValidationFailed` names the field;
 - ``revision()`` grows with every committed write to the directory (entries
   and territories), so readers can cache derived views (the orientation graph)
-  and rebuild only when it moves. Users, tokens, sessions, sign-in failures and
+  and rebuild only when it moves. Users, tokens, sessions, sign-in throttle counts and
   read audits are not directory content: writing them leaves it unchanged, so
   signing in or out never throws a read model away.
 """
@@ -164,14 +164,14 @@ class GraphStore(Protocol):
         ...
 
     # --- sign-in throttle (shared by every process of a deployment) --------------------
-    def sign_in_failures(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
-        """Per key, failed sign-ins (count, time of the last) still remembered: those
-        whose last failure is after ``since``. Keys absent are clean."""
+    def throttle_counts(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
+        """Per key, its count and the time it was last counted, for keys counted after
+        ``since`` (older counts are forgotten). Keys absent count zero."""
         ...
 
-    def count_sign_in_failure(self, keys: Sequence[str], at: str, since: str) -> None:
-        """One more failure at ``at`` for each key, counting from one again when the key's
-        last failure is not after ``since``; forgotten keys are dropped."""
+    def count_throttle(self, keys: Sequence[str], at: str, since: str) -> None:
+        """Count each key once more at ``at``, from one again when it was last counted at
+        or before ``since``; forgotten keys are dropped from the store."""
         ...
 
-    def clear_sign_in_failures(self, key: str) -> None: ...
+    def clear_throttle(self, key: str) -> None: ...
