@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from starlette.testclient import TestClient
-from web_support import Web, form_of, open_web, submit
+from web_support import CHILD, Web, form_of, open_web, submit, urls_of
 
 from graph_service.domain.eligibility import Need
 from graph_service.orientation import Request, Where, orient
@@ -48,16 +48,6 @@ def test_the_plan_page_renders_orientations_plan_stage_by_stage(web: Web) -> Non
             assert stage.skipped in text
     for gap in plan.gaps:
         assert gap.reason in text
-
-
-URL_ATTRIBUTES = re.compile(r'\b(?:href|src|action|formaction|srcdoc|data-url)="([^"]*)"')
-CHILD = re.compile(r"\b(?:age|sex|situation|urgent|disability)=")
-
-
-def urls_of(page: str) -> list[str]:
-    """Every URL a page holds: in link, source and form attributes, and inside ``srcdoc``."""
-    found = [html.unescape(v) for v in URL_ATTRIBUTES.findall(page)]
-    return found + [u for v in found if "<" in v for u in urls_of(v)]
 
 
 def test_no_url_of_the_plan_carries_the_childs_situation(web: Web) -> None:
