@@ -8,6 +8,19 @@ from graph_service.snapshot import build_snapshot
 from graph_service.store import GraphStore
 
 SALE = "04.441.01.0"
+OUT_OF_AREA = {"commune": "Rabat", "age": "15", "sex": "F", "situation": "abandon_scolaire",
+               "max_km": "30"}
+"""A question whose first stage (détection) has no service of the child's area in the seed,
+but one within the distance: it is proposed, marked out of area."""
+BEYOND = {"commune": "Ouislane", "age": "15", "sex": "F", "situation": "abandon_scolaire",
+          "max_km": "30"}
+"""A question whose first stage (détection) has no service within the distance in the seed:
+the nearest is named for information only."""
+
+
+def cli_args(question: dict[str, str]) -> list[str]:
+    """A question as ``graph-service route`` options."""
+    return [x for key, value in question.items() for x in (f"--{key.replace('_', '-')}", value)]
 
 
 def close_competent_reporting(store: GraphStore, commune: str = SALE) -> int:

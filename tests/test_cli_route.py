@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from orientation_support import close_competent_reporting
+from orientation_support import BEYOND, OUT_OF_AREA, cli_args, close_competent_reporting
 
 from graph_service.cli import main
 from graph_service.domain.eligibility import Need
@@ -69,8 +69,7 @@ def stage_text(out: str, n: int) -> str:
 
 def test_gaps_are_listed_with_the_nearest_provider(db: Path) -> None:
     """Beyond the distance asked, the nearest service is named for information, not proposed."""
-    result = route(db, "--commune", "Ouislane", "--age", "15", "--sex", "F",
-                   "--situation", "abandon_scolaire", "--max-km", "30")
+    result = route(db, *cli_args(BEYOND))
     assert result.exit_code == 0, result.output
     detection = stage_text(result.stdout, 1)
     assert "→" not in detection
@@ -83,8 +82,7 @@ def test_gaps_are_listed_with_the_nearest_provider(db: Path) -> None:
 
 
 def test_services_outside_their_area_are_marked_and_the_gap_says_so(db: Path) -> None:
-    result = route(db, "--commune", "Rabat", "--age", "15", "--sex", "F",
-                   "--situation", "handicap", "--max-km", "30")
+    result = route(db, *cli_args(OUT_OF_AREA))
     assert result.exit_code == 0, result.output
     assert "[hors zone, à vérifier]" in stage_text(result.stdout, 1).split("\n")[2]
     gaps = result.stdout[result.stdout.index("Lacunes de la province :"):]

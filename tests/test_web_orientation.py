@@ -9,7 +9,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from orientation_support import close_competent_reporting
+from orientation_support import BEYOND, OUT_OF_AREA, close_competent_reporting
 from starlette.testclient import TestClient
 from web_support import Web, form_of, open_web, submit
 
@@ -144,8 +144,7 @@ def test_each_proposed_service_says_if_it_is_competent_out_of_area_or_to_be_veri
     reporting = stage_block(page, "signalement")
     assert 'data-badge="competent">compétent<' in reporting
 
-    elsewhere = submit(web.client, "/orienter", "/orienter", commune="Rabat", age="15", sex="F",
-                       situation="handicap", max_km="30", urgent=[]).text
+    elsewhere = submit(web.client, "/orienter", "/orienter", **OUT_OF_AREA, urgent=[]).text
     assert 'data-badge="out_of_area">hors zone<' in stage_block(elsewhere, "detection")
 
 
@@ -162,8 +161,7 @@ def test_a_missing_competent_authority_is_named_on_the_plan_and_the_sheet(web: W
 
 
 def test_beyond_the_distance_the_nearest_is_information_not_a_recommendation(web: Web) -> None:
-    page = submit(web.client, "/orienter", "/orienter", commune="Ouislane", age="15", sex="F",
-                  situation="abandon_scolaire", max_km="30", urgent=[]).text
+    page = submit(web.client, "/orienter", "/orienter", **BEYOND, urgent=[]).text
     detection = html.unescape(stage_block(page, "detection"))
     assert 'class="choice"' not in detection
     assert 'data-gap="beyond_max_km">Aucun service à distance raisonnable<' in detection
@@ -182,7 +180,6 @@ def test_an_arabic_plan_shows_competence_in_arabic(web: Web) -> None:
     reporting = stage_block(page, "signalement")
     assert 'data-gap="competent_missing">المصلحة المختصة غير مدرجة في الدليل<' in reporting
     assert "المؤسسة المختصة: النيابة العامة لدى المحكمة الابتدائية" in reporting
-    elsewhere = html.unescape(submit(web.client, "/orienter", "/orienter", commune="Rabat",
-                                     age="15", sex="F", situation="handicap", max_km="30",
+    elsewhere = html.unescape(submit(web.client, "/orienter", "/orienter", **OUT_OF_AREA,
                                      urgent=[]).text)
     assert 'data-badge="out_of_area">خارج المنطقة<' in elsewhere
