@@ -399,8 +399,8 @@ class _Generator:
         police, gendarmerie, hospitals…), as ``graph-service seed`` loads them; rows that
         name a field entry of the seed are generated too, since the seed is not here."""
         rows = [(n, {**row, "field_entry_id": ""}) for n, row in read_rows(BACKBONE)]
-        levels = {t.code: t.level for t in self.territories}
-        for entity in backbone_entities(rows, name=BACKBONE.name, territory_level=levels.get,
+        territories = {t.code: t for t in self.territories}
+        for entity in backbone_entities(rows, name=BACKBONE.name, territories=territories,
                                         exists=lambda _: False):
             kinds: dict[str, list[Any]] = {"organization": self.orgs, "site": self.sites,
                                            "service": self.services}

@@ -25,7 +25,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .domain.entities import REFERENCE_SCHEME, AnyEntity, Channel, Organization, Service, Site
+from .domain.entities import (
+    REFERENCE_SCHEME,
+    AnyEntity,
+    Channel,
+    Organization,
+    Service,
+    Site,
+    Territory,
+)
 from .domain.errors import FieldError, ValidationFailed
 from .domain.validation import validate_entity
 from .orientation.rules import STAGE_RULES
@@ -130,9 +138,11 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def backbone_entities(rows: Iterable[tuple[int, dict[str, str]]], *, name: str,
-                      territory_level: Callable[[str], str | None],
+                      territories: Mapping[str, Territory],
                       exists: Callable[[str], bool]) -> list[AnyEntity]:
-    """The entries of the rows that are not yet in the annuaire, checked.
+    """The entries of the rows that are not yet in the annuaire, checked. Sites stand at
+    their commune's point (precision ``commune``), as the importer places a site that has
+    no coordinates, so that an export re-imports unchanged.
 
     Raises
     ------
@@ -140,6 +150,11 @@ def backbone_entities(rows: Iterable[tuple[int, dict[str, str]]], *, name: str,
         Every bad cell, as ``backbone.csv:LINE`` and the column.
     """
     rows = list(rows)
+
+    def level(code: str) -> str | None:
+        found = territories.get(code)
+        return found.level if found is not None else None
+
     org_of = {row["id"]: row["field_entry_id"] or row["id"] for _, row in rows}
     errors: list[FieldError] = []
     out: list[AnyEntity] = []
@@ -153,17 +168,17 @@ def backbone_entities(rows: Iterable[tuple[int, dict[str, str]]], *, name: str,
             continue
         if row["field_entry_id"] or exists(row["id"]):
             continue  # the field entry, or an entry already loaded (maybe corrected), wins
-        for entity in _entries(row, institution, org_of):
+        for entity in _entries(row, institution, org_of, territories.get(row["commune_code"])):
             errors.extend(FieldError(e.field, e.message, where)
-                          for e in validate_entity(entity, territory_level=territory_level))
+                          for e in validate_entity(entity, territory_level=level))
             out.append(entity)
     if errors:
         raise ValidationFailed(errors)
     return out
 
 
-def _entries(row: Mapping[str, str], institution: Institution,
-             org_of: Mapping[str, str]) -> Iterator[AnyEntity]:
+def _entries(row: Mapping[str, str], institution: Institution, org_of: Mapping[str, str],
+             commune: Territory | None) -> Iterator[AnyEntity]:
     org_id, site_id = row["id"], f"{row['id']}--site"
     note = f" {row['note']}" if row["note"] else ""
     parent = org_of.get(row["parent_id"], row["parent_id"]) or None
@@ -174,7 +189,8 @@ def _entries(row: Mapping[str, str], institution: Institution,
         identifiers=(f"{REFERENCE_IDENTIFIER}:{row['id']}",),
     )
     yield Site(id=site_id, organization_id=org_id, name=row["name_fr"],
-               commune_code=row["commune_code"], coordinates_precision="commune")
+               commune_code=row["commune_code"], coordinates_precision="commune",
+               lat=commune.lat if commune else None, lon=commune.lon if commune else None)
     ressort = tuple(row["ressort"].split())
     for t in institution.services:
         yield Service(
@@ -188,9 +204,8 @@ def _entries(row: Mapping[str, str], institution: Institution,
 def load_backbone(store: GraphStore, path: Path, *, actor: str) -> int:
     """Add the reference entries of ``path`` that the annuaire lacks, in one transaction;
     return how many entries were created."""
-    levels = {t.code: t.level for t in store.territories()}
     entities = backbone_entities(
-        read_rows(path), name=path.name, territory_level=levels.get,
+        read_rows(path), name=path.name, territories={t.code: t for t in store.territories()},
         exists=lambda org_id: store.get("organization", org_id) is not None)
     if not entities:
         return 0

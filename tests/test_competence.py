@@ -311,7 +311,8 @@ def test_reference_entries_invent_nothing_and_wait_for_verification(national: Sn
         assert {c.value for c in org.channels} <= public_numbers
     for site in national.sites.values():
         if site.organization_id in {o.id for o in reference}:
-            assert site.address == "" and site.lat is None
+            commune = national.territories[site.commune_code]
+            assert site.address == "" and (site.lat, site.lon) == (commune.lat, commune.lon)
             assert site.coordinates_precision == "commune"
     for service in national.services.values():
         if service.organization_id in {o.id for o in reference}:
@@ -326,9 +327,12 @@ def test_backbone_refuses_a_bad_row_naming_line_and_column(tmp_path: Path) -> No
     bad.write_text("\n".join([lines[0], "ref-x,tribunal,X,X,04.441,04.441.01.0,,,,",
                               "ref-y,police,Y,Y,04.441,99.999.99.9,,,,"]) + "\n",
                    encoding="utf-8")
+    from graph_service.territories import load_territories
+
     with pytest.raises(ValidationFailed) as refused:
-        backbone_entities(read_rows(bad), name=bad.name, territory_level=lambda c: None
-                          if c.startswith("99") else "commune", exists=lambda _: False)
+        backbone_entities(read_rows(bad), name=bad.name,
+                          territories={t.code: t for t in load_territories()},
+                          exists=lambda _: False)
     found = {(e.where, e.field) for e in refused.value.errors}
     assert ("backbone.csv:2", "institution") in found
     assert ("backbone.csv:3", "commune_code") in found
