@@ -16,6 +16,8 @@ from typing import Any
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from .domain.competence import OUT_OF_AREA_MAX_KM
+
 
 @dataclass(frozen=True, slots=True)
 class Setting:
@@ -40,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GRAPH_SERVICE_DEBUG", False, bool, "Development mode: GraphiQL and tracebacks."),
     Setting("GRAPH_SERVICE_SECURE_COOKIES", True, bool,
             "Session cookies only over HTTPS (`Secure`); turn off only for plain-http tests."),
+    Setting("GRAPH_SERVICE_MAX_KM", OUT_OF_AREA_MAX_KM, float,
+            "Farthest distance (km) at which orientation proposes a service outside its area "
+            "when none of the child's area is eligible; an authority never is."),
     Setting("GRAPH_SERVICE_TILE_URL", "", str,
             "Tile server URL template for maps; empty = offline polygon base layer."),
 )

@@ -20,6 +20,7 @@ from ..domain.taxonomy import (
     ACCESS_MODES,
     CHANNEL_KINDS,
     COORDINATES_PRECISIONS,
+    GAP_KINDS,
     LANGUAGES,
     LINK_KINDS,
     ORGANIZATION_KINDS,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     CoordinatesPrecision: TypeAlias = str
     ChannelKind: TypeAlias = str
     TerritoryLevel: TypeAlias = str
+    GapKind: TypeAlias = str
 else:
     Stage = _enum("Stage", STAGES, "A stage of the circuit de prise en charge, in order.")
     Situation = _enum("Situation", SITUATIONS, "A child protection situation.")
@@ -70,6 +72,8 @@ else:
                                  "Whether coordinates are the address or the commune centre.")
     ChannelKind = _enum("ChannelKind", CHANNEL_KINDS, "A way to reach someone.")
     TerritoryLevel = _enum("TerritoryLevel", TERRITORY_LEVELS, "Level of an HCP territory.")
+    GapKind = _enum("GapKind", GAP_KINDS, "Why a stage of a plan has no service of the "
+                    "child's area.")
 
 
 @strawberry.type(description="One code of a vocabulary with its labels, for menus and legends.")

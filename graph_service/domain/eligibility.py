@@ -78,6 +78,9 @@ class Eligibility:
     refusals: tuple[str, ...] = ()
     bonus: float = 0.0
     matched_situations: tuple[str, ...] = field(default=())
+    situations_stated: bool = True
+    """False when the service lists no situation: it is not read as "every situation" but
+    ranked after the services that state the child's."""
 
 
 def check_eligibility(service: Service, need: Need) -> Eligibility:
@@ -115,6 +118,8 @@ def check_eligibility(service: Service, need: Need) -> Eligibility:
         labels = ", ".join(SITUATIONS[s].fr.lower() for s in matched)
         reasons.append(f"prend en charge : {labels}")
         bonus += 1.0
+    else:
+        reasons.append("situations prises en charge non précisées dans l'annuaire")
     if need.disability and service.disability_accepted:
         reasons.append("accueille les enfants en situation de handicap")
         bonus += 2.0
@@ -130,6 +135,7 @@ def check_eligibility(service: Service, need: Need) -> Eligibility:
         refusals=tuple(refusals),
         bonus=bonus,
         matched_situations=matched,
+        situations_stated=bool(service.situations),
     )
 
 

@@ -137,6 +137,12 @@ class Service(Entity):
     status: str = "active"
     description: str = ""
     channels: tuple[Channel, ...] = ()
+    area_codes: tuple[str, ...] = ()
+    """HCP codes (communes, provinces, régions) of the territories served; empty: derived
+    by :func:`graph_service.domain.competence.derive_area`."""
+    receives_children: bool | None = None
+    """Whether a child can be referred here; ``None``: follows the service type
+    (:func:`graph_service.domain.competence.receives_children`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -165,6 +165,21 @@ PHONE_KINDS = frozenset({"phone", "mobile", "fax", "hotline"})
 
 TERRITORY_LEVELS = ("region", "province", "commune")
 
+GAP_KINDS = _vocab(
+    ("competent_missing", "Service compétent non recensé", "المصلحة المختصة غير مدرجة في الدليل"),
+    ("none_in_province", "Aucun service de la zone : service hors zone proposé",
+     "لا توجد مصلحة في المنطقة: اقتراح مصلحة خارج المنطقة"),
+    ("beyond_max_km", "Aucun service à distance raisonnable", "لا توجد مصلحة على مسافة معقولة"),
+)
+"""Why a stage of a plan has no service of the child's area (see :mod:`.competence`)."""
+
+EMERGENCY_NUMBERS = _vocab(
+    ("19", "Police (Sûreté nationale), en ville", "الشرطة (الأمن الوطني) في المدن"),
+    ("177", "Gendarmerie royale, en milieu rural", "الدرك الملكي في العالم القروي"),
+    ("15", "Protection civile (secours, ambulance)", "الوقاية المدنية (الإسعاف)"),
+)
+"""The public national short numbers shown with every urgent plan (their codes are the numbers)."""
+
 VOCABULARIES: dict[str, dict[str, Term]] = {
     "stage": STAGES,
     "situation": SITUATIONS,
@@ -178,6 +193,7 @@ VOCABULARIES: dict[str, dict[str, Term]] = {
     "link_kind": LINK_KINDS,
     "coordinates_precision": COORDINATES_PRECISIONS,
     "channel_kind": CHANNEL_KINDS,
+    "gap_kind": GAP_KINDS,
 }
 """Every vocabulary by name, for validation messages and the API's enum lists."""
 

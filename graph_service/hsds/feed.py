@@ -191,7 +191,8 @@ class Feed:
         record = _typed("service", tables["service"][0])
         if not full:
             return record
-        record |= self._children(tables, "phone", "schedule", "language", "required_document")
+        record |= self._children(tables, "phone", "schedule", "language", "required_document",
+                                 "service_area")
         record["service_at_locations"] = [
             self._service_at_location(sid, i, row, full=True, with_service=False)
             for i, row in enumerate(tables.get("service_at_location", []))
