@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .domain.entities import AnyEntity, Channel, Organization, Service, Site
+from .domain.entities import REFERENCE_SCHEME, AnyEntity, Channel, Organization, Service, Site
 from .domain.errors import FieldError, ValidationFailed
 from .domain.validation import validate_entity
 from .orientation.rules import STAGE_RULES
@@ -37,7 +37,7 @@ REFERENCE_NOTE = ("Entrée de référence (institution publique, carte judiciair
                   "le coordinateur provincial : aucune adresse, aucun horaire ni aucun contact "
                   "n'est renseigné.")
 """What every reference entry's description starts with."""
-REFERENCE_IDENTIFIER = "reference:backbone"
+REFERENCE_IDENTIFIER = f"{REFERENCE_SCHEME}:backbone"
 """Identifier scheme that marks an organisation as a reference entry."""
 COLUMNS = ("id", "institution", "name_fr", "name_ar", "province_code", "commune_code",
            "parent_id", "ressort", "field_entry_id", "note")

@@ -38,7 +38,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEO4J_TIMEOUT", 5.0, float,
             "Seconds a request waits for Neo4j (connecting, retrying) before `STORE_UNAVAILABLE`."),
     Setting("GRAPH_SERVICE_SECRET_KEY", "", str,
-            "Key that signs session cookies; random at each start when empty.", secret=True),
+            "Key that signs session cookies, the same in every process; required by "
+            "`serve --workers N` with N > 1 (random at each start when empty).", secret=True),
+    Setting("GRAPH_SERVICE_TRUSTED_PROXIES", "", str,
+            "Comma-separated addresses or CIDR networks of reverse proxies whose "
+            "`X-Forwarded-For` gives the client address; empty = the header is ignored."),
     Setting("GRAPH_SERVICE_DEBUG", False, bool, "Development mode: GraphiQL and tracebacks."),
     Setting("GRAPH_SERVICE_SECURE_COOKIES", True, bool,
             "Session cookies only over HTTPS (`Secure`); turn off only for plain-http tests."),

@@ -84,6 +84,8 @@ class Snapshot:
     """Ids of judicial and law-enforcement services: proposed only where competent."""
     for_children: frozenset[str] = frozenset()
     """Ids of the services a child can be referred to."""
+    provisional: frozenset[str] = frozenset()
+    """Ids of the unverified services of reference entries (known by kind and seat only)."""
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Indexes a reader derives from this snapshot once (orientation's spatial index…),
     keyed by the reader's module name: they live and die with the revision they index."""
@@ -201,6 +203,10 @@ def _competence(snap: Snapshot) -> None:
         if is_authority(s, snap.organizations.get(s.organization_id)))
     snap.for_children = frozenset(sid for sid, s in snap.services.items()
                                   if receives_children(s))
+    snap.provisional = frozenset(
+        sid for sid, s in snap.services.items()
+        if not s.is_verified and (owner := snap.organizations.get(s.organization_id)) is not None
+        and owner.is_reference)
 
 
 def site_place(snap: Snapshot, service_id: str, site: Site) -> Place | None:

@@ -310,7 +310,7 @@ def test_maps_and_their_assets_are_served(client: TestClient) -> None:
     assert client.get("/static/vendor/leaflet/images/layers.png").status_code == 200
     gaps = client.get("/maps/gaps", params={"stage": "detection", "province": "Salé"})
     assert gaps.status_code == 200 and "Salé" in gaps.text
-    route = client.get("/maps/route", params={"commune": "Salé", "situation": "negligence"})
+    route = client.post("/maps/route", data={"commune": "Salé", "situation": "negligence"})
     assert route.status_code == 200 and "lieu de l'enfant" in html.unescape(route.text).lower()
 
 
@@ -325,7 +325,10 @@ def test_maps_and_their_assets_are_served(client: TestClient) -> None:
 ])
 def test_bad_map_parameters_are_named(client: TestClient, path: str, params: dict[str, str],
                                       field: str) -> None:
-    response = client.get(path, params=params)
+    if path == "/maps/route":
+        response = client.post(path, data=params)
+    else:
+        response = client.get(path, params=params)
     assert response.status_code == 400
     assert f"{field}:" in response.text
 
@@ -337,3 +340,14 @@ def test_a_configured_tile_server_is_allowed_by_the_policy(
     assert "img-src 'self' data: https://*.tiles.example.org;" in (
         response.headers["content-security-policy"])
     assert "L.tileLayer(" in response.text
+
+
+def test_gap_maps_are_kept_per_revision_and_parameters_as_understood(client: TestClient) -> None:
+    spellings = [{"stage": "detection"}, {"stage": "detection", "utm_source": "x"},
+                 {"stage": "detection", "metric": "distance", "nocache": "1"}]
+    pages = {client.get("/maps/gaps", params=p).text for p in spellings}
+    by_province = {client.get("/maps/gaps", params={"stage": "detection", "province": name}).text
+                   for name in ("Salé", "salé", "04.441")}
+    assert len(pages) == len(by_province) == 1
+    kept = client.app.state.map_pages._pages  # type: ignore[attr-defined]
+    assert len(kept) == 2  # one national render, one of Salé, whatever the spelling

@@ -6,11 +6,11 @@ import base64
 import html
 import re
 from collections.abc import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from starlette.testclient import TestClient
-from web_support import Web, form_of, open_web, submit
+from web_support import CHILD, Web, form_of, open_web, submit, urls_of
 
 from graph_service.domain.eligibility import Need
 from graph_service.orientation import Request, Where, orient
@@ -50,16 +50,29 @@ def test_the_plan_page_renders_orientations_plan_stage_by_stage(web: Web) -> Non
         assert gap.reason in text
 
 
-def test_the_route_map_is_the_same_question_asked_of_the_map_page(web: Web) -> None:
+def test_no_url_of_the_plan_carries_the_childs_situation(web: Web) -> None:
+    plan = submit(web.client, "/orienter", "/orienter", **SITUATION)
+    sheet = web.client.post("/orienter/fiche", data=form_of(plan.text, "/orienter/fiche").values())
+    route_map = web.client.post("/maps/route", data=form_of(plan.text, "/maps/route").values())
+    for page in (plan, sheet, route_map):
+        assert page.status_code == 200
+        urls = urls_of(page.text)
+        assert urls
+        for url in urls:
+            assert not CHILD.search(url), url
+            assert "violence_sexuelle" not in url and "12" not in urlsplit(url).query, url
+    assert 'src="/maps/route' not in plan.text  # the map is posted into its frame
+
+
+def test_the_route_map_is_the_same_question_posted_to_the_map_page(web: Web) -> None:
     page = submit(web.client, "/orienter", "/orienter", **SITUATION)
-    src = re.search(r'<iframe src="([^"]+)" title="Carte du parcours"', page.text)
-    assert src
-    url = html.unescape(src.group(1))
-    query = parse_qs(urlsplit(url).query)
-    assert query["commune"] == ["04.441.01.0"]
-    assert query["situation"] == ["violence_sexuelle"] and query["age"] == ["12"]
-    route_map = web.client.get(url)
+    form = form_of(page.text, "/maps/route")
+    assert form.get("commune") == "04.441.01.0"
+    assert form.get("situation") == "violence_sexuelle" and form.get("age") == "12"
+    route_map = web.client.post("/maps/route", data=form.values())
     assert route_map.status_code == 200 and "leaflet" in route_map.text.lower()
+    assert route_map.headers["cache-control"] == "no-store"
+    assert web.client.get("/maps/route", params={"commune": "04.441.01.0"}).status_code == 405
 
 
 def test_refused_inputs_are_named_next_to_their_inputs(web: Web) -> None:

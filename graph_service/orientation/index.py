@@ -62,11 +62,13 @@ class Spots:
 
 @dataclass(frozen=True, slots=True)
 class Zone:
-    """What competence reads of a service: the area it serves, and whether it is an
-    authority (then proposed only inside that area)."""
+    """What competence reads of a service: the area it serves, whether it is an
+    authority (then proposed only inside that area), and whether it is a provisional
+    reference entry (ranked after documented ones, see :data:`.route.REFERENCE_KM`)."""
 
     area: ServiceArea
     authority: bool
+    provisional: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,8 @@ class OrientationIndex:
     """Zone class → its area and authority status."""
     authority: NDArray[np.bool_]
     """Zone class → whether its services are authorities."""
+    provisional: NDArray[np.bool_]
+    """Zone class → whether its services are provisional reference entries."""
     stages: dict[str, StageTable]
     communes_by_key: dict[str, tuple[str, ...]]
     """search_key of a commune's French or Arabic name → commune codes."""
@@ -158,8 +162,9 @@ def _build(snap: Snapshot) -> OrientationIndex:
     deciding, deciding_services = _classes(services, deciding_key)
     ranking, ranking_services = _classes(services, ranking_key)
     zone_of: dict[Zone, int] = {}
-    zone = np.array([zone_of.setdefault(Zone(snap.areas[sid], sid in snap.authorities),
-                                        len(zone_of)) for sid in service_ids], dtype=np.intp)
+    zone = np.array([zone_of.setdefault(
+        Zone(snap.areas[sid], sid in snap.authorities, sid in snap.provisional), len(zone_of))
+        for sid in service_ids], dtype=np.intp)
     zones = tuple(zone_of)
     reaches = _reaches(snap, zones)
     classes = _Classes(position, deciding, ranking, zone, reaches)
@@ -180,6 +185,7 @@ def _build(snap: Snapshot) -> OrientationIndex:
         ranking_services=ranking_services,
         zones=zones,
         authority=np.array([z.authority for z in zones], dtype=bool),
+        provisional=np.array([z.provisional for z in zones], dtype=bool),
         stages=stages,
         communes_by_key={k: tuple(v) for k, v in by_key.items()},
         commune_codes=tuple(c.code for c in communes),

@@ -15,7 +15,8 @@ named for information only (``beyond_max_km``). A candidate's node cost is its
 distance from the child in km minus :data:`BONUS_KM` per eligibility bonus
 point (situation matched, disability accepted, language spoken, open 24/7 for
 the emergency), plus :data:`TIER_KM` when the service does not state the
-situations it takes (so it ranks after every explicit match); :mod:`.paths`
+situations it takes (so it ranks after every explicit match) and
+:data:`REFERENCE_KM` for an unverified reference entry; :mod:`.paths`
 then finds the cheapest referral path through the layers, and ranks the other
 candidates by the cost of the best path through them.
 
@@ -48,10 +49,13 @@ from .present import choice_reasons, service_choice
 from .request import Request, locate, max_km_of
 from .rules import StageVerdict, stages_for
 
-__all__ = ["BONUS_KM", "LINKED_MAX", "NEAR", "POOL", "TIER_KM", "orient"]
+__all__ = ["BONUS_KM", "LINKED_MAX", "NEAR", "POOL", "REFERENCE_KM", "TIER_KM", "orient"]
 
 BONUS_KM = 10.0
 """How many km one eligibility bonus point is worth."""
+REFERENCE_KM = 5.0
+"""Cost of an unverified reference entry (an institution known by its kind and seat only):
+a documented service of the network up to this much farther is preferred to it."""
 TIER_KM = 1000.0
 """Cost of a service that does not state the situations it takes: more than any distance
 within the country's provinces, so it always ranks after the explicit matches."""
@@ -323,7 +327,8 @@ class _Planner:
         rows, chord = rows[keep], chord[keep]
         stops = ends[keep] if ends is not None else rows + 1
         km = chord_to_km(chord)
-        cost = km + self.checks.rank(table.ranking[rows])
+        cost = (km + self.checks.rank(table.ranking[rows])
+                + REFERENCE_KM * self.index.provisional[table.zone[rows]])
         if len(rows) > 4 * want:
             sel = cost <= np.partition(cost, 4 * want)[4 * want]
             rows, stops, km, cost = rows[sel], stops[sel], km[sel], cost[sel]

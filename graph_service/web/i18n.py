@@ -228,6 +228,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "download_md": ("Télécharger (Markdown)", "تحميل (Markdown)"),
     "download_csv": ("Télécharger (CSV, tableur)", "تحميل (CSV)"),
     "open_map": ("Ouvrir la carte en plein écran", "فتح الخريطة في شاشة كاملة"),
+    "show_map": ("Afficher la carte", "عرض الخريطة"),
     "kind_organization": ("Organisation", "مؤسسة"),
     "kind_site": ("Lieu", "مكان"),
     "kind_service": ("Service", "خدمة"),
