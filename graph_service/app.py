@@ -1,4 +1,5 @@
-"""The ASGI application: the store opened at startup, closed at shutdown, routes mounted.
+"""The ASGI application: the store opened at startup, closed at shutdown, routes mounted
+(GraphQL at /graphql, the HSDS feed at /api/hsds/, maps, the pages).
 
 Interfaces stay thin: each route module gets the store from ``request.app.state``
 and calls a service; nothing here knows about SQL or Cypher.
@@ -22,6 +23,7 @@ from . import __version__
 from .api.routes import graphql_routes
 from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
+from .hsds.routes import hsds_routes
 from .maps.routes import map_routes
 from .search import IndexCache
 from .settings import Settings
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         Route("/healthz", healthz),
         Route("/stats", stats),
         *graphql_routes(settings),
+        *hsds_routes(),
         *map_routes(),
         *web_routes,
     ]

@@ -33,7 +33,7 @@ from scipy.spatial import cKDTree
 from .domain.eligibility import Need, check_eligibility, eligibility_key
 from .domain.entities import Service, Territory
 from .domain.errors import FieldError, NotFound, ValidationFailed
-from .domain.taxonomy import SERVICE_TYPES, STAGE_ORDER, STAGES
+from .domain.taxonomy import SERVICE_TYPES, STAGE_ORDER, STAGES, check_code
 from .snapshot import Snapshot
 from .text import closest, search_key
 
@@ -253,8 +253,9 @@ def compute_coverage(
         An unknown stage or service type (the field is named).
     """
     wanted = _check_stages(stages)
-    if service_type is not None and service_type not in SERVICE_TYPES:
-        raise ValidationFailed([FieldError("type", f"unknown service type {service_type!r}")])
+    errors = check_code("type", service_type, SERVICE_TYPES)
+    if errors:
+        raise ValidationFailed(errors)
     communes = tuple(
         sorted((t for t in snapshot.communes() if t.lat is not None and t.lon is not None),
                key=lambda t: t.code)
@@ -332,12 +333,9 @@ def _check_stages(stages: Iterable[str] | None) -> tuple[str, ...]:
     if stages is None:
         return STAGE_ORDER
     asked = set(stages)
-    unknown = sorted(asked - set(STAGES))
-    if unknown:
-        raise ValidationFailed(
-            [FieldError("stage", f"unknown stage {s!r}; expected one of {', '.join(STAGE_ORDER)}")
-             for s in unknown]
-        )
+    errors = [e for s in sorted(asked) for e in check_code("stage", s, STAGES)]
+    if errors:
+        raise ValidationFailed(errors)
     return tuple(s for s in STAGE_ORDER if s in asked)
 
 

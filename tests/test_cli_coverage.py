@@ -84,8 +84,9 @@ def test_gaps_text_lists_the_provinces_with_a_missing_stage(run: Any) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("gaps", "--province", "Atlantide"), "province: no province matches 'Atlantide'"),
-    (("gaps", "--situation", "inconnue"), "situations: code de situation inconnu 'inconnue'"),
-    (("gaps", "--type", "teleportation"), "type: unknown service type 'teleportation'"),
+    (("gaps", "--situation", "inconnue"),
+     "situations: code inconnu 'inconnue' ; codes possibles : violence_sexuelle"),
+    (("gaps", "--type", "teleportation"), "type: code inconnu 'teleportation'"),
     (("gaps", "--stage", "nowhere"), "'nowhere' is not one of"),
     (("plan",), "Missing option '--province'"),
     (("map", "route", "--commune", "Salé", "--situation", "negligence", "--age", "x"),

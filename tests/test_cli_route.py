@@ -123,8 +123,13 @@ def test_stage_reached_and_province_only(db: Path) -> None:
                              "Salé (Salé, 04.441.01.0)"),
     (["--commune", "Salé", "--age", "18"], "error: age: 18 est hors de 0–17 ans"),
     (["--commune", "Salé", "--situation", "violence"],
-     "error: situations: code de situation inconnu 'violence'"),
-    (["--commune", "Salé", "--stage", "jugement"], "error: stage: unknown stage 'jugement'"),
+     "error: situations: code inconnu 'violence' ; voulez-vous dire violence_sexuelle ? ; "
+     "codes possibles : violence_sexuelle, violence_physique"),
+    (["--commune", "Salé", "--situation", "travail"],
+     "error: situations: code inconnu 'travail' ; voulez-vous dire exploitation_economique ?"),
+    (["--commune", "Salé", "--stage", "jugement"],
+     "error: stage: code inconnu 'jugement' ; voulez-vous dire signalement ? ; "
+     "codes possibles : detection, urgence, signalement"),
     (["--commune", "Salé", "--province", "Salé"], "error: commune: give exactly one of"),
 ])
 def test_bad_input_is_one_line_naming_the_value_and_exit_2(db: Path, args: list[str],

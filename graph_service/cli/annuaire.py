@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from importlib import resources
 from pathlib import Path
 
 import click
@@ -14,7 +15,8 @@ from ..hsds import ImportReport, export_package, import_package
 from .context import opened_store
 from .progress import progress_bar
 
-SEED_DIR = Path(__file__).resolve().parents[2] / "seed" / "annuaire"
+SEED_DIR = Path(str(resources.files("graph_service.seed"))) / "annuaire"
+"""``seed/annuaire/`` at the root of the project, shipped in the wheel in ``graph_service.seed``."""
 BACKBONE = SEED_DIR.parent / "reference" / "backbone.csv"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .entities import Service
 from .errors import FieldError, ValidationFailed
-from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS
+from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS, check_code
 
 __all__ = [
     "DECIDING_FIELDS",
@@ -59,14 +59,12 @@ class Need:
         if not self.situations:
             errors.append(FieldError("situations", "au moins une situation est obligatoire"))
         for code in self.situations:
-            if code not in SITUATIONS:
-                errors.append(FieldError("situations", f"code de situation inconnu {code!r}"))
+            errors += check_code("situations", code, SITUATIONS)
         if self.age is not None and not 0 <= self.age <= 17:
             errors.append(FieldError("age", f"{self.age} est hors de 0–17 ans (un enfant)"))
         if self.sex is not None and self.sex not in SEXES:
             errors.append(FieldError("sex", f"sexe inconnu {self.sex!r} ; F ou M attendu"))
-        if self.language is not None and self.language not in LANGUAGES:
-            errors.append(FieldError("language", f"code de langue inconnu {self.language!r}"))
+        errors += check_code("language", self.language, LANGUAGES)
         if errors:
             raise ValidationFailed(errors)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import phonenumbers
@@ -42,6 +43,7 @@ from .taxonomy import (
     SITUATIONS,
     STAGES,
     Term,
+    check_code,
 )
 
 MOROCCO_BBOX = (20.7, 36.0, -17.2, -0.9)
@@ -116,8 +118,7 @@ class _Checker:
                              "(lettres, chiffres, . _ : -)")
 
     def code(self, field: str, value: str | None, vocab: dict[str, Term]) -> None:
-        if value is not None and value not in vocab:
-            self.fail(field, f"code inconnu {value!r} ; codes possibles : {', '.join(vocab)}")
+        self.errors.extend(replace(e, where=self.where) for e in check_code(field, value, vocab))
 
     def codes(self, field: str, values: Iterable[str], vocab: dict[str, Term]) -> None:
         for value in values:

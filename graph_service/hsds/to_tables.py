@@ -130,6 +130,7 @@ class TableRows:
             name=s.name, description=s.description, status=codes.STATUS_TO_HSDS[s.status],
             url=_first(s.channels, "website"), email=_first(s.channels, "email"),
             fees_description=s.cost, minimum_age=s.age_min, maximum_age=s.age_max,
+            last_modified=s.last_modified,
         )
         self.add("x_service_profile", service_id=hid, type=s.type, name_ar=s.name_ar, sex=s.sex,
                  disability_accepted=s.disability_accepted, emergency_24_7=s.emergency_24_7,

@@ -15,7 +15,7 @@ from ..coverage import resolve_area, unit_vectors
 from ..domain.eligibility import Need
 from ..domain.entities import Territory
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.taxonomy import STAGE_ORDER, STAGES
+from ..domain.taxonomy import STAGE_ORDER, STAGES, check_code
 from ..domain.validation import MOROCCO_BBOX
 from ..settings import Settings
 from ..text import closest, search_key
@@ -79,9 +79,7 @@ class Request:
 
     def __post_init__(self) -> None:
         errors = []
-        if self.start_stage not in STAGES:
-            errors.append(FieldError("stage", f"unknown stage {self.start_stage!r}; expected "
-                                              f"one of {', '.join(STAGE_ORDER)}"))
+        errors += check_code("stage", self.start_stage, STAGES)
         if self.max_km is not None and not self.max_km > 0:
             errors.append(FieldError("max_km", f"{self.max_km} is not a positive distance"))
         if not 0 <= self.alternatives <= MAX_ALTERNATIVES:

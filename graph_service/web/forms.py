@@ -51,11 +51,12 @@ CHOICES: dict[str, bool | None] = {"": None, "true": True, "false": False}
 select's values."""
 
 
-def error_map(exc: ValidationFailed) -> dict[str, list[str]]:
-    """Field name → messages, for the templates (``""`` for errors about no one field)."""
+def error_map(exc: ValidationFailed, lang: str) -> dict[str, list[str]]:
+    """Field name → messages in the page's language ``lang``, for the templates (``""`` for
+    errors about no one field)."""
     out: dict[str, list[str]] = {}
     for error in exc.errors:
-        out.setdefault(error.field, []).append(error.message)
+        out.setdefault(error.field, []).append(error.message_in(lang))
     return out
 
 

@@ -82,7 +82,8 @@ def _edit_page(kind: EntityKind) -> Callable[[Request], Awaitable[Response]]:
         try:
             await run_blocking(_save, store, principal, edited, version, reader)
         except ValidationFailed as exc:
-            errors = error_map(ValidationFailed(reader.renumbered(exc.errors)))
+            errors = error_map(ValidationFailed(reader.renumbered(exc.errors)),
+                               lang(request).code)
             return await _form(request, snap, current, form_values(reader.form), errors, 400)
         except VersionConflict as exc:
             return await _form(request, snap, current, form_values(reader.form),

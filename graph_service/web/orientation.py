@@ -24,7 +24,7 @@ from ..snapshot import Snapshot
 from ..store import run_blocking
 from .communes import commune_code
 from .forms import Values, error_map, form_values
-from .pages import index_of, page, render
+from .pages import index_of, lang, page, render
 
 __all__ = ["FIELDS", "routes"]
 
@@ -56,7 +56,7 @@ async def _answer(request: Request, template: str) -> Response:
         result = await run_blocking(_orient, snapshot, values)
     except ValidationFailed as exc:
         return await render(request, "orienter.html",
-                            {"values": values, "errors": error_map(exc)}, 400)
+                            {"values": values, "errors": error_map(exc, lang(request).code)}, 400)
     pairs = [(k, v) for k in FIELDS for v in values.get(k, ()) if v]
     return await render(request, template, {
         "plan": result,
