@@ -15,8 +15,16 @@ that hosts a provider is at distance 0, wherever in the commune the site is.
 
 "Eligible" reuses orientation's rules (:func:`~graph_service.domain.eligibility.check_eligibility`)
 when a situation is given, and otherwise means an active service; a service type
-narrows the providers further. Every output is ordered, so the same annuaire
-gives the same figures byte for byte.
+narrows the providers further. Territorial competence
+(:mod:`graph_service.domain.competence`) applies as in orientation: a provider
+is a service a child can be referred to at the stage (:meth:`Snapshot.referable`
+— never a committee or a training, and at the signalement only an authority),
+and an authority counts for a commune only where its area covers it, so a
+commune is covered for the signalement only by its competent court, police or
+gendarmerie, however near another jurisdiction's is. Distances run from the
+public point of each place (:class:`~graph_service.snapshot.Place`): moving a
+shelter inside its commune changes no figure. Every output is ordered, so the
+same annuaire gives the same figures byte for byte.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from .domain.competence import ServiceArea
 from .domain.eligibility import Need, check_eligibility, eligibility_key
 from .domain.entities import Service, Territory
 from .domain.errors import FieldError, NotFound, ValidationFailed
@@ -77,7 +86,8 @@ class StageReach:
     """One stage over every commune.
 
     ``distance_km`` and ``nearest`` are aligned with :attr:`Coverage.communes`:
-    the distance is ``inf`` where no eligible provider exists anywhere, and
+    the distance is ``inf`` where no eligible provider may serve the commune (none
+    anywhere, or, for an authority, none competent there), and
     ``nearest`` holds the id of the nearest provider's service (``None`` then).
     """
 
@@ -85,16 +95,17 @@ class StageReach:
     distance_km: FloatArray
     nearest: tuple[str | None, ...]
     providers: tuple[str, ...]
-    """Ids of the eligible services of this stage that have a place, sorted."""
+    """Ids of the eligible services of this stage that have a place, sorted: services a child
+    can be referred to at the stage (:meth:`Snapshot.referable`)."""
     place_provider: IntArray
     """For each place of those services: the index of its service in ``providers``…"""
     place_province: NDArray[np.str_]
     """…and the province it is in."""
 
-    def providers_in(self, provinces: Iterable[str]) -> int:
-        """How many of the providers are delivered in at least one of ``provinces``."""
+    def providers_in(self, provinces: Iterable[str]) -> tuple[str, ...]:
+        """Ids of the providers delivered in at least one of ``provinces``, sorted."""
         inside = np.isin(self.place_province, np.array(list(provinces), dtype=np.str_))
-        return int(np.unique(self.place_provider[inside]).size)
+        return tuple(self.providers[i] for i in np.unique(self.place_provider[inside]).tolist())
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +138,8 @@ class CommuneReach:
     province_code: str
     children: int
     distance_km: float | None
-    """``None`` when no eligible provider exists anywhere."""
+    """``None`` when no eligible provider may serve the commune (for an authority: none is
+    competent there)."""
     nearest_service_id: str | None
     nearest_service_name: str | None
     nearest_organization_name: str | None
@@ -230,7 +242,8 @@ def compute_coverage(
     need: Need | None = None,
     service_type: str | None = None,
 ) -> Coverage:
-    """Distance from every commune to the nearest eligible provider of each stage.
+    """Distance from every commune to the nearest eligible provider of each stage that may
+    serve it (an authority only inside its area).
 
     Parameters
     ----------
@@ -282,24 +295,85 @@ def compute_coverage(
     place_row = np.array([row_of.get(p.commune_code, -1) for _, p in flat], dtype=np.intp)
     place_province = np.array([p.province_code for _, p in flat], dtype=np.str_)
     sources = unit_vectors([p.lat for _, p in flat], [p.lon for _, p in flat])
+    zones = _Zones(snapshot, communes, [sids[i] for i, _ in flat])
     reaches = []
     for stage in wanted:
-        members = np.array(sorted(position[sid] for sid in snapshot.by_stage.get(stage, ())
-                                  if sid in position), dtype=np.intp)
+        members = np.array([position[sid] for sid in snapshot.referable(stage)
+                            if sid in position], dtype=np.intp)
         chosen = np.flatnonzero(np.isin(place_service, members))  # in service-id order
-        km, index = nearest_km(targets, sources[chosen])
+        km, nearest_service = zones.nearest(targets, sources, place_service, chosen)
         service_of = place_service[chosen]
-        nearest_service = service_of[index] if len(service_of) else np.full(len(index), -1)
         rows = place_row[chosen]
-        hosted, first = np.unique(rows[rows >= 0], return_index=True)
-        km[hosted] = 0.0  # a commune hosting a provider: 0 km, its smallest service id
-        nearest_service[hosted] = service_of[rows >= 0][first]
+        home = (rows >= 0) & zones.covers(zones.place_zone[chosen], rows)
+        hosted, first = np.unique(rows[home], return_index=True)
+        km[hosted] = 0.0  # a commune hosting a provider it may use: 0 km, its smallest id
+        nearest_service[hosted] = service_of[home][first]
         local = np.searchsorted(members, service_of)
         reaches.append(StageReach(
             stage, km, tuple(sids[i] if i >= 0 else None for i in nearest_service),
             tuple(sids[i] for i in members), local, place_province[chosen]))
     children = np.array([t.children for t in communes], dtype=np.int64)
     return Coverage(snapshot, communes, children, tuple(reaches), need, service_type)
+
+
+class _Zones:
+    """Where each place's service may be counted: anywhere, or only inside an area.
+
+    An authority (:attr:`Snapshot.authorities`) counts for a commune only if its
+    area covers it (:meth:`~graph_service.domain.competence.ServiceArea.covers`):
+    a report goes to the competent court or police, never to the nearest one of
+    another jurisdiction. Authorities sharing an area form one *zone*, whose
+    communes are decided once; every other service is zone ``-1`` and counts by
+    distance alone.
+    """
+
+    def __init__(self, snapshot: Snapshot, communes: Sequence[Territory],
+                 place_sids: Sequence[str]) -> None:
+        zone_of: dict[ServiceArea, int] = {}
+        self.place_zone = np.array(
+            [zone_of.setdefault(snapshot.areas[sid], len(zone_of))
+             if sid in snapshot.authorities else -1 for sid in place_sids], dtype=np.intp)
+        rows_of_code: dict[str, list[int]] = defaultdict(list)
+        for row, commune in enumerate(communes):
+            for code in (commune.code, commune.province_code, commune.region_code):
+                if code:
+                    rows_of_code[code].append(row)
+        self.rows: list[IntArray] = []
+        self.cover = np.zeros((len(zone_of), len(communes)), dtype=bool)
+        for zone, area in enumerate(zone_of):
+            candidates = sorted({r for code in area.codes for r in rows_of_code.get(code, ())})
+            rows = np.array([r for r in candidates if area.covers(communes[r])], dtype=np.intp)
+            self.cover[zone, rows] = True
+            self.rows.append(rows)
+
+    def covers(self, zones: IntArray, rows: IntArray) -> NDArray[np.bool_]:
+        """Whether a place of zone ``zones[i]`` counts for commune ``rows[i]`` (``>= 0``)."""
+        bound = zones >= 0
+        out = np.ones(len(zones), dtype=bool)
+        out[bound] = self.cover[zones[bound], rows[bound]]
+        return out
+
+    def nearest(self, targets: FloatArray, sources: FloatArray, place_service: IntArray,
+                chosen: IntArray) -> tuple[FloatArray, IntArray]:
+        """Distance from every commune to the nearest place of ``chosen`` that counts for it,
+        and that place's service (``inf`` and ``-1`` where none does)."""
+        zone = self.place_zone[chosen]
+        anywhere = chosen[zone < 0]
+        km, index = nearest_km(targets, sources[anywhere])
+        service = (place_service[anywhere][index] if len(anywhere)
+                   else np.full(len(targets), -1, dtype=np.intp))
+        bound = chosen[zone >= 0]
+        if len(bound) == 0:
+            return km, service
+        order = np.argsort(zone[zone >= 0], kind="stable")
+        keys, starts = np.unique(zone[zone >= 0][order], return_index=True)
+        for z, group in zip(keys.tolist(), np.split(bound[order], starts[1:]), strict=True):
+            rows = self.rows[z]
+            zone_km, zone_index = nearest_km(targets[rows], sources[group])
+            closer = zone_km < km[rows]
+            km[rows[closer]] = zone_km[closer]
+            service[rows[closer]] = place_service[group][zone_index[closer]]
+        return km, service
 
 
 _CACHED = 32
@@ -407,8 +481,8 @@ def _summary(coverage: Coverage, rows: IntArray, code: str, level: str, name_fr:
         within = [int(children[km <= limit].sum()) for limit in REACH_KM]
         far = rows[km > FAR_KM]
         order = sorted(far, key=lambda i: (-int(coverage.children[i]), coverage.communes[i].code))
-        providers = (len(reach.providers) if level == "national"
-                     else reach.providers_in(provinces))
+        providers = len(reach.providers if level == "national"
+                        else reach.providers_in(provinces))
         term = STAGES[reach.stage]
         stages.append(StageSummary(
             stage=reach.stage, label_fr=term.fr, label_ar=term.ar, providers=providers,

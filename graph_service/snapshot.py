@@ -18,7 +18,14 @@ from typing import Any
 
 import networkx as nx
 
-from .domain.competence import ServiceArea, derive_area, is_authority, is_court, receives_children
+from .domain.competence import (
+    JURISDICTION_STAGES,
+    ServiceArea,
+    derive_area,
+    is_authority,
+    is_court,
+    receives_children,
+)
 from .domain.entities import (
     ENTITY_KINDS,
     AnyEntity,
@@ -92,6 +99,15 @@ class Snapshot:
 
     def communes(self) -> list[Territory]:
         return [t for t in self.territories.values() if t.level == "commune"]
+
+    def referable(self, stage: str) -> tuple[str, ...]:
+        """Ids of the services a child can be referred to at ``stage``, sorted: those that
+        receive children and, at a jurisdiction stage, authorities only. Orientation proposes
+        only these, and coverage counts only these, so both read the same rule."""
+        authorities_only = stage in JURISDICTION_STAGES
+        return tuple(sid for sid in self.by_stage.get(stage, ())
+                     if sid in self.for_children
+                     and (not authorities_only or sid in self.authorities))
 
 
 def build_snapshot(store: GraphStore) -> Snapshot:

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from ..coverage import unit_vectors
-from ..domain.competence import JURISDICTION_STAGES, ServiceArea
+from ..domain.competence import ServiceArea
 from ..domain.eligibility import deciding_key, ranking_key
 from ..domain.entities import Service, Territory
 from ..domain.taxonomy import STAGE_ORDER
@@ -229,20 +229,12 @@ def _reaches(snap: Snapshot, zones: tuple[Zone, ...]) -> tuple[frozenset[str], .
     return tuple(frozenset(p.code for p in provinces if z.area.touches(p)) for z in zones)
 
 
-def _indexed(snap: Snapshot, stage: str) -> list[str]:
-    """The services a child can be referred to at ``stage``: those receiving children and,
-    at a jurisdiction stage, authorities only."""
-    return [sid for sid in snap.by_stage.get(stage, ())
-            if sid in snap.for_children
-            and (stage not in JURISDICTION_STAGES or sid in snap.authorities)]
-
-
 def _stage_table(snap: Snapshot, stage: str, classes: _Classes) -> StageTable:
     position = classes.position
     rows = sorted(
         ((place.province_code, place.lat, place.lon, int(classes.deciding[position[sid]]),
           int(classes.ranking[position[sid]]), int(classes.zone[position[sid]]), sid, n), place)
-        for sid in _indexed(snap, stage)
+        for sid in snap.referable(stage)
         for n, place in enumerate(snap.places.get(sid, ()))
     )
     places = tuple(place for _, place in rows)
