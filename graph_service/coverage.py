@@ -17,7 +17,7 @@ that hosts a provider is at distance 0, wherever in the commune the site is.
 when a situation is given, and otherwise means an active service; a service type
 narrows the providers further. Territorial competence
 (:mod:`graph_service.domain.competence`) applies as in orientation: a provider
-is a service a child can be referred to at the stage (:meth:`Snapshot.referable`
+is a service a child can be referred to at the stage (:attr:`Snapshot.referable`
 — never a committee or a training, and at the signalement only an authority),
 and an authority counts for a commune only where its area covers it, so a
 commune is covered for the signalement only by its competent court, police or
@@ -96,7 +96,7 @@ class StageReach:
     nearest: tuple[str | None, ...]
     providers: tuple[str, ...]
     """Ids of the eligible services of this stage that have a place, sorted: services a child
-    can be referred to at the stage (:meth:`Snapshot.referable`)."""
+    can be referred to at the stage (:attr:`Snapshot.referable`)."""
     place_provider: IntArray
     """For each place of those services: the index of its service in ``providers``…"""
     place_province: NDArray[np.str_]
@@ -295,16 +295,17 @@ def compute_coverage(
     place_row = np.array([row_of.get(p.commune_code, -1) for _, p in flat], dtype=np.intp)
     place_province = np.array([p.province_code for _, p in flat], dtype=np.str_)
     sources = unit_vectors([p.lat for _, p in flat], [p.lon for _, p in flat])
-    zones = _Zones(snapshot, communes, [sids[i] for i, _ in flat])
+    competence = _Competence(snapshot, communes, targets, position, place_service, place_row,
+                             sources)
     reaches = []
     for stage in wanted:
-        members = np.array([position[sid] for sid in snapshot.referable(stage)
+        members = np.array([position[sid] for sid in snapshot.referable.get(stage, ())
                             if sid in position], dtype=np.intp)
         chosen = np.flatnonzero(np.isin(place_service, members))  # in service-id order
-        km, nearest_service = zones.nearest(targets, sources, place_service, chosen)
+        km, nearest_service = competence.nearest(targets, sources, place_service, chosen)
         service_of = place_service[chosen]
         rows = place_row[chosen]
-        home = (rows >= 0) & zones.covers(zones.place_zone[chosen], rows)
+        home = (rows >= 0) & competence.home[chosen]
         hosted, first = np.unique(rows[home], return_index=True)
         km[hosted] = 0.0  # a commune hosting a provider it may use: 0 km, its smallest id
         nearest_service[hosted] = service_of[home][first]
@@ -316,63 +317,65 @@ def compute_coverage(
     return Coverage(snapshot, communes, children, tuple(reaches), need, service_type)
 
 
-class _Zones:
-    """Where each place's service may be counted: anywhere, or only inside an area.
+class _Competence:
+    """Where each place's service may be counted: anywhere, or only inside its area.
 
     An authority (:attr:`Snapshot.authorities`) counts for a commune only if its
     area covers it (:meth:`~graph_service.domain.competence.ServiceArea.covers`):
     a report goes to the competent court or police, never to the nearest one of
     another jurisdiction. Authorities sharing an area form one *zone*, whose
-    communes are decided once; every other service is zone ``-1`` and counts by
-    distance alone.
+    communes are decided once; each authority place is then paired with the
+    communes it may serve, and the pairs' distances are computed once for every
+    stage. Every other service counts by distance alone.
     """
 
-    def __init__(self, snapshot: Snapshot, communes: Sequence[Territory],
-                 place_sids: Sequence[str]) -> None:
+    def __init__(self, snapshot: Snapshot, communes: Sequence[Territory], targets: FloatArray,
+                 position: dict[str, int], place_service: IntArray, place_row: IntArray,
+                 sources: FloatArray) -> None:
         zone_of: dict[ServiceArea, int] = {}
-        self.place_zone = np.array(
-            [zone_of.setdefault(snapshot.areas[sid], len(zone_of))
-             if sid in snapshot.authorities else -1 for sid in place_sids], dtype=np.intp)
+        service_zone = np.full(len(position), -1, dtype=np.intp)
+        for sid in sorted(snapshot.authorities & position.keys()):
+            service_zone[position[sid]] = zone_of.setdefault(snapshot.areas[sid], len(zone_of))
+        place_zone = service_zone[place_service]
         rows_of_code: dict[str, list[int]] = defaultdict(list)
         for row, commune in enumerate(communes):
             for code in (commune.code, commune.province_code, commune.region_code):
                 if code:
                     rows_of_code[code].append(row)
-        self.rows: list[IntArray] = []
-        self.cover = np.zeros((len(zone_of), len(communes)), dtype=bool)
-        for zone, area in enumerate(zone_of):
-            candidates = sorted({r for code in area.codes for r in rows_of_code.get(code, ())})
-            rows = np.array([r for r in candidates if area.covers(communes[r])], dtype=np.intp)
-            self.cover[zone, rows] = True
-            self.rows.append(rows)
-
-    def covers(self, zones: IntArray, rows: IntArray) -> NDArray[np.bool_]:
-        """Whether a place of zone ``zones[i]`` counts for commune ``rows[i]`` (``>= 0``)."""
-        bound = zones >= 0
-        out = np.ones(len(zones), dtype=bool)
-        out[bound] = self.cover[zones[bound], rows[bound]]
-        return out
+        zone_rows = [np.array(sorted(r for r in {r for code in area.codes
+                                                 for r in rows_of_code.get(code, ())}
+                                     if area.covers(communes[r])), dtype=np.intp)
+                     for area in zone_of]
+        self.free = place_zone < 0
+        """Place → whether its service counts by distance alone (not an authority)."""
+        bound = np.flatnonzero(~self.free)
+        pair_place = np.repeat(bound, [len(zone_rows[z]) for z in place_zone[bound]])
+        pair_row = np.concatenate([np.zeros(0, dtype=np.intp),
+                                   *(zone_rows[z] for z in place_zone[bound])])
+        pair_km = chord_to_km(np.linalg.norm(targets[pair_row] - sources[pair_place], axis=1))
+        order = np.lexsort((pair_place, pair_km, pair_row))  # per commune, nearest first
+        self.pair_place, self.pair_row, self.pair_km = (
+            pair_place[order], pair_row[order], pair_km[order])
+        self.home = self.free.copy()
+        """Place → whether it counts for the commune it stands in."""
+        self.home[pair_place[pair_row == place_row[pair_place]]] = True
 
     def nearest(self, targets: FloatArray, sources: FloatArray, place_service: IntArray,
                 chosen: IntArray) -> tuple[FloatArray, IntArray]:
         """Distance from every commune to the nearest place of ``chosen`` that counts for it,
         and that place's service (``inf`` and ``-1`` where none does)."""
-        zone = self.place_zone[chosen]
-        anywhere = chosen[zone < 0]
+        anywhere = chosen[self.free[chosen]]
         km, index = nearest_km(targets, sources[anywhere])
         service = (place_service[anywhere][index] if len(anywhere)
                    else np.full(len(targets), -1, dtype=np.intp))
-        bound = chosen[zone >= 0]
-        if len(bound) == 0:
-            return km, service
-        order = np.argsort(zone[zone >= 0], kind="stable")
-        keys, starts = np.unique(zone[zone >= 0][order], return_index=True)
-        for z, group in zip(keys.tolist(), np.split(bound[order], starts[1:]), strict=True):
-            rows = self.rows[z]
-            zone_km, zone_index = nearest_km(targets[rows], sources[group])
-            closer = zone_km < km[rows]
-            km[rows[closer]] = zone_km[closer]
-            service[rows[closer]] = place_service[group][zone_index[closer]]
+        wanted = np.zeros(len(self.free), dtype=bool)
+        wanted[chosen] = True
+        pairs = wanted[self.pair_place]
+        rows, first = np.unique(self.pair_row[pairs], return_index=True)
+        pair_km = self.pair_km[pairs][first]
+        closer = pair_km < km[rows]
+        km[rows[closer]] = pair_km[closer]
+        service[rows[closer]] = place_service[self.pair_place[pairs][first][closer]]
         return km, service
 
 

@@ -93,21 +93,16 @@ class Snapshot:
     """Ids of the services a child can be referred to."""
     provisional: frozenset[str] = frozenset()
     """Ids of the unverified services of reference entries (known by kind and seat only)."""
+    referable: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Stage code → ids of the services a child can be referred to at that stage, sorted:
+    those receiving children and, at a jurisdiction stage, authorities only. Orientation
+    proposes only these and coverage counts only these: both read this one rule."""
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Indexes a reader derives from this snapshot once (orientation's spatial index…),
     keyed by the reader's module name: they live and die with the revision they index."""
 
     def communes(self) -> list[Territory]:
         return [t for t in self.territories.values() if t.level == "commune"]
-
-    def referable(self, stage: str) -> tuple[str, ...]:
-        """Ids of the services a child can be referred to at ``stage``, sorted: those that
-        receive children and, at a jurisdiction stage, authorities only. Orientation proposes
-        only these, and coverage counts only these, so both read the same rule."""
-        authorities_only = stage in JURISDICTION_STAGES
-        return tuple(sid for sid in self.by_stage.get(stage, ())
-                     if sid in self.for_children
-                     and (not authorities_only or sid in self.authorities))
 
 
 def build_snapshot(store: GraphStore) -> Snapshot:
@@ -223,6 +218,10 @@ def _competence(snap: Snapshot) -> None:
         sid for sid, s in snap.services.items()
         if not s.is_verified and (owner := snap.organizations.get(s.organization_id)) is not None
         and owner.is_reference)
+    snap.referable = {
+        stage: tuple(sid for sid in sids if sid in snap.for_children
+                     and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
+        for stage, sids in snap.by_stage.items()}
 
 
 def site_place(snap: Snapshot, service_id: str, site: Site) -> Place | None:

@@ -234,7 +234,7 @@ def _stage_table(snap: Snapshot, stage: str, classes: _Classes) -> StageTable:
     rows = sorted(
         ((place.province_code, place.lat, place.lon, int(classes.deciding[position[sid]]),
           int(classes.ranking[position[sid]]), int(classes.zone[position[sid]]), sid, n), place)
-        for sid in snap.referable(stage)
+        for sid in snap.referable.get(stage, ())
         for n, place in enumerate(snap.places.get(sid, ()))
     )
     places = tuple(place for _, place in rows)
