@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .backbone import is_reference
 from .coverage import (
     FAR_KM,
     REACH_KM,
@@ -199,15 +198,15 @@ def _register_unserved(coverage: Coverage, stage: str,
 
 
 def _unverified_references(coverage: Coverage, stage: str, province: str) -> list[str]:
-    """The unverified reference entries (:func:`~graph_service.backbone.is_reference`)
+    """The unverified reference entries (:attr:`~graph_service.snapshot.Snapshot.provisional`)
     among the providers of ``stage`` delivered in ``province``, named."""
     snap = coverage.snapshot
     out = []
     for sid in coverage.stage(stage).providers_in([province]):
-        service = snap.services[sid]
-        org = snap.organizations.get(service.organization_id)
-        if org is not None and is_reference(org) and not service.is_verified:
-            out.append(f"« {service.name} » ({org.name})")
+        if sid in snap.provisional:
+            service = snap.services[sid]
+            org = snap.organizations.get(service.organization_id)
+            out.append(f"« {service.name} »" + (f" ({org.name})" if org else ""))
     return out
 
 

@@ -39,8 +39,7 @@ from .domain.validation import validate_entity
 from .orientation.rules import STAGE_RULES
 from .store.protocol import GraphStore
 
-__all__ = ["INSTITUTIONS", "REFERENCE_IDENTIFIER", "REFERENCE_NOTE", "backbone_entities",
-           "is_reference", "load_backbone", "read_rows"]
+__all__ = ["INSTITUTIONS", "REFERENCE_NOTE", "backbone_entities", "load_backbone", "read_rows"]
 
 REFERENCE_NOTE = ("Entrée de référence (institution publique, carte judiciaire) à vérifier par "
                   "le coordinateur provincial : aucune adresse, aucun horaire ni aucun contact "
@@ -124,12 +123,6 @@ INSTITUTIONS: dict[str, Institution] = {
     )),
 }
 """Institution code (``backbone.csv``'s ``institution``) → what it is and offers."""
-
-
-def is_reference(organization: Organization) -> bool:
-    """Whether ``organization`` is a reference entry of the backbone: named from the public
-    judicial and administrative map, not from the field, so to be confirmed before use."""
-    return any(i.startswith(REFERENCE_IDENTIFIER) for i in organization.identifiers)
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
