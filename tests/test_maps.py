@@ -200,7 +200,11 @@ def test_gap_map_colours_every_commune_with_a_tooltip(snap: Snapshot) -> None:
     assert sale["colour"] == "#1a9850" and sale["km"] == "0,0"
     assert "Cellule des mineurs" in sale["nearest"] and 'dir="rtl"' in sale["name"]
     assert sale["children"] == "259\u202f126"
-    assert communes["01.511.01.0"]["colour"] == "#d73027"  # Tanger: far from Salé
+    # Tanger: the Salé parquet is not competent there, however far it is: no provider.
+    assert communes["01.511.01.0"]["colour"] == "#525252"
+    assert communes["01.511.01.0"]["nearest"] == "aucun"
+    urgence = commune_features(render_html(build_gaps_map(compute_coverage(snap), "urgence")))
+    assert urgence["01.511.01.0"]["colour"] == "#d73027"  # Tanger: far from Salé's hospital
     assert "Prestataire le plus proche" in page and "Distance (km)" in page
     assert overlay_names(page) == ["Communes — Signalement aux autorités judiciaires",
                                    "Limites des provinces"]
@@ -210,7 +214,7 @@ def test_gap_map_colours_every_commune_with_a_tooltip(snap: Snapshot) -> None:
 def test_gap_map_of_children_beyond_30_km_and_of_a_stage_nobody_provides(
         snap: Snapshot) -> None:
     coverage = compute_coverage(snap)
-    page = render_html(build_gaps_map(coverage, "signalement", metric="children"))
+    page = render_html(build_gaps_map(coverage, "urgence", metric="children"))
     communes = commune_features(page)
     assert communes[SALE]["colour"] == "#e6e6e6"  # within 30 km
     assert communes["01.511.01.0"]["colour"] == "#ae017e"  # Tanger, > 20,000 children far
