@@ -19,7 +19,7 @@ from folium.plugins import MarkerCluster
 from ..domain.entities import Organization, Service, Site, Territory
 from ..domain.errors import NotFound
 from ..domain.taxonomy import SECTORS
-from ..snapshot import Snapshot
+from ..snapshot import Snapshot, site_place
 from ..territories import province_boundaries
 from .assets import SERVED, use_local
 from .base import (
@@ -131,15 +131,14 @@ def _markers(snapshot: Snapshot, province: str | None) -> list[_Marker]:
     out: list[_Marker] = []
     for site in sorted(snapshot.sites.values(), key=lambda s: s.id):
         org = snapshot.organizations.get(site.organization_id)
-        commune = snapshot.territories.get(site.commune_code)
-        if org is None or commune is None or commune.lat is None or commune.lon is None:
+        shown = site_place(snapshot, "", site)  # its public point: a shelter at its commune's
+        if org is None or shown is None:
             continue
-        if province is not None and commune.province_code != province:
+        if province is not None and shown.province_code != province:
             continue
-        exact = not site.confidential and site.lat is not None and site.lon is not None
-        lat, lon = (site.lat, site.lon) if exact else (commune.lat, commune.lon)
-        assert lat is not None and lon is not None
-        out.append(_Marker(org, lat, lon, site, commune, None, at_site.get(site.id, [])))
+        out.append(_Marker(org, shown.lat, shown.lon, site,
+                           snapshot.territories[shown.commune_code], None,
+                           at_site.get(site.id, [])))
     for (org_id, code), services in sorted(at_seat.items()):
         seat = snapshot.territories.get(code)
         org = snapshot.organizations.get(org_id)
