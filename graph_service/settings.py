@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Session cookies only over HTTPS (`Secure`); turn off only for plain-http tests."),
     Setting("GRAPH_SERVICE_TILE_URL", "", str,
             "Tile server URL template for maps; empty = offline polygon base layer."),
+    Setting("GRAPH_SERVICE_REFERRAL_RETENTION_DAYS", 730, int,
+            "Days a referral is kept; older ones are reduced to counts."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
