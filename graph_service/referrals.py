@@ -46,6 +46,7 @@ __all__ = [
     "overdue",
     "retire_old",
     "send",
+    "tick",
     "transition",
     "visible",
 ]
@@ -232,6 +233,11 @@ def retire_old(store: GraphStore, retention_days: int, now: datetime | None = No
     return store.retire_referrals(sent_before=iso(before), actor=EXPIRY_ACTOR)
 
 
+def tick(store: GraphStore, retention_days: int, now: datetime | None = None) -> tuple[int, int]:
+    """What the clock does every few minutes: expire overdue referrals, retire old ones."""
+    return expire_overdue(store, now), retire_old(store, retention_days, now)
+
+
 # --- indicators --------------------------------------------------------------------------
 
 _ACCEPTED = frozenset({"accepted", "in_progress", "completed", "not_completed"})
@@ -261,6 +267,15 @@ class Figures:
         self.not_completed += count if status == "not_completed" else 0
         self.cancelled += count if status == "cancelled" else 0
         self.expired += count if status == "expired" else 0
+
+    def figures(self) -> dict[str, int | float | None]:
+        """The figures by name, as the API, the CLI's JSON and the CSV download show them."""
+        return {"sent": self.sent, "received": self.received, "accepted": self.accepted,
+                "declined": self.declined, "completed": self.completed,
+                "not_completed": self.not_completed, "cancelled": self.cancelled,
+                "expired": self.expired, "acceptance_rate": self.acceptance_rate,
+                "closure_rate": self.closure_rate,
+                "median_hours_to_answer": self.median_hours_to_answer}
 
     @property
     def acceptance_rate(self) -> float | None:
@@ -293,6 +308,13 @@ class Indicators(Figures):
     province_code: str | None = None
     by_reason: dict[str, int] = field(default_factory=dict)
     by_link: list[LinkIndicators] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        """Everything, for ``graph-service referrals indicators --json``."""
+        return {"province": self.province_code, **self.figures(), "by_reason": self.by_reason,
+                "by_link": [{"from_service_id": k.from_service_id,
+                             "to_service_id": k.to_service_id, **k.figures()}
+                            for k in self.by_link]}
 
 
 def _hours(start: str, end: str) -> float:
