@@ -197,14 +197,12 @@ def visible(store: GraphStore, principal: Principal, direction: Direction | None
     return []
 
 
-def overdue(store: GraphStore, principal: Principal, now: datetime | None = None
-            ) -> list[Referral]:
-    """Referrals of the principal's province (all for admins) still unanswered past their
-    deadline: what the coordinator's desk chases before the clock expires them."""
-    _check_indicators(principal, principal.province_code or "")
-    due = iso(_now(now))
-    province = None if principal.role == "admin" else principal.province_code
-    return store.referrals(ReferralQuery(province_code=province, due_before=due))
+def overdue(store: GraphStore, principal: Principal, province_code: str,
+            now: datetime | None = None) -> list[Referral]:
+    """A province's referrals still unanswered past their deadline (its coordinator, admins):
+    what the coordinator's desk chases before the clock expires them."""
+    _check_indicators(principal, province_code)
+    return store.referrals(ReferralQuery(province_code=province_code, due_before=iso(_now(now))))
 
 
 # --- the clock ---------------------------------------------------------------------------

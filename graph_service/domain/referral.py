@@ -38,6 +38,7 @@ __all__ = [
     "ReferralTally",
     "Step",
     "TransitionError",
+    "age_band_of",
     "deadline_hours",
     "format_code",
     "new_code",
@@ -106,6 +107,17 @@ SENDER_STATUSES = frozenset({"cancelled"})
 _NEEDS_REASON = frozenset({"declined", "not_completed"})
 _ANSWERS = frozenset({"accepted", "declined"})
 _CLOSING = frozenset({"completed", "not_completed", "declined", "cancelled", "expired"})
+
+_BAND_TOPS = (("age_0_5", 5), ("age_6_11", 11), ("age_12_14", 14), ("age_15_17", 17))
+
+
+def age_band_of(age: int) -> str:
+    """The band of an age in years (what a form asks), so that only the band is kept."""
+    for band, top in _BAND_TOPS:
+        if 0 <= age <= top:
+            return band
+    raise ValidationFailed([FieldError("age", "doit être compris entre 0 et 17 ans")])
+
 
 DEFAULT_DEADLINE_HOURS = 72
 URGENT_DEADLINE_HOURS = 24
