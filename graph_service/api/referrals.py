@@ -9,7 +9,6 @@ its typed failures into the union members every mutation answers with.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
@@ -20,6 +19,7 @@ from ..domain import entities as domain
 from ..domain import referral as model
 from ..domain.errors import Forbidden, NotFound, ValidationFailed, VersionConflict
 from ..store import run_blocking
+from ..store.common import from_iso
 from .annuaire import Service, wrap
 from .context import Info
 from .pagination import Connection, window
@@ -207,9 +207,8 @@ ReferralIndicatorsResult = Annotated[
 
 def _newest_first(referrals: Sequence[model.Referral]) -> list[str]:
     """Cursor keys that sort ascending in the store's order (newest first, then code)."""
-    fmt = "%Y-%m-%dT%H:%M:%S.%fZ"
     latest = 10 ** 17
-    return [f"{latest - int(datetime.strptime(r.sent_at, fmt).timestamp() * 1e6):018d}:{r.code}"
+    return [f"{latest - int(from_iso(r.sent_at).timestamp() * 1e6):018d}:{r.code}"
             for r in referrals]
 
 

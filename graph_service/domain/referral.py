@@ -20,7 +20,7 @@ import dataclasses
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .errors import FieldError, GraphServiceError, ValidationFailed
 from .taxonomy import AGE_BANDS, REFERRAL_REASONS, REFERRAL_STATUSES, SEXES, SITUATIONS, STAGES
@@ -295,9 +295,9 @@ class ReferralQuery:
     due_before: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReferralFact:
-    """What indicators need of one referral, read without its history."""
+class ReferralFact(NamedTuple):
+    """What indicators need of one referral, read without its history (a tuple: national
+    indicators read a hundred thousand of them)."""
 
     from_service_id: str
     to_service_id: str

@@ -23,7 +23,7 @@ from ..domain.entities import (
     to_record,
 )
 from ..domain.errors import FieldError, NotFound, ValidationFailed, VersionConflict
-from ..domain.referral import Referral, ReferralFact, ReferralQuery, ReferralTally, Step
+from ..domain.referral import Referral, ReferralQuery, ReferralTally, Step
 from .protocol import ApplyResult
 
 META_FIELDS = frozenset({"version", "last_modified", "verified_at", "verified_by"})
@@ -37,6 +37,11 @@ def now_iso() -> str:
 def iso(moment: datetime) -> str:
     """The one text form of a time in the stores: comparable as strings."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_iso(text: str) -> datetime:
+    """The time an :func:`iso` text stands for (aware, UTC)."""
+    return datetime.fromisoformat(text)
 
 
 def content(entity: AnyEntity) -> dict[str, Any]:
@@ -260,15 +265,6 @@ def referral_columns(r: Referral) -> dict[str, Any]:
             "sent_at": r.sent_at, "received_at": r.received_at,
             "responded_at": r.responded_at, "deadline": r.deadline,
             "record": referral_json(r)}
-
-
-def referral_fact(row: Mapping[str, Any]) -> ReferralFact:
-    """A fact from the columns of :func:`referral_columns`, however a store returned them."""
-    return ReferralFact(
-        from_service_id=row["from_service_id"], to_service_id=row["to_service_id"],
-        link_id=row["link_id"], status=row["status"], reason=row["reason"],
-        sent_at=row["sent_at"], responded_at=row["responded_at"],
-        received=row["received_at"] is not None)
 
 
 def query_parameters(query: ReferralQuery) -> dict[str, Any]:

@@ -61,7 +61,6 @@ from .common import (
     referral_audits,
     referral_columns,
     referral_created,
-    referral_fact,
     referral_from_json,
     referral_updated,
     refuse_referenced,
@@ -163,8 +162,11 @@ _REFERRAL_COLUMNS = ("code", "version", "status", "from_service_id", "to_service
                      "from_organization_id", "to_organization_id", "from_province",
                      "to_province", "link_id", "reason", "sent_at", "received_at",
                      "responded_at", "deadline", "record")
-_FACT_COLUMNS = ("from_service_id", "to_service_id", "link_id", "status", "reason", "sent_at",
-                 "responded_at", "received_at")
+_FACTS = """
+SELECT from_service_id, to_service_id, link_id, status, reason, sent_at, responded_at,
+       received_at IS NOT NULL
+FROM referral WHERE (:province IS NULL OR from_province = :province OR to_province = :province)
+"""
 _IN_PROVINCE = "(:province IS NULL OR from_province = :province OR to_province = :province)"
 _SELECT_REFERRALS = f"""
 SELECT record FROM referral
@@ -298,11 +300,15 @@ class EmbeddedStore:
         after: str | None = None,
         limit: int | None = None,
     ) -> list[AnyEntity]:
-        sql = ["SELECT e.data FROM entity e"]
+        # The first reference filter drives the query (CROSS JOIN fixes SQLite's join order):
+        # it finds the few entries that point at one id, where walking the kind reads them all.
+        sql = ["SELECT e.data FROM ref r0 CROSS JOIN entity e" if where else
+               "SELECT e.data FROM entity e"]
         args: list[Any] = []
         for i, (field, value) in enumerate((where or {}).items()):
             check_filter(kind, field)
-            sql.append(f"JOIN ref r{i} ON r{i}.src = e.id AND r{i}.field = ? AND r{i}.dst = ?")
+            join = "ON" if i == 0 else f"JOIN ref r{i} ON"  # r0 is already in FROM
+            sql.append(f"{join} r{i}.src = e.id AND r{i}.field = ? AND r{i}.dst = ?")
             args += [field, value]
         sql.append("WHERE e.kind = ?")
         args.append(kind)
@@ -535,11 +541,8 @@ class EmbeddedStore:
         return [referral_from_json(r[0]) for r in rows]
 
     def referral_facts(self, province_code: str | None = None) -> list[ReferralFact]:
-        cur = self._conn().cursor()
-        cur.row_factory = sqlite3.Row
-        rows = cur.execute(f"SELECT {', '.join(_FACT_COLUMNS)} FROM referral WHERE {_IN_PROVINCE}",
-                           {"province": province_code})
-        return [referral_fact(r) for r in rows]
+        rows = self._conn().execute(_FACTS, {"province": province_code})
+        return [ReferralFact._make((*row[:7], bool(row[7]))) for row in rows]
 
     def retire_referrals(self, *, sent_before: str, actor: str) -> int:
         with self._write(counted=False) as cur:

@@ -82,7 +82,6 @@ from .common import (
     referral_audits,
     referral_columns,
     referral_created,
-    referral_fact,
     referral_from_json,
     referral_updated,
     refuse_referenced,
@@ -539,7 +538,8 @@ class Neo4jStore:
 
     @_unavailable_as_typed
     def referral_facts(self, province_code: str | None = None) -> list[ReferralFact]:
-        return [referral_fact(r) for r in self._read("referrals:facts", province=province_code)]
+        records = self._read("referrals:facts", province=province_code)
+        return [ReferralFact._make(r) for r in records]
 
     @_unavailable_as_typed
     def retire_referrals(self, *, sent_before: str, actor: str) -> int:
