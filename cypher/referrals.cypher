@@ -51,8 +51,8 @@ ORDER BY r.sent_at DESC, r.code
 MATCH (r:Referral)
 WHERE $province IS NULL OR r.from_province = $province OR r.to_province = $province
 RETURN r.from_service_id AS from_service_id, r.to_service_id AS to_service_id,
-       r.link_id AS link_id, r.status AS status, r.reason AS reason, r.sent_at AS sent_at,
-       r.responded_at AS responded_at, r.received_at IS NOT NULL AS received
+       r.status AS status, r.reason AS reason, r.sent_at AS sent_at,
+       r.responded_at AS responded_at, r.received_at AS received_at
 
 // name: sent_before
 // The referrals retention retires.

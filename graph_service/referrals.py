@@ -14,7 +14,6 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from .access import Principal
 from .domain.entities import Organization, ReferralLink, Service, Site
@@ -241,17 +240,23 @@ def tick(store: GraphStore, retention_days: int, now: datetime | None = None) ->
 
 @dataclass(slots=True, kw_only=True)
 class Figures:
-    """Referrals by what became of them; rates are ``None`` when nothing to divide by."""
+    """Referrals counted by their status now; the indicators are derived from those counts.
+    Rates are ``None`` when there is nothing to divide by."""
 
-    sent: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
     received: int = 0
-    accepted: int = 0
-    declined: int = 0
-    completed: int = 0
-    not_completed: int = 0
-    cancelled: int = 0
-    expired: int = 0
     hours_to_answer: list[float] = field(default_factory=list)
+
+    def add(self, status: str, received: bool, count: int = 1) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + count
+        if received:
+            self.received += count
+
+    def merge(self, other: Figures) -> None:
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+        self.received += other.received
+        self.hours_to_answer += other.hours_to_answer
 
     def figures(self) -> dict[str, int | float | None]:
         """The figures by name, as the API, the CLI's JSON and the CSV download show them."""
@@ -263,6 +268,37 @@ class Figures:
                 "median_hours_to_answer": self.median_hours_to_answer}
 
     @property
+    def sent(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def accepted(self) -> int:
+        """Accepted at some point: accepted, in progress, or closed after acceptance."""
+        s = self.statuses
+        return (s.get("accepted", 0) + s.get("in_progress", 0) + s.get("completed", 0)
+                + s.get("not_completed", 0))
+
+    @property
+    def declined(self) -> int:
+        return self.statuses.get("declined", 0)
+
+    @property
+    def completed(self) -> int:
+        return self.statuses.get("completed", 0)
+
+    @property
+    def not_completed(self) -> int:
+        return self.statuses.get("not_completed", 0)
+
+    @property
+    def cancelled(self) -> int:
+        return self.statuses.get("cancelled", 0)
+
+    @property
+    def expired(self) -> int:
+        return self.statuses.get("expired", 0)
+
+    @property
     def acceptance_rate(self) -> float | None:
         """Accepted over answered (accepted or declined)."""
         answered = self.accepted + self.declined
@@ -271,7 +307,8 @@ class Figures:
     @property
     def closure_rate(self) -> float | None:
         """The loop closed (completed or not_completed) over sent."""
-        return round((self.completed + self.not_completed) / self.sent, 4) if self.sent else None
+        sent = self.sent
+        return round((self.completed + self.not_completed) / sent, 4) if sent else None
 
     @property
     def median_hours_to_answer(self) -> float | None:
@@ -306,64 +343,38 @@ def _hours(start: str, end: str) -> float:
     return (from_iso(end) - from_iso(start)).total_seconds() / 3600
 
 
-@dataclass(slots=True)
-class _Count:
-    """One link's referrals while facts are read: per final status, received, answer times."""
-
-    statuses: dict[str, int] = field(default_factory=dict)
-    received: int = 0
-    hours: list[float] = field(default_factory=list)
-
-    def add(self, status: str, received: bool, count: int = 1) -> None:
-        self.statuses[status] = self.statuses.get(status, 0) + count
-        self.received += count if received else 0
-
-    def merged(self, other: _Count) -> None:
-        for status, count in other.statuses.items():
-            self.statuses[status] = self.statuses.get(status, 0) + count
-        self.received += other.received
-        self.hours += other.hours
-
-    def figures(self) -> dict[str, Any]:
-        """The fields of :class:`Figures`."""
-        s = self.statuses
-        return {"sent": sum(s.values()), "received": self.received,
-                "accepted": (s.get("accepted", 0) + s.get("in_progress", 0)
-                             + s.get("completed", 0) + s.get("not_completed", 0)),
-                "declined": s.get("declined", 0), "completed": s.get("completed", 0),
-                "not_completed": s.get("not_completed", 0), "cancelled": s.get("cancelled", 0),
-                "expired": s.get("expired", 0), "hours_to_answer": self.hours}
-
-
 def compute_indicators(facts: Iterable[ReferralFact], tallies: Iterable[ReferralTally],
                        province_code: str | None = None) -> Indicators:
     """Indicators of live referrals' facts plus retired ones' tallies (which count, but carry
     no answer time). One pass, a few dictionary updates per referral: national figures read
     a hundred thousand."""
-    links: dict[tuple[str, str], _Count] = {}
+    links: dict[tuple[str, str], LinkIndicators] = {}
     reasons = dict.fromkeys(REFERRAL_REASONS, 0)
+
+    def link(from_id: str, to_id: str) -> LinkIndicators:
+        found = links.get((from_id, to_id))
+        if found is None:
+            found = links[(from_id, to_id)] = LinkIndicators(from_service_id=from_id,
+                                                             to_service_id=to_id)
+        return found
+
     for f in facts:
-        count = links.get((f.from_service_id, f.to_service_id))
-        if count is None:
-            count = links[(f.from_service_id, f.to_service_id)] = _Count()
-        count.add(f.status, f.received)
+        per_link = link(f.from_service_id, f.to_service_id)
+        per_link.add(f.status, f.received_at is not None)
         if f.responded_at is not None:
-            count.hours.append(_hours(f.sent_at, f.responded_at))
+            per_link.hours_to_answer.append(_hours(f.sent_at, f.responded_at))
         if f.status == "declined" and f.reason:
             reasons[f.reason] += 1
     for t in tallies:
-        links.setdefault((t.from_service_id, t.to_service_id), _Count()).add(
-            t.status, t.received, t.count)
+        link(t.from_service_id, t.to_service_id).add(t.status, t.received, t.count)
         if t.status == "declined" and t.reason:
             reasons[t.reason] += t.count
-    total = _Count()
-    for count in links.values():
-        total.merged(count)
-    by_link = [LinkIndicators(from_service_id=a, to_service_id=b, **count.figures())
-               for (a, b), count in links.items()]
-    by_link.sort(key=lambda k: (-k.sent, k.from_service_id, k.to_service_id))
-    return Indicators(province_code=province_code, by_reason=reasons, by_link=by_link,
-                      **total.figures())
+    total = Indicators(province_code=province_code, by_reason=reasons)
+    for per_link in links.values():
+        total.merge(per_link)
+    total.by_link = sorted(links.values(),
+                           key=lambda k: (-k.sent, k.from_service_id, k.to_service_id))
+    return total
 
 
 def _check_indicators(principal: Principal, province_code: str) -> None:

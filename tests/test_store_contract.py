@@ -276,7 +276,7 @@ def test_referral_lists_filter_by_side_province_status_and_deadline(store: Graph
     assert codes(statuses=("accepted",)) == []
     assert codes(due_before="2026-01-07T12:00:00.000000Z") == ["1111-1111-X"]
     facts = store.referral_facts("01.111")
-    assert [(f.to_service_id, f.status, f.received) for f in facts] == [("svc-c", "sent", False)]
+    assert [(f.to_service_id, f.status, f.received_at) for f in facts] == [("svc-c", "sent", None)]
     assert len(store.referral_facts()) == 2
 
 

@@ -139,3 +139,13 @@ def test_the_coordinators_desk_shows_overdue_referrals_indicators_and_csv(
     assert rows[1][:3] == ["*", "*", "1"]
     assert code not in desk.text  # not overdue yet
     assert other_session(sender, "rachid").get("/coordination/orientations").status_code == 403
+
+
+def test_the_orientations_page_in_arabic(sender: TestClient) -> None:
+    code = send_from_plan(sender)
+    submit(sender, "/orientations", "/langue", lang="ar")
+    page = html.unescape(sender.get("/orientations").text)
+    assert 'dir="rtl"' in page and "استقبلت طفلا يحمل الرمز" in page
+    assert "المرسلة من مؤسستي (1)" in page and code in page
+    refused = submit(sender, "/orientations", "/orientations/code", code="nope")
+    assert "رمز التوجيه :" in html.unescape(refused.text)

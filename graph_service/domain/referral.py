@@ -301,12 +301,11 @@ class ReferralFact(NamedTuple):
 
     from_service_id: str
     to_service_id: str
-    link_id: str | None
     status: Status
     reason: str | None
     sent_at: str
     responded_at: str | None
-    received: bool
+    received_at: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

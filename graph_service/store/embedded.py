@@ -163,8 +163,7 @@ _REFERRAL_COLUMNS = ("code", "version", "status", "from_service_id", "to_service
                      "to_province", "link_id", "reason", "sent_at", "received_at",
                      "responded_at", "deadline", "record")
 _FACTS = """
-SELECT from_service_id, to_service_id, link_id, status, reason, sent_at, responded_at,
-       received_at IS NOT NULL
+SELECT from_service_id, to_service_id, status, reason, sent_at, responded_at, received_at
 FROM referral WHERE (:province IS NULL OR from_province = :province OR to_province = :province)
 """
 _IN_PROVINCE = "(:province IS NULL OR from_province = :province OR to_province = :province)"
@@ -542,7 +541,7 @@ class EmbeddedStore:
 
     def referral_facts(self, province_code: str | None = None) -> list[ReferralFact]:
         rows = self._conn().execute(_FACTS, {"province": province_code})
-        return [ReferralFact._make((*row[:7], bool(row[7]))) for row in rows]
+        return list(map(ReferralFact._make, rows))
 
     def retire_referrals(self, *, sent_before: str, actor: str) -> int:
         with self._write(counted=False) as cur:
