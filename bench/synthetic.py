@@ -35,10 +35,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+from graph_service.backbone import backbone_entities, read_rows
 from graph_service.coverage import unit_vectors
 from graph_service.domain.entities import (
     AnyEntity,
@@ -57,6 +60,8 @@ from graph_service.domain.taxonomy import STAGE_ORDER
 from graph_service.domain.validation import MOROCCO_BBOX, validate_entity
 from graph_service.snapshot import Snapshot, snapshot_of
 from graph_service.store import GraphStore
+
+BACKBONE = Path(__file__).resolve().parents[1] / "seed" / "reference" / "backbone.csv"
 
 __all__ = ["Dataset", "generate", "invalid_entries", "load_into"]
 
@@ -339,8 +344,7 @@ def invalid_entries(dataset: Dataset, every: int = 1) -> list[FieldError]:
     levels = {t.code: t.level for t in dataset.territories}
     errors: list[FieldError] = []
     for entity in itertools.islice(dataset.entities(), 0, None, every):
-        errors += validate_entity(entity, commune_exists=lambda c: levels.get(c) == "commune",
-                                  province_exists=lambda c: levels.get(c) == "province")
+        errors += validate_entity(entity, territory_level=levels.get)
     return errors
 
 
@@ -385,9 +389,22 @@ class _Generator:
             if own:
                 self._province(province, own)
         links = self._links()
+        self._backbone()
         return Dataset(self.scale, self.seed, self.territories, tuple(self.orgs),
                        tuple(self.sites), tuple(self.services), tuple(self.contacts),
                        tuple(links), tuple(self.memberships))
+
+    def _backbone(self) -> None:
+        """The seed's reference entries of the public institutions (courts and their ressort,
+        police, gendarmerie, hospitals…), as ``graph-service seed`` loads them; rows that
+        name a field entry of the seed are generated too, since the seed is not here."""
+        rows = [(n, {**row, "field_entry_id": ""}) for n, row in read_rows(BACKBONE)]
+        territories = {t.code: t for t in self.territories}
+        for entity in backbone_entities(rows, name=BACKBONE.name, territories=territories,
+                                        exists=lambda _: False):
+            kinds: dict[str, list[Any]] = {"organization": self.orgs, "site": self.sites,
+                                           "service": self.services}
+            kinds[entity.kind].append(entity)
 
     # --- actors ------------------------------------------------------------------------------
 

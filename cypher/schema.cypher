@@ -14,6 +14,9 @@ CREATE INDEX audit_entity IF NOT EXISTS FOR (a:Audit) ON (a.entity_id);
 
 CREATE CONSTRAINT user_username IF NOT EXISTS FOR (u:User) REQUIRE u.username IS UNIQUE;
 CREATE CONSTRAINT token_hash IF NOT EXISTS FOR (t:Token) REQUIRE t.hash IS UNIQUE;
+CREATE INDEX token_username IF NOT EXISTS FOR (t:Token) ON (t.username);
+CREATE CONSTRAINT throttle_count_key IF NOT EXISTS FOR (c:ThrottleCount) REQUIRE c.key IS UNIQUE;
+CREATE INDEX throttle_count_last IF NOT EXISTS FOR (c:ThrottleCount) ON (c.last_at);
 
 // One (:Meta {name: 'graph'}) node holds the revision and the last audit sequence number.
 CREATE CONSTRAINT meta_name IF NOT EXISTS FOR (m:Meta) REQUIRE m.name IS UNIQUE;

@@ -4,8 +4,10 @@ The guide for provincial action plans (CPPE/CAPE) asks each province to go
 from a self-diagnosis to priorities → general objectives → specific objectives →
 actions, each with a pilot, partners, a schedule, resources, a budget and
 indicators. The annuaire can do the first half of that diagnosis: which stages
-of the circuit have no provider in the province, and where children live far
-from one. This module turns those figures into the guide's canvas, as Markdown
+of the circuit have no provider in the province, where children live far
+from one or from the authority competent for them, and which public
+institutions, inscribed from the public map (reference entries), are still to be
+confirmed. This module turns those figures into the guide's canvas, as Markdown
 (to read and discuss) and CSV (to fill in a spreadsheet); the columns only the
 technical committee can fill stay empty.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,8 @@ from .coverage import (
     commune_reach,
     summarize,
 )
+from .domain.competence import JURISDICTION_STAGES, competent_institution
+from .domain.entities import Territory
 from .domain.taxonomy import STAGES
 from .text import search_key, thousands
 
@@ -44,6 +49,7 @@ PRIORITY = ("Détection, prise en charge et suivi des enfants victimes de violen
 """The PPIPEM strand the circuit de prise en charge belongs to (guide, § 2, volet 1)."""
 OBJECTIVE_COMPLETE = "Compléter le circuit de prise en charge dans la province"
 OBJECTIVE_CLOSER = "Rapprocher les services des enfants qui en sont éloignés"
+OBJECTIVE_CONFIRM = "Confirmer les institutions publiques inscrites d'office à l'annuaire"
 CANVAS_COLUMNS = ("Pilote(s)", "Partenaires", "Échéancier",
                   "Ressources humaines / matérielles nécessaires", "Budget", "Indicateurs",
                   "Suivi/Révision")
@@ -83,7 +89,14 @@ def draft_action_plan(coverage: Coverage, province: str) -> ActionPlan:
 
     Missing stages come first (general objective 1), in circuit order; then the
     stages that leave children beyond :data:`~graph_service.coverage.FAR_KM`
-    (general objective 2), the most children first.
+    (general objective 2), the most children first; then the reference entries
+    to confirm (general objective 3), in circuit order.
+
+    Territorial competence (:mod:`graph_service.domain.competence`) shapes the
+    actions: where the competent institution of a judicial or police step is
+    missing, the action is to register or confirm it (never a convention with a
+    service of another jurisdiction, which could not receive the report), and an
+    authority of another province is never proposed as a partner.
 
     Raises
     ------
@@ -91,43 +104,110 @@ def draft_action_plan(coverage: Coverage, province: str) -> ActionPlan:
         As :func:`~graph_service.coverage.summarize`.
     """
     summary = summarize(coverage, province, top=_FAR_COMMUNES)
+    snap = coverage.snapshot
     rows: list[PlanRow] = []
     for n, stage in enumerate(summary.missing_stages, start=1):
         label = STAGES[stage].fr
         specific = (f"Mettre en place l'étape « {label} » dans la province (aucun prestataire "
                     f"actif recensé ; {thousands(summary.children)} enfants de 0 à 17 ans)")
         expected = f"Au moins un prestataire actif de l'étape « {label} » dans la province"
-        actions = [f"Identifier les acteurs de la province qui peuvent assurer l'étape « {label} » "
-                   "(services extérieurs, associations) et les inscrire à l'annuaire"]
-        nearest = _nearest_for_most_children(coverage, stage, province)
-        if nearest is not None and nearest.nearest_service_name:
-            actions.append(
-                f"En attendant, formaliser l'orientation vers {_provider(nearest)} "
-                f"({_km(nearest.distance_km)} de {nearest.name_fr}) par une convention")
+        if stage in JURISDICTION_STAGES:
+            actions = [_register(stage, None)]
+        else:
+            actions = [f"Identifier les acteurs de la province qui peuvent assurer l'étape "
+                       f"« {label} » (services extérieurs, associations) et les inscrire à "
+                       "l'annuaire"]
+            nearest = _nearest_for_most_children(coverage, stage, province)
+            if (nearest is not None and nearest.nearest_service_id is not None
+                    and nearest.nearest_service_id not in snap.authorities):
+                actions.append(
+                    f"En attendant, formaliser l'orientation vers {_provider(nearest)} "
+                    f"({_km(nearest.distance_km)} de {nearest.name_fr}) par une convention")
         rows += [PlanRow(1, 1, OBJECTIVE_COMPLETE, n, specific, a, expected, stage,
                          summary.children, ()) for a in actions]
     far = sorted((s for s in summary.stages if not s.gap and s.children_beyond_30_km > 0),
                  key=lambda s: (-s.children_beyond_30_km, s.stage))
     for n, stage_summary in enumerate(far, start=1):
-        label = stage_summary.label_fr
+        stage, label = stage_summary.stage, stage_summary.label_fr
         beyond = stage_summary.children_beyond_30_km
         share = 100 * beyond / summary.children if summary.children else 0.0
         specific = (f"Réduire le nombre d'enfants à plus de {FAR_KM} km de l'étape « {label} » "
                     f"({thousands(beyond)} enfants, {share:.0f} % des enfants de la province)")
         expected = (f"Moins d'enfants à plus de {FAR_KM} km de l'étape « {label} » "
                     f"(situation de départ : {thousands(beyond)})")
-        communes = stage_summary.farthest
-        places = ", ".join(f"{c.name_fr} ({thousands(c.children)} enfants, {_km(c.distance_km)})"
-                           for c in communes)
-        codes = tuple(c.code for c in communes)
-        actions = [f"Organiser des permanences, une équipe mobile ou une antenne dans les "
-                   f"communes les plus concernées : {places}"]
-        if communes and communes[0].nearest_service_name:
-            actions.append(f"Organiser le transport et l'accompagnement des enfants et des "
-                           f"familles vers {_provider(communes[0])}")
-        rows += [PlanRow(1, 2, OBJECTIVE_CLOSER, n, specific, a, expected, stage_summary.stage,
-                         beyond, codes) for a in actions]
-    return ActionPlan(summary, coverage.snapshot.revision, tuple(rows))
+        reachable = [c for c in stage_summary.farthest if c.distance_km is not None]
+        steps: list[tuple[str, tuple[str, ...]]] = []
+        if reachable:
+            places = ", ".join(f"{c.name_fr} ({thousands(c.children)} enfants, "
+                               f"{_km(c.distance_km)})" for c in reachable)
+            steps.append((f"Organiser des permanences, une équipe mobile ou une antenne dans "
+                            f"les communes les plus concernées : {places}",
+                            tuple(c.code for c in reachable)))
+        steps += _register_unserved(coverage, stage, province)
+        if reachable and reachable[0].nearest_service_name:
+            steps.append((f"Organiser le transport et l'accompagnement des enfants et des "
+                            f"familles vers {_provider(reachable[0])}", (reachable[0].code,)))
+        rows += [PlanRow(1, 2, OBJECTIVE_CLOSER, n, specific, a, expected, stage, beyond, codes)
+                 for a, codes in steps]
+    n = 0
+    for stage_summary in summary.stages:
+        entries = _unverified_references(coverage, stage_summary.stage, province)
+        if not entries:
+            continue
+        n += 1
+        label = stage_summary.label_fr
+        specific = (f"Confirmer les institutions de l'étape « {label} » inscrites d'office à "
+                    f"l'annuaire ({len(entries)} entrée(s) de référence non vérifiée(s))")
+        expected = (f"Les prestataires de l'étape « {label} » recensés dans la province sont "
+                    "confirmés (existence, adresse, contacts, horaires, ressort) et vérifiés")
+        action = ("Confirmer auprès des institutions, compléter et marquer comme vérifiées les "
+                  "entrées de référence : " + " ; ".join(entries))
+        rows.append(PlanRow(1, 3, OBJECTIVE_CONFIRM, n, specific, action, expected,
+                            stage_summary.stage, summary.children, ()))
+    return ActionPlan(summary, snap.revision, tuple(rows))
+
+
+def _register(stage: str, commune: Territory | None) -> str:
+    """The action for a missing competent institution: register it, or confirm it."""
+    institution = competent_institution(stage, commune).fr
+    return (f"Recenser / confirmer {institution} et l'inscrire à l'annuaire : seule "
+            "l'autorité compétente pour la commune de l'enfant peut recevoir le signalement, "
+            "aucune autre juridiction ne peut s'y substituer")
+
+
+def _register_unserved(coverage: Coverage, stage: str,
+                       province: str) -> list[tuple[str, tuple[str, ...]]]:
+    """One action per competent institution missing for some communes of ``province`` (a
+    stage whose providers may not serve them: the gendarmerie of rural communes when only
+    the police is recorded…), naming the communes with the most children."""
+    snap = coverage.snapshot
+    unserved: dict[str, list[CommuneReach]] = defaultdict(list)
+    for reach in commune_reach(coverage, stage):
+        if reach.province_code == province and reach.distance_km is None:
+            unserved[_register(stage, snap.territories.get(reach.code))].append(reach)
+    out = []
+    for action, communes in sorted(unserved.items()):
+        communes.sort(key=lambda c: (-c.children, c.code))
+        names = ", ".join(f"{c.name_fr} ({thousands(c.children)} enfants)"
+                          for c in communes[:_FAR_COMMUNES])
+        more = len(communes) - _FAR_COMMUNES
+        names += f" et {more} autre(s) commune(s)" if more > 0 else ""
+        out.append((f"{action} (aucun service compétent recensé pour : {names})",
+                    tuple(c.code for c in communes)))
+    return out
+
+
+def _unverified_references(coverage: Coverage, stage: str, province: str) -> list[str]:
+    """The unverified reference entries (:attr:`~graph_service.snapshot.Snapshot.provisional`)
+    among the providers of ``stage`` delivered in ``province``, named."""
+    snap = coverage.snapshot
+    out = []
+    for sid in coverage.stage(stage).providers_in([province]):
+        if sid in snap.provisional:
+            service = snap.services[sid]
+            org = snap.organizations.get(service.organization_id)
+            out.append(f"« {service.name} »" + (f" ({org.name})" if org else ""))
+    return out
 
 
 def _nearest_for_most_children(coverage: Coverage, stage: str,
@@ -185,7 +265,10 @@ def to_markdown(plan: ActionPlan) -> str:
         "",
         f"{thousands(s.children)} enfants de 0 à 17 ans (estimation, RGPH 2024) dans "
         f"{s.communes} communes. Distance de chaque commune au prestataire actif le plus proche "
-        "de chaque étape.",
+        "de chaque étape"
+        + "".join(f" ; pour l'étape « {STAGES[j].fr} », au seul service compétent pour la "
+                  f"commune : {competent_institution(j, None).fr}"
+                  for j in sorted(JURISDICTION_STAGES)) + ".",
         "",
         "| Étape | Prestataires dans la province | "
         + " | ".join(f"Enfants à ≤ {km} km" for km in REACH_KM)

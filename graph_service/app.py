@@ -1,4 +1,5 @@
-"""The ASGI application: the store opened at startup, closed at shutdown, routes mounted.
+"""The ASGI application: the store opened at startup, closed at shutdown, routes mounted
+(GraphQL at /graphql, the HSDS feed at /api/hsds/, maps, the pages).
 
 Interfaces stay thin: each route module gets the store from ``request.app.state``
 and calls a service; nothing here knows about SQL or Cypher.
@@ -14,14 +15,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import __version__, referrals
 from .api.routes import graphql_routes
 from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
+from .hsds.routes import hsds_routes
 from .maps.routes import map_routes
 from .search import IndexCache
 from .settings import Settings
@@ -69,6 +73,19 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": StoreUnavailable.code}, status_code=503)
 
 
+def proxy_middleware(settings: Settings) -> list[Middleware]:
+    """Client addresses from ``X-Forwarded-For`` when the request comes from a trusted proxy.
+
+    uvicorn's own middleware, installed in the app rather than by ``serve`` so that
+    it holds however the app is served: it replaces the client address (what the
+    sign-in throttle counts and the access log shows) with the last address of
+    the header not itself a trusted proxy. With no proxy trusted, the header is
+    ignored: anyone could write it.
+    """
+    trusted = settings["GRAPH_SERVICE_TRUSTED_PROXIES"].strip()
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)] if trusted else []
+
+
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
     """Build the app; ``store`` lets tests hand in one they prepared (it is then not closed)."""
     settings = settings or Settings()
@@ -78,7 +95,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.settings = settings
         app.state.store = store or open_store(settings)
         app.state.snapshots = SnapshotCache(app.state.store)
-        app.state.login_throttle = LoginThrottle()  # one for the API and the pages
+        app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
         clock = asyncio.create_task(referral_clock(
             app.state.store, settings["GRAPH_SERVICE_REFERRAL_RETENTION_DAYS"]))
@@ -95,13 +112,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         Route("/healthz", healthz),
         Route("/stats", stats),
         *graphql_routes(settings),
+        *hsds_routes(),
         *map_routes(),
         *web_routes,
     ]
     return Starlette(
         debug=bool(settings["GRAPH_SERVICE_DEBUG"]),
         routes=routes,
-        middleware=[session_middleware(settings)],
+        middleware=[*proxy_middleware(settings), session_middleware(settings)],
         lifespan=lifespan,
         exception_handlers={StoreUnavailable: store_unavailable},
     )

@@ -1,18 +1,26 @@
-"""Passwords, tokens and sign-in throttling, shared by the API and the web pages.
+"""Passwords, credentials and sign-in throttling, shared by the API and the web pages.
 
-Passwords are kept as argon2 hashes; tokens are random and only their SHA-256
-is stored, so a copy of the database gives no way in. Failed sign-ins are
-limited per user name and per client address, in memory (one process; a
-multi-process deployment still bounds each process).
+Passwords are kept as argon2 hashes. A credential is a random secret, a bearer
+token of the API or the session id of the pages, of which the store keeps only
+the SHA-256 (a copy of the database gives no way in) with its owner, purpose
+and expiry: signing out deletes it, and replacing or removing a user, or
+``graph-service user revoke``, deletes all of that user's at once.
+
+Failed sign-ins back off exponentially, per client address and per user name,
+with their counters in the store so that every process of a deployment sees
+the same ones. The two back-offs are shaped so that guessing cannot lock the
+rightful user out: one address is held back by its own back-off long before
+it can push the user name's; the user name's wait is bounded
+(:data:`USER_BACKOFF`), and an address where the user signed in lately is
+exempt from it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -25,12 +33,21 @@ from .store.common import iso, now_iso
 from .store.protocol import GraphStore
 
 __all__ = [
+    "ADDRESS_BACKOFF",
     "MAX_CREDENTIAL",
+    "SESSION_TTL",
+    "USER_BACKOFF",
+    "Attempt",
+    "Backoff",
     "LoginThrottle",
+    "ThrottleKeys",
+    "attempt_sign_in",
     "authenticate",
     "hash_password",
     "issue_token",
     "make_user",
+    "open_session",
+    "principal_for_session",
     "principal_for_token",
     "revoke_token",
     "throttle_keys",
@@ -39,6 +56,10 @@ __all__ = [
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_TTL = timedelta(hours=12)
+SESSION_TTL = timedelta(hours=8)
+"""A working day: a forgotten session on a shared office computer does not last."""
+API, WEB = "api", "web"
+"""Purposes of a credential: a bearer token is no session id, and the reverse."""
 MIN_PASSWORD = 10
 MAX_CREDENTIAL = 256
 """Longer user names or passwords are refused before argon2 runs (no hashing of megabytes)."""
@@ -90,66 +111,155 @@ def authenticate(store: GraphStore, username: str, password: str) -> User | None
     return user
 
 
-def issue_token(store: GraphStore, user: User, ttl: timedelta = TOKEN_TTL) -> str:
-    token = secrets.token_urlsafe(32)
-    expires = iso(datetime.now(UTC) + ttl)
-    store.put_token(_digest(token), user.username, expires)
-    return token
+def issue_token(store: GraphStore, user: User) -> str:
+    """A new bearer token of the API for ``user`` (valid :data:`TOKEN_TTL`)."""
+    return _issue(store, user, API, TOKEN_TTL)
+
+
+def open_session(store: GraphStore, user: User) -> str:
+    """A new page session id for ``user`` (valid :data:`SESSION_TTL`)."""
+    return _issue(store, user, WEB, SESSION_TTL)
 
 
 def principal_for_token(store: GraphStore, token: str | None) -> Principal:
     """Who a bearer token belongs to; the anonymous public when missing, unknown or expired."""
-    if not token:
+    return _principal(store, token, API)
+
+
+def principal_for_session(store: GraphStore, session_id: str | None) -> Principal:
+    """Who a page session belongs to; the anonymous public when missing, ended or expired."""
+    return _principal(store, session_id, WEB)
+
+
+def revoke_token(store: GraphStore, secret: str) -> None:
+    """End a bearer token or a session (sign-out): the secret is dead everywhere at once."""
+    store.delete_token(_digest(secret))
+
+
+def _issue(store: GraphStore, user: User, purpose: str, ttl: timedelta) -> str:
+    secret = secrets.token_urlsafe(32)
+    store.put_token(_digest(secret), user.username, iso(datetime.now(UTC) + ttl), purpose=purpose)
+    return secret
+
+
+def _principal(store: GraphStore, secret: str | None, purpose: str) -> Principal:
+    if not secret or len(secret) > MAX_CREDENTIAL:
         return ANONYMOUS
-    user = store.token_user(_digest(token), now_iso())
+    user = store.token_user(_digest(secret), now_iso(), purpose=purpose)
     return Principal.of(user) if user else ANONYMOUS
 
 
-def revoke_token(store: GraphStore, token: str) -> None:
-    store.delete_token(_digest(token))
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Past ``free`` failures, each further one doubles the wait (1 s, 2 s, 4 s…) up to ``cap``."""
+
+    free: int
+    cap: float
+
+    def wait(self, failures: int, last: datetime, now: datetime) -> float:
+        """Seconds still to wait before the next attempt (0: it may go ahead)."""
+        if failures < self.free:
+            return 0.0
+        delay = min(2.0 ** (failures - self.free), self.cap)
+        return max(0.0, delay - (now - last).total_seconds())
 
 
+ADDRESS_BACKOFF = Backoff(free=5, cap=15 * 60)
+"""One address: five tries, then waits doubling up to a quarter of an hour."""
+USER_BACKOFF = Backoff(free=10, cap=60)
+"""One user name from every address: ten tries (two addresses' worth), then at most a minute."""
+FORGET = timedelta(days=1)
+"""Counters not counted for a day are forgotten; a known address stays known as long."""
 
 
-def throttle_keys(username: str, address: str | None) -> tuple[str, str]:
-    """The two counters a sign-in attempt counts against: its user name and its address.
+@dataclass(frozen=True, slots=True)
+class ThrottleKeys:
+    """The counters of one sign-in attempt, as hashes (the store keeps no name nor address).
+
+    ``user`` counts failures for the user name from anywhere, ``address`` failures
+    from the client address for any name, ``known`` successes of that name there.
+    """
+
+    user: str
+    address: str
+    known: str
+
+
+def throttle_keys(username: str, address: str | None) -> ThrottleKeys:
+    """The counters a sign-in attempt counts against.
 
     The API and the web pages share one throttle with these keys, so a guesser
     gets no more tries by switching between them.
     """
-    return f"user:{username[:MAX_CREDENTIAL].casefold()}", f"address:{address or 'unknown'}"
+    name = username[:MAX_CREDENTIAL].casefold()
+    where = address or "unknown"
+    return ThrottleKeys(user=_digest(f"user:{name}"), address=_digest(f"address:{where}"),
+                        known=_digest(f"known:{name}@{where}"))
 
 
 class LoginThrottle:
-    """At most ``limit`` failed sign-ins per key (user name, client address) per ``window`` s."""
+    """Exponential back-off of failed sign-ins, counted in the store (see the module docstring).
 
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    Every method does store I/O: async callers run it through ``run_blocking``.
+    """
 
-    def allowed(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                failures = self._failures[key]
-                while failures and failures[0] <= now - self.window:
-                    failures.popleft()
-                if len(failures) >= self.limit:
-                    return False
-        return True
+    def __init__(self, store: GraphStore,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store, self.clock = store, clock
 
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._failures[key].append(now)
+    def wait(self, keys: ThrottleKeys) -> float:
+        """Seconds before this attempt may be checked; 0 when it may go ahead now."""
+        now = self.clock()
+        counts = self.store.throttle_counts([keys.user, keys.address, keys.known],
+                                            iso(now - FORGET))
 
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+        def waited(backoff: Backoff, key: str) -> float:
+            count, last = counts.get(key, (0, ""))
+            return backoff.wait(count, datetime.fromisoformat(last), now) if count else 0.0
+
+        address = waited(ADDRESS_BACKOFF, keys.address)
+        return address if keys.known in counts else max(address, waited(USER_BACKOFF, keys.user))
+
+    def failed(self, keys: ThrottleKeys) -> None:
+        now = self.clock()
+        self.store.count_throttle([keys.user, keys.address], iso(now), iso(now - FORGET))
+
+    def succeeded(self, keys: ThrottleKeys) -> None:
+        """The user name starts afresh and its address becomes known; the address's own
+        failures stay (one valid account must not reset a guesser's address)."""
+        now = self.clock()
+        self.store.clear_throttle(keys.user)
+        self.store.count_throttle([keys.known], iso(now), iso(now - FORGET))
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What a sign-in attempt gave: the user, or none; ``wait`` > 0 when it was not even
+    checked because of the back-off (seconds until the next attempt may be)."""
+
+    user: User | None
+    wait: float = 0.0
+
+
+def attempt_sign_in(store: GraphStore, throttle: LoginThrottle, username: str, password: str,
+                    address: str | None) -> Attempt:
+    """The one sign-in check of the API and the pages: back-off, password, counters.
+
+    Blocking (argon2, store): async callers run it through ``run_blocking``.
+    """
+    keys = throttle_keys(username, address)
+    wait = throttle.wait(keys)
+    if wait > 0:
+        return Attempt(None, wait)
+    user = None
+    if len(username) <= MAX_CREDENTIAL and len(password) <= MAX_CREDENTIAL:
+        user = authenticate(store, username, password)
+    if user is None:
+        throttle.failed(keys)
+    else:
+        throttle.succeeded(keys)
+    return Attempt(user)

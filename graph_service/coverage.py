@@ -15,8 +15,16 @@ that hosts a provider is at distance 0, wherever in the commune the site is.
 
 "Eligible" reuses orientation's rules (:func:`~graph_service.domain.eligibility.check_eligibility`)
 when a situation is given, and otherwise means an active service; a service type
-narrows the providers further. Every output is ordered, so the same annuaire
-gives the same figures byte for byte.
+narrows the providers further. Territorial competence
+(:mod:`graph_service.domain.competence`) applies as in orientation: a provider
+is a service a child can be referred to at the stage (:attr:`Snapshot.referable`
+— never a committee or a training, and at the signalement only an authority),
+and an authority counts for a commune only where its area covers it, so a
+commune is covered for the signalement only by its competent court, police or
+gendarmerie, however near another jurisdiction's is. Distances run from the
+public point of each place (:class:`~graph_service.snapshot.Place`): moving a
+shelter inside its commune changes no figure. Every output is ordered, so the
+same annuaire gives the same figures byte for byte.
 """
 
 from __future__ import annotations
@@ -30,10 +38,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from .domain.competence import ServiceArea
 from .domain.eligibility import Need, check_eligibility, eligibility_key
 from .domain.entities import Service, Territory
 from .domain.errors import FieldError, NotFound, ValidationFailed
-from .domain.taxonomy import SERVICE_TYPES, STAGE_ORDER, STAGES
+from .domain.taxonomy import SERVICE_TYPES, STAGE_ORDER, STAGES, check_code
 from .snapshot import Snapshot
 from .text import closest, search_key
 
@@ -77,7 +86,8 @@ class StageReach:
     """One stage over every commune.
 
     ``distance_km`` and ``nearest`` are aligned with :attr:`Coverage.communes`:
-    the distance is ``inf`` where no eligible provider exists anywhere, and
+    the distance is ``inf`` where no eligible provider may serve the commune (none
+    anywhere, or, for an authority, none competent there), and
     ``nearest`` holds the id of the nearest provider's service (``None`` then).
     """
 
@@ -85,16 +95,17 @@ class StageReach:
     distance_km: FloatArray
     nearest: tuple[str | None, ...]
     providers: tuple[str, ...]
-    """Ids of the eligible services of this stage that have a place, sorted."""
+    """Ids of the eligible services of this stage that have a place, sorted: services a child
+    can be referred to at the stage (:attr:`Snapshot.referable`)."""
     place_provider: IntArray
     """For each place of those services: the index of its service in ``providers``…"""
     place_province: NDArray[np.str_]
     """…and the province it is in."""
 
-    def providers_in(self, provinces: Iterable[str]) -> int:
-        """How many of the providers are delivered in at least one of ``provinces``."""
+    def providers_in(self, provinces: Iterable[str]) -> tuple[str, ...]:
+        """Ids of the providers delivered in at least one of ``provinces``, sorted."""
         inside = np.isin(self.place_province, np.array(list(provinces), dtype=np.str_))
-        return int(np.unique(self.place_provider[inside]).size)
+        return tuple(self.providers[i] for i in np.unique(self.place_provider[inside]).tolist())
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +138,8 @@ class CommuneReach:
     province_code: str
     children: int
     distance_km: float | None
-    """``None`` when no eligible provider exists anywhere."""
+    """``None`` when no eligible provider may serve the commune (for an authority: none is
+    competent there)."""
     nearest_service_id: str | None
     nearest_service_name: str | None
     nearest_organization_name: str | None
@@ -230,7 +242,8 @@ def compute_coverage(
     need: Need | None = None,
     service_type: str | None = None,
 ) -> Coverage:
-    """Distance from every commune to the nearest eligible provider of each stage.
+    """Distance from every commune to the nearest eligible provider of each stage that may
+    serve it (an authority only inside its area).
 
     Parameters
     ----------
@@ -253,8 +266,9 @@ def compute_coverage(
         An unknown stage or service type (the field is named).
     """
     wanted = _check_stages(stages)
-    if service_type is not None and service_type not in SERVICE_TYPES:
-        raise ValidationFailed([FieldError("type", f"unknown service type {service_type!r}")])
+    errors = check_code("type", service_type, SERVICE_TYPES)
+    if errors:
+        raise ValidationFailed(errors)
     communes = tuple(
         sorted((t for t in snapshot.communes() if t.lat is not None and t.lon is not None),
                key=lambda t: t.code)
@@ -281,24 +295,88 @@ def compute_coverage(
     place_row = np.array([row_of.get(p.commune_code, -1) for _, p in flat], dtype=np.intp)
     place_province = np.array([p.province_code for _, p in flat], dtype=np.str_)
     sources = unit_vectors([p.lat for _, p in flat], [p.lon for _, p in flat])
+    competence = _Competence(snapshot, communes, targets, position, place_service, place_row,
+                             sources)
     reaches = []
     for stage in wanted:
-        members = np.array(sorted(position[sid] for sid in snapshot.by_stage.get(stage, ())
-                                  if sid in position), dtype=np.intp)
+        members = np.array([position[sid] for sid in snapshot.referable.get(stage, ())
+                            if sid in position], dtype=np.intp)
         chosen = np.flatnonzero(np.isin(place_service, members))  # in service-id order
-        km, index = nearest_km(targets, sources[chosen])
+        km, nearest_service = competence.nearest(targets, sources, place_service, chosen)
         service_of = place_service[chosen]
-        nearest_service = service_of[index] if len(service_of) else np.full(len(index), -1)
         rows = place_row[chosen]
-        hosted, first = np.unique(rows[rows >= 0], return_index=True)
-        km[hosted] = 0.0  # a commune hosting a provider: 0 km, its smallest service id
-        nearest_service[hosted] = service_of[rows >= 0][first]
+        home = (rows >= 0) & competence.home[chosen]
+        hosted, first = np.unique(rows[home], return_index=True)
+        km[hosted] = 0.0  # a commune hosting a provider it may use: 0 km, its smallest id
+        nearest_service[hosted] = service_of[home][first]
         local = np.searchsorted(members, service_of)
         reaches.append(StageReach(
             stage, km, tuple(sids[i] if i >= 0 else None for i in nearest_service),
             tuple(sids[i] for i in members), local, place_province[chosen]))
     children = np.array([t.children for t in communes], dtype=np.int64)
     return Coverage(snapshot, communes, children, tuple(reaches), need, service_type)
+
+
+class _Competence:
+    """Where each place's service may be counted: anywhere, or only inside its area.
+
+    An authority (:attr:`Snapshot.authorities`) counts for a commune only if its
+    area covers it (:meth:`~graph_service.domain.competence.ServiceArea.covers`):
+    a report goes to the competent court or police, never to the nearest one of
+    another jurisdiction. Authorities sharing an area form one *zone*, whose
+    communes are decided once; each authority place is then paired with the
+    communes it may serve, and the pairs' distances are computed once for every
+    stage. Every other service counts by distance alone.
+    """
+
+    def __init__(self, snapshot: Snapshot, communes: Sequence[Territory], targets: FloatArray,
+                 position: dict[str, int], place_service: IntArray, place_row: IntArray,
+                 sources: FloatArray) -> None:
+        zone_of: dict[ServiceArea, int] = {}
+        service_zone = np.full(len(position), -1, dtype=np.intp)
+        for sid in sorted(snapshot.authorities & position.keys()):
+            service_zone[position[sid]] = zone_of.setdefault(snapshot.areas[sid], len(zone_of))
+        place_zone = service_zone[place_service]
+        rows_of_code: dict[str, list[int]] = defaultdict(list)
+        for row, commune in enumerate(communes):
+            for code in (commune.code, commune.province_code, commune.region_code):
+                if code:
+                    rows_of_code[code].append(row)
+        zone_rows = [np.array(sorted(r for r in {r for code in area.codes
+                                                 for r in rows_of_code.get(code, ())}
+                                     if area.covers(communes[r])), dtype=np.intp)
+                     for area in zone_of]
+        self.free = place_zone < 0
+        """Place → whether its service counts by distance alone (not an authority)."""
+        bound = np.flatnonzero(~self.free)
+        pair_place = np.repeat(bound, [len(zone_rows[z]) for z in place_zone[bound]])
+        pair_row = np.concatenate([np.zeros(0, dtype=np.intp),
+                                   *(zone_rows[z] for z in place_zone[bound])])
+        pair_km = chord_to_km(np.linalg.norm(targets[pair_row] - sources[pair_place], axis=1))
+        order = np.lexsort((pair_place, pair_km, pair_row))  # per commune, nearest first
+        self.pair_place, self.pair_row, self.pair_km = (
+            pair_place[order], pair_row[order], pair_km[order])
+        self.home = self.free.copy()
+        """Place → whether it counts for the commune it stands in."""
+        self.home[pair_place[pair_row == place_row[pair_place]]] = True
+
+    def nearest(self, targets: FloatArray, sources: FloatArray, place_service: IntArray,
+                chosen: IntArray) -> tuple[FloatArray, IntArray]:
+        """Distance from every commune to the nearest place of ``chosen`` that counts for it,
+        and that place's service (``inf`` and ``-1`` where none does)."""
+        anywhere = chosen[self.free[chosen]]
+        km, index = nearest_km(targets, sources[anywhere])
+        service = (place_service[anywhere][index] if len(anywhere)
+                   else np.full(len(targets), -1, dtype=np.intp))
+        wanted = np.zeros(len(self.free), dtype=bool)
+        wanted[chosen] = True
+        pairs = wanted[self.pair_place]
+        rows, first = np.unique(self.pair_row[pairs], return_index=True)
+        pair_km = self.pair_km[pairs][first]
+        closer = pair_km < km[rows]
+        km[rows[closer]] = pair_km[closer]
+        service[rows[closer]] = place_service[self.pair_place[pairs][first][closer]]
+        return km, service
 
 
 _CACHED = 32
@@ -332,12 +410,9 @@ def _check_stages(stages: Iterable[str] | None) -> tuple[str, ...]:
     if stages is None:
         return STAGE_ORDER
     asked = set(stages)
-    unknown = sorted(asked - set(STAGES))
-    if unknown:
-        raise ValidationFailed(
-            [FieldError("stage", f"unknown stage {s!r}; expected one of {', '.join(STAGE_ORDER)}")
-             for s in unknown]
-        )
+    errors = [e for s in sorted(asked) for e in check_code("stage", s, STAGES)]
+    if errors:
+        raise ValidationFailed(errors)
     return tuple(s for s in STAGE_ORDER if s in asked)
 
 
@@ -409,8 +484,8 @@ def _summary(coverage: Coverage, rows: IntArray, code: str, level: str, name_fr:
         within = [int(children[km <= limit].sum()) for limit in REACH_KM]
         far = rows[km > FAR_KM]
         order = sorted(far, key=lambda i: (-int(coverage.children[i]), coverage.communes[i].code))
-        providers = (len(reach.providers) if level == "national"
-                     else reach.providers_in(provinces))
+        providers = len(reach.providers if level == "national"
+                        else reach.providers_in(provinces))
         term = STAGES[reach.stage]
         stages.append(StageSummary(
             stage=reach.stage, label_fr=term.fr, label_ar=term.ar, providers=providers,

@@ -29,8 +29,7 @@ class Editor:
         """Raise :class:`ValidationFailed` listing every bad field of ``entity``."""
         errors = validate_entity(
             entity,
-            commune_exists=lambda code: _has_level(self.store, code, "commune"),
-            province_exists=lambda code: _has_level(self.store, code, "province"),
+            territory_level=lambda code: _level(self.store, code),
         )
         if errors:
             raise ValidationFailed(errors)
@@ -71,6 +70,6 @@ def _unverified(entity: AnyEntity) -> AnyEntity:
     return dataclasses.replace(entity, verified_at=None, verified_by=None)
 
 
-def _has_level(store: GraphStore, code: str, level: str) -> bool:
+def _level(store: GraphStore, code: str) -> str | None:
     territory = store.territory(code)
-    return territory is not None and territory.level == level
+    return territory.level if territory is not None else None

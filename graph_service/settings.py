@@ -16,6 +16,8 @@ from typing import Any
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from .domain.competence import OUT_OF_AREA_MAX_KM
+
 
 @dataclass(frozen=True, slots=True)
 class Setting:
@@ -36,10 +38,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEO4J_TIMEOUT", 5.0, float,
             "Seconds a request waits for Neo4j (connecting, retrying) before `STORE_UNAVAILABLE`."),
     Setting("GRAPH_SERVICE_SECRET_KEY", "", str,
-            "Key that signs session cookies; random at each start when empty.", secret=True),
+            "Key that signs session cookies, the same in every process; required by "
+            "`serve --workers N` with N > 1 (random at each start when empty).", secret=True),
+    Setting("GRAPH_SERVICE_TRUSTED_PROXIES", "", str,
+            "Comma-separated addresses or CIDR networks of reverse proxies whose "
+            "`X-Forwarded-For` gives the client address; empty = the header is ignored."),
     Setting("GRAPH_SERVICE_DEBUG", False, bool, "Development mode: GraphiQL and tracebacks."),
     Setting("GRAPH_SERVICE_SECURE_COOKIES", True, bool,
             "Session cookies only over HTTPS (`Secure`); turn off only for plain-http tests."),
+    Setting("GRAPH_SERVICE_MAX_KM", OUT_OF_AREA_MAX_KM, float,
+            "Farthest distance (km) at which orientation proposes a service outside its area "
+            "when none of the child's area is eligible; an authority never is."),
     Setting("GRAPH_SERVICE_TILE_URL", "", str,
             "Tile server URL template for maps; empty = offline polygon base layer."),
     Setting("GRAPH_SERVICE_REFERRAL_RETENTION_DAYS", 730, int,

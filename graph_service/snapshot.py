@@ -18,6 +18,14 @@ from typing import Any
 
 import networkx as nx
 
+from .domain.competence import (
+    JURISDICTION_STAGES,
+    ServiceArea,
+    derive_area,
+    is_authority,
+    is_court,
+    receives_children,
+)
 from .domain.entities import (
     ENTITY_KINDS,
     AnyEntity,
@@ -32,14 +40,21 @@ from .domain.entities import (
 )
 from .store.protocol import GraphStore
 
-__all__ = ["Place", "Snapshot", "SnapshotCache", "build_snapshot", "snapshot_of"]
+__all__ = ["Place", "Snapshot", "SnapshotCache", "build_snapshot", "site_place", "snapshot_of"]
 
 _PAGE = 5000
 
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """Where a service is delivered: a site, or its organisation's commune when it has none."""
+    """Where a service is delivered: a site, or its organisation's province when it has none.
+
+    ``lat``/``lon`` is the *public* point, the one rule of where a place may be shown
+    to anyone: a confidential site (a shelter) stands at its commune's point, so every
+    figure, distance, map and search computed from it is the same wherever the shelter
+    moves inside its commune. ``exact_lat``/``exact_lon`` is the site's own point, for
+    signed-in professionals only.
+    """
 
     service_id: str
     site_id: str | None
@@ -48,6 +63,8 @@ class Place:
     lat: float
     lon: float
     confidential: bool
+    exact_lat: float
+    exact_lon: float
 
 
 @dataclass(slots=True)
@@ -68,6 +85,18 @@ class Snapshot:
     """Province code → ids of the services delivered there, sorted."""
     circuit: nx.DiGraph = field(default_factory=nx.DiGraph)
     """Services as nodes, referral links as edges (attribute ``link``)."""
+    areas: dict[str, ServiceArea] = field(default_factory=dict)
+    """Service id → the territories it serves (:func:`~.domain.competence.derive_area`)."""
+    authorities: frozenset[str] = frozenset()
+    """Ids of judicial and law-enforcement services: proposed only where competent."""
+    for_children: frozenset[str] = frozenset()
+    """Ids of the services a child can be referred to."""
+    provisional: frozenset[str] = frozenset()
+    """Ids of the unverified services of reference entries (known by kind and seat only)."""
+    referable: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Stage code → ids of the services a child can be referred to at that stage, sorted:
+    those receiving children and, at a jurisdiction stage, authorities only. Orientation
+    proposes only these and coverage counts only these: both read this one rule."""
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Indexes a reader derives from this snapshot once (orientation's spatial index…),
     keyed by the reader's module name: they live and die with the revision they index."""
@@ -125,7 +154,7 @@ def _index(snap: Snapshot) -> None:
         sites = [snap.sites[i] for i in service.site_ids if i in snap.sites]
         if not sites:
             sites = sorted(sites_by_org.get(service.organization_id, []), key=lambda s: s.id)
-        places = tuple(p for p in (_place(snap, sid, s) for s in sites) if p is not None)
+        places = tuple(p for p in (site_place(snap, sid, s) for s in sites) if p is not None)
         if not places:
             org_place = _org_place(snap, service)
             places = (org_place,) if org_place else ()
@@ -143,9 +172,61 @@ def _index(snap: Snapshot) -> None:
         link = snap.links[lid]
         circuit.add_edge(link.from_service_id, link.to_service_id, link=link)
     snap.circuit = circuit
+    _competence(snap)
 
 
-def _place(snap: Snapshot, service_id: str, site: Site) -> Place | None:
+def _competence(snap: Snapshot) -> None:
+    """Each service's area, and which services are authorities or receive children."""
+    services_of: dict[str, list[str]] = defaultdict(list)
+    for sid in sorted(snap.services):
+        services_of[snap.services[sid].organization_id].append(sid)
+    courts_under: dict[str, list[str]] = defaultdict(list)
+    for org in sorted(snap.organizations.values(), key=lambda o: o.id):
+        parent = snap.organizations.get(org.parent_id or "")
+        if parent is not None and is_court(org) and is_court(parent):
+            courts_under[parent.id].append(org.id)
+    areas: dict[str, ServiceArea] = {}
+
+    def org_codes(org_id: str, seen: frozenset[str]) -> frozenset[str]:
+        codes: set[str] = set()
+        for sid in services_of.get(org_id, ()):
+            codes |= area(sid, seen).codes
+        return frozenset(codes)
+
+    def area(sid: str, seen: frozenset[str]) -> ServiceArea:
+        if sid not in areas:
+            service = snap.services[sid]
+            org_id = service.organization_id
+            ressort: set[str] = set()
+            for court in courts_under.get(org_id, ()):
+                if court not in seen:  # a cycle of parents adds nothing
+                    ressort |= org_codes(court, seen | {court})
+            areas[sid] = derive_area(service, snap.organizations.get(org_id),
+                                     {p.province_code for p in snap.places.get(sid, ())},
+                                     ressort)
+        return areas[sid]
+
+    for sid in sorted(snap.services):
+        area(sid, frozenset({snap.services[sid].organization_id}))
+    snap.areas = areas
+    snap.authorities = frozenset(
+        sid for sid, s in snap.services.items()
+        if is_authority(s, snap.organizations.get(s.organization_id)))
+    snap.for_children = frozenset(sid for sid, s in snap.services.items()
+                                  if receives_children(s))
+    snap.provisional = frozenset(
+        sid for sid, s in snap.services.items()
+        if not s.is_verified and (owner := snap.organizations.get(s.organization_id)) is not None
+        and owner.is_reference)
+    snap.referable = {
+        stage: tuple(sid for sid in sids if sid in snap.for_children
+                     and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
+        for stage, sids in snap.by_stage.items()}
+
+
+def site_place(snap: Snapshot, service_id: str, site: Site) -> Place | None:
+    """Where ``site`` delivers ``service_id``; ``None`` when its commune is unknown or has
+    no point (a shelter is then left out rather than exposed)."""
     commune = snap.territories.get(site.commune_code)
     if commune is None or commune.province_code is None:
         return None
@@ -153,8 +234,11 @@ def _place(snap: Snapshot, service_id: str, site: Site) -> Place | None:
     lon = site.lon if site.lon is not None else commune.lon
     if lat is None or lon is None:
         return None
-    return Place(service_id, site.id, commune.code, commune.province_code, lat, lon,
-                 site.confidential)
+    public = (commune.lat, commune.lon) if site.confidential else (lat, lon)
+    if public[0] is None or public[1] is None:
+        return None  # a shelter whose commune has no point is left out, never exposed
+    return Place(service_id, site.id, commune.code, commune.province_code, public[0], public[1],
+                 site.confidential, lat, lon)
 
 
 def _org_place(snap: Snapshot, service: Service) -> Place | None:
@@ -163,7 +247,8 @@ def _org_place(snap: Snapshot, service: Service) -> Place | None:
     province = snap.territories.get(org.province_code) if org and org.province_code else None
     if province is None or province.lat is None or province.lon is None:
         return None
-    return Place(service.id, None, "", province.code, province.lat, province.lon, False)
+    return Place(service.id, None, "", province.code, province.lat, province.lon, False,
+                 province.lat, province.lon)
 
 
 class SnapshotCache:

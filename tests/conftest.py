@@ -21,6 +21,7 @@ from graph_service.store.embedded import EmbeddedStore
 StoreFactory = Callable[[pytest.FixtureRequest, Path], GraphStore]
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "seed" / "annuaire"
+BACKBONE = ROOT / "seed" / "reference" / "backbone.csv"
 
 
 def _embedded(request: pytest.FixtureRequest, tmp: Path) -> GraphStore:
@@ -99,7 +100,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
 
 @pytest.fixture(scope="session")
 def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An embedded store file with the real territories and the real seed, built once."""
+    """An embedded store file with the real territories, the real seed and the reference
+    entries of the public institutions, built once."""
+    from graph_service.backbone import load_backbone
     from graph_service.hsds import import_package
     from graph_service.territories import load_territories
 
@@ -107,6 +110,7 @@ def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = EmbeddedStore(path)
     store.put_territories(load_territories())
     import_package(store, SEED_DIR, actor="seed")
+    load_backbone(store, BACKBONE, actor="seed")
     store.close()
     return path
 

@@ -7,7 +7,9 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from api_support import PASSWORD, gql, post, sign_in
@@ -21,7 +23,7 @@ from graph_service.api.limits import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX
 from graph_service.api.loaders import make_loaders
 from graph_service.api.pagination import MAX_PAGE
 from graph_service.api.schema import schema
-from graph_service.auth import LoginThrottle
+from graph_service.auth import USER_BACKOFF, LoginThrottle
 from graph_service.search import IndexCache
 from graph_service.store.embedded import EmbeddedStore
 
@@ -135,21 +137,79 @@ def test_an_unreachable_store_is_reported_with_its_code(
     assert "Traceback" not in response.text
 
 
-def test_sign_in_is_throttled_per_user(client: TestClient) -> None:
+LOGIN = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
+    __typename ... on TooManyAttempts { retryAfterSeconds } } }"""
+
+
+class Clock:
+    """The throttle's clock, moved by hand: back-off is tested without waiting."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def proxied(make_client: Callable[..., TestClient]) -> tuple[TestClient, Clock]:
+    """A client behind a trusted proxy (its ``X-Forwarded-For`` names the address), on a
+    hand-moved throttle clock."""
+    client = make_client(GRAPH_SERVICE_TRUSTED_PROXIES="*")
+    clock = Clock()
+    client.app.state.login_throttle.clock = clock  # type: ignore[attr-defined]
+    return client, clock
+
+
+def login_from(client: TestClient, address: str, username: str, password: str) -> Any:
+    response = client.post("/graphql", json={"query": LOGIN, "variables": {
+        "u": username, "p": password}}, headers={"X-Forwarded-For": address})
+    return response.json()["data"]["login"]
+
+
+def test_one_address_backs_off_exponentially(proxied: tuple[TestClient, Clock]) -> None:
+    client, clock = proxied
+    answers = [login_from(client, "203.0.113.9", f"user{i}", "nope-nope-nope")["__typename"]
+               for i in range(6)]
+    assert answers == ["LoginFailed"] * 5 + ["TooManyAttempts"]
+    refused = login_from(client, "203.0.113.9", "user9", "nope-nope-nope")
+    assert refused == {"__typename": "TooManyAttempts", "retryAfterSeconds": 1}
+    clock.now += timedelta(seconds=1)
+    assert login_from(client, "203.0.113.9", "user9", "x")["__typename"] == "LoginFailed"
+    assert login_from(client, "203.0.113.9", "user9", "x")["retryAfterSeconds"] == 2
+
+
+def test_guessing_from_one_address_does_not_lock_the_user_out(
+    proxied: tuple[TestClient, Clock],
+) -> None:
+    client, _ = proxied
     sign_in(client, "amal", "professional")
-    login = """mutation($p: String!) { login(username: "amal", password: $p) { __typename } }"""
-    for _ in range(5):
-        assert gql(client, login, p="wrong-password")["login"]["__typename"] == "LoginFailed"
-    # even the right password is refused while the user is throttled
-    assert gql(client, login, p=PASSWORD)["login"]["__typename"] == "TooManyAttempts"
+    for _ in range(8):
+        login_from(client, "203.0.113.9", "amal", "wrong-password")
+    assert login_from(client, "198.51.100.7", "amal", PASSWORD)["__typename"] == "LoginSuccess"
 
 
-def test_sign_in_is_throttled_per_client_address(client: TestClient) -> None:
-    login = """mutation($u: String!) { login(username: $u, password: "nope-nope-nope") {
-        __typename } }"""
-    answers = [gql(client, login, u=f"user{i}")["login"]["__typename"] for i in range(7)]
-    assert answers[:5] == ["LoginFailed"] * 5
-    assert answers[5:] == ["TooManyAttempts"] * 2
+def test_guessing_one_user_from_many_addresses_waits_a_bounded_time(
+    proxied: tuple[TestClient, Clock],
+) -> None:
+    client, clock = proxied
+    sign_in(client, "amal", "professional")
+    login_from(client, "192.0.2.200", "amal", PASSWORD)  # amal's office: a known address
+    for i in range(40):
+        login_from(client, f"203.0.113.{i}", "amal", "wrong-password")
+    refused = login_from(client, "198.51.100.7", "amal", PASSWORD)
+    assert refused["__typename"] == "TooManyAttempts"
+    assert refused["retryAfterSeconds"] <= USER_BACKOFF.cap
+    assert login_from(client, "192.0.2.200", "amal", PASSWORD)["__typename"] == "LoginSuccess"
+    clock.now += timedelta(seconds=USER_BACKOFF.cap)
+    assert login_from(client, "198.51.100.7", "amal", PASSWORD)["__typename"] == "LoginSuccess"
+
+
+def test_without_a_trusted_proxy_forwarded_addresses_are_ignored(client: TestClient) -> None:
+    client.app.state.login_throttle.clock = Clock()  # type: ignore[attr-defined]
+    answers = [login_from(client, f"203.0.113.{i}", f"user{i}", "nope")["__typename"]
+               for i in range(6)]
+    assert answers[-1] == "TooManyAttempts"  # one address (the client's) whatever the header
 
 
 def test_a_store_lost_during_a_request_is_reported_with_its_code(
@@ -163,7 +223,7 @@ def test_a_store_lost_during_a_request_is_reported_with_its_code(
     indexes = IndexCache(store)
     context = Context(request=Request({"type": "http", "headers": []}), store=store,
                       principal=ANONYMOUS, loaders=make_loaders(store, ANONYMOUS),
-                      index=indexes.get(), indexes=indexes, throttle=LoginThrottle())
+                      index=indexes.get(), indexes=indexes, throttle=LoginThrottle(store))
     store.close()
     shutil.rmtree(folder)
     result = asyncio.run(schema.execute("{ organizations(first: 3) { nodes { name } } }",

@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
+from serve_support import COMMAND, serving
 
-COMMAND = str(Path(sys.executable).parent / "graph-service")
 PASSWORD = "a-long-enough-password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -38,31 +28,8 @@ def server(seed_db: Path, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]
     seeded = subprocess.run([COMMAND, "seed", "--if-empty"], env=env, capture_output=True,
                             text=True, timeout=120, check=True)
     assert "seed skipped" in seeded.stdout
-    port = free_port()
-    process = subprocess.Popen([COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                if httpx2.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server did not answer /healthz within 60 s")
+    with serving(env) as url:
         yield url, env
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stderr:
-            process.stderr.close()
 
 
 def graphql(url: str, query: str, token: str | None = None, **variables: Any) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from graph_service.auth import authenticate
+from graph_service.auth import authenticate, issue_token, principal_for_token
 from graph_service.cli import main
 from graph_service.store.embedded import EmbeddedStore
 
@@ -65,3 +65,40 @@ def test_a_short_password_or_an_existing_user_is_refused(db: Path) -> None:
     again = add(db, "pro", "--role", "admin", "--password-stdin")
     assert again.exit_code == 2 and "--replace" in again.output
     assert add(db, "pro", "--role", "admin", "--password-stdin", "--replace").exit_code == 0
+
+
+def run(db: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["user", *args], env={"GRAPH_SERVICE_DB": str(db)})
+
+
+def test_list_remove_and_revoke(db: Path) -> None:
+    assert add(db, "pro", "--role", "professional", "--password-stdin").exit_code == 0
+    store = EmbeddedStore(db)
+    user = authenticate(store, "pro", PASSWORD)
+    assert user is not None
+    token = issue_token(store, user)
+    listed = run(db, "list")
+    assert listed.exit_code == 0 and "pro\tprofessional" in listed.output
+    assert "argon2" not in listed.output
+    assert run(db, "revoke", "pro").output == "user pro: 1 token(s) and session(s) revoked\n"
+    assert not principal_for_token(store, token).signed_in
+    assert run(db, "remove", "pro").exit_code == 0
+    assert store.get_user("pro") is None
+    assert "pro\t" not in run(db, "list").output
+    for command in ("remove", "revoke"):
+        refused = run(db, command, "pro")
+        assert refused.exit_code == 2 and "username: no user 'pro'" in refused.output
+    store.close()
+
+
+def test_replacing_a_password_revokes_the_old_tokens(db: Path) -> None:
+    assert add(db, "pro", "--role", "professional", "--password-stdin").exit_code == 0
+    store = EmbeddedStore(db)
+    user = authenticate(store, "pro", PASSWORD)
+    assert user is not None
+    token = issue_token(store, user)
+    assert principal_for_token(store, token).signed_in
+    assert add(db, "pro", "--role", "professional", "--password-stdin", "--replace",
+               stdin="un-autre-mot-de-passe\n").exit_code == 0
+    assert not principal_for_token(store, token).signed_in
+    store.close()

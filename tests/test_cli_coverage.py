@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import shutil
@@ -10,11 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_support import gql
 from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
 
 from graph_service.action_plan import CANVAS_COLUMNS
+from graph_service.app import create_app
 from graph_service.cli import main
 from graph_service.domain.taxonomy import STAGE_ORDER
+from graph_service.settings import Settings
+from graph_service.snapshot import build_snapshot
+from graph_service.store.embedded import EmbeddedStore
 from graph_service.territories import load_territories
 
 
@@ -52,7 +59,8 @@ def test_gaps_json_gives_national_and_per_province_figures(run: Any) -> None:
     assert sum(p["children"] for p in provinces.values()) == national["children"]
     covered = {s["stage"] for s in national["stages"] if s["providers"]}
     assert covered and set(provinces["04.441"]["missing_stages"]).isdisjoint(covered)
-    assert any(p["missing_stages"] == list(STAGE_ORDER) for p in provinces.values())
+    # The backbone gives every province a competent authority for the signalement.
+    assert all("signalement" not in p["missing_stages"] for p in provinces.values())
 
 
 def test_gaps_for_one_province_and_stage(run: Any) -> None:
@@ -84,8 +92,9 @@ def test_gaps_text_lists_the_provinces_with_a_missing_stage(run: Any) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("gaps", "--province", "Atlantide"), "province: no province matches 'Atlantide'"),
-    (("gaps", "--situation", "inconnue"), "situations: code de situation inconnu 'inconnue'"),
-    (("gaps", "--type", "teleportation"), "type: unknown service type 'teleportation'"),
+    (("gaps", "--situation", "inconnue"),
+     "situations: code inconnu 'inconnue' ; codes possibles : violence_sexuelle"),
+    (("gaps", "--type", "teleportation"), "type: code inconnu 'teleportation'"),
     (("gaps", "--stage", "nowhere"), "'nowhere' is not one of"),
     (("plan",), "Missing option '--province'"),
     (("map", "route", "--commune", "Salé", "--situation", "negligence", "--age", "x"),
@@ -126,15 +135,85 @@ def test_plan_writes_the_canvas_as_markdown_and_csv(run: Any, tmp_path: Path) ->
         kenitra["missing_stages"])
 
 
-def test_plan_of_a_province_without_actors_starts_with_every_missing_stage(
-        run: Any, tmp_path: Path) -> None:
-    result = run("plan", "--province", "Tata", "--out", str(tmp_path))
+def plan_rows(run: Any, out: Path, province: str) -> list[dict[str, str]]:
+    result = run("plan", "--province", province, "--out", str(out))
     assert result.exit_code == 0, result.output
-    [table] = tmp_path.glob("*.csv")
+    [table] = out.glob("*.csv")
     with table.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    missing = [r["Étape (code)"] for r in rows if r["Objectif général"].startswith("1.")]
-    assert list(dict.fromkeys(missing)) == list(STAGE_ORDER)
+        return list(csv.DictReader(f))
+
+
+def test_plan_of_a_province_known_by_its_reference_entries_asks_to_confirm_them(
+        run: Any, tmp_path: Path) -> None:
+    rows = plan_rows(run, tmp_path, "Tata")
+    assert not [r for r in rows if r["Objectif général"].startswith("1.")]
+    confirm = {r["Étape (code)"]: r["Moyens / actions"] for r in rows
+               if r["Objectif général"].startswith("3.")}
+    assert list(confirm) == list(STAGE_ORDER)  # every stage has its reference entries
+    assert all(a.startswith("Confirmer") for a in confirm.values())
+    assert "(Tribunal de première instance de Tata)" in confirm["signalement"]
+    assert "(Gendarmerie royale — Compagnie de Tata)" in confirm["signalement"]
+
+
+def test_plan_of_a_province_whose_courts_and_police_are_missing_registers_them(
+        run: Any, tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "annuaire.sqlite3")  # the copy ``run`` works on
+    snap = build_snapshot(store)
+    tata = "09.551"
+    gone = [sid for sid in sorted(snap.authorities)
+            if {p.province_code for p in snap.places.get(sid, ())} == {tata}]
+    assert {snap.organizations[snap.services[sid].organization_id].sector for sid in gone} == {
+        "justice", "surete_nationale", "gendarmerie"}
+    for sid in gone:
+        store.delete("service", sid, expected_version=snap.services[sid].version, actor="test")
+    store.close()
+    rows = plan_rows(run, tmp_path / "plans", "Tata")
+    report = [r for r in rows if r["Étape (code)"] == "signalement"]
+    assert [r["Objectif général"][:2] for r in report] == ["1."]
+    action = report[0]["Moyens / actions"]
+    assert action.startswith("Recenser / confirmer le parquet (procureur du Roi)")
+    assert "gendarmerie royale" in action and "convention" not in action
+    # No court, police or gendarmerie of another jurisdiction is named anywhere.
+    others = {snap.organizations[snap.services[sid].organization_id].name
+              for sid in snap.authorities} - {
+        snap.organizations[snap.services[sid].organization_id].name for sid in gone}
+    text = " ".join(r["Moyens / actions"] for r in rows)
+    assert not [name for name in others if name in text]
+
+
+def test_moving_a_shelter_inside_its_commune_changes_no_figure(
+        run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "annuaire.sqlite3"
+    query = """query($p: String) { coverage(province: $p) { __typename
+        ... on AreaCoverage { code children missingStages stages { stage providers
+          childrenWithin10Km childrenWithin30Km childrenWithin60Km childrenBeyond30Km
+          farthest { code distanceKm nearestServiceId } } } } }"""
+    with TestClient(create_app(Settings({"GRAPH_SERVICE_DB": str(path)}))) as client:
+        store = client.app.state.store  # type: ignore[attr-defined]
+        shelters = [s for s in build_snapshot(store).sites.values() if s.confidential]
+        assert shelters, "the seed has confidential sites"
+        provinces = sorted({s.commune_code[:6] for s in shelters})
+
+        def figures() -> tuple[Any, ...]:
+            api = [gql(client, query, p=p) for p in (None, *provinces)]
+            cli = [gaps_json(run, *args) for args in ((), *(("--province", p)
+                                                           for p in provinces))]
+            for data in cli:
+                assert data.pop("revision") > 0  # the only thing a move changes
+            return api, cli
+
+        before = figures()
+        territories = {t.code: t for t in load_territories()}
+        for site in shelters:
+            commune = territories[site.commune_code]
+            assert commune.lat is not None and commune.lon is not None
+            store.update(dataclasses.replace(site, lat=commune.lat + 0.004,
+                                             lon=commune.lon - 0.003),
+                         expected_version=site.version, actor="test")
+        moved = build_snapshot(store)
+        assert all(p.exact_lat != p.lat for ps in moved.places.values() for p in ps
+                   if p.confidential), "the shelters did move"
+        assert figures() == before
 
 
 def local_refs(page: str) -> list[str]:

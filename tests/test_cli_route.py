@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from orientation_support import BEYOND, OUT_OF_AREA, cli_args, close_competent_reporting
 
 from graph_service.cli import main
 from graph_service.domain.eligibility import Need
@@ -40,6 +41,10 @@ def test_readable_plan_in_french(db: Path) -> None:
     assert "Étape sans objet : pas de rupture familiale" in out
     assert "Pourquoi : prend en charge : violence sexuelle" in out
     assert "Lien d'orientation : protocole ou convention" in out
+    assert "Numéros d'urgence (appel gratuit) : 19 (Police (Sûreté nationale), en ville) · " \
+           "177 (Gendarmerie royale, en milieu rural) · 15 (" in out
+    reporting = out[out.index("3. Signalement aux autorités judiciaires"):out.index("4. ")]
+    assert "[compétent, à vérifier]" in reporting.split("\n")[1]  # the proposed authority
 
 
 def test_json_is_the_plan_of_the_library(db: Path) -> None:
@@ -57,13 +62,50 @@ def test_json_is_the_plan_of_the_library(db: Path) -> None:
     assert route(db, *SALE_URGENT, "--json").stdout == result.stdout
 
 
+def stage_text(out: str, n: int) -> str:
+    start = out.index(f"\n{n}. ")
+    return out[start:out.index("\n\n", start + 1)]
+
+
 def test_gaps_are_listed_with_the_nearest_provider(db: Path) -> None:
-    result = route(db, "--commune", "Tata", "--age", "9", "--sex", "M",
-                   "--situation", "negligence")
+    """Beyond the distance asked, the nearest service is named for information, not proposed."""
+    result = route(db, *cli_args(BEYOND))
     assert result.exit_code == 0, result.output
+    detection = stage_text(result.stdout, 1)
+    assert "→" not in detection
+    assert "Aucun service à distance raisonnable — Pour information, pas une recommandation : " \
+           in detection
     gaps = result.stdout[result.stdout.index("Lacunes de la province :"):]
-    assert "Diagnostic et évaluation de la situation : aucun service éligible dans la province " \
-           "de Tata — le plus proche :" in gaps
+    assert "  • Détection et signalement : Aucun service à distance raisonnable — Pour " \
+           "information, pas une recommandation : " in gaps
+    assert "Numéros d'urgence" not in result.stdout  # not urgent
+
+
+def test_services_outside_their_area_are_marked_and_the_gap_says_so(db: Path) -> None:
+    result = route(db, *cli_args(OUT_OF_AREA))
+    assert result.exit_code == 0, result.output
+    assert "[hors zone, à vérifier]" in stage_text(result.stdout, 1).split("\n")[2]
+    gaps = result.stdout[result.stdout.index("Lacunes de la province :"):]
+    assert "  • Détection et signalement : Aucun service de la zone : service hors zone proposé " \
+           "— Le plus proche : " in gaps
+
+
+def test_a_missing_competent_authority_is_named_and_nothing_else_is_proposed(db: Path) -> None:
+    store = EmbeddedStore(db)
+    assert close_competent_reporting(store) > 0
+    store.close()
+    result = route(db, *SALE_URGENT)
+    assert result.exit_code == 0, result.output
+    reporting = stage_text(result.stdout, 3)
+    assert reporting.split("\n")[1:3] == [
+        "3. Signalement aux autorités judiciaires",
+        "   Service compétent non recensé — Institution compétente : le parquet (procureur du "
+        "Roi) du tribunal de première instance dont le ressort couvre la commune, ou la police "
+        "— Sûreté nationale (commune urbaine)."]
+    assert "→" not in reporting and "Autres possibilités" not in reporting
+    gaps = result.stdout[result.stdout.index("Lacunes de la province :"):]
+    assert "  • Signalement aux autorités judiciaires : Service compétent non recensé — " \
+           "Institution compétente : le parquet" in gaps
 
 
 def test_stage_reached_and_province_only(db: Path) -> None:
@@ -81,8 +123,13 @@ def test_stage_reached_and_province_only(db: Path) -> None:
                              "Salé (Salé, 04.441.01.0)"),
     (["--commune", "Salé", "--age", "18"], "error: age: 18 est hors de 0–17 ans"),
     (["--commune", "Salé", "--situation", "violence"],
-     "error: situations: code de situation inconnu 'violence'"),
-    (["--commune", "Salé", "--stage", "jugement"], "error: stage: unknown stage 'jugement'"),
+     "error: situations: code inconnu 'violence' ; voulez-vous dire violence_sexuelle ? ; "
+     "codes possibles : violence_sexuelle, violence_physique"),
+    (["--commune", "Salé", "--situation", "travail"],
+     "error: situations: code inconnu 'travail' ; voulez-vous dire exploitation_economique ?"),
+    (["--commune", "Salé", "--stage", "jugement"],
+     "error: stage: code inconnu 'jugement' ; voulez-vous dire signalement ? ; "
+     "codes possibles : detection, urgence, signalement"),
     (["--commune", "Salé", "--province", "Salé"], "error: commune: give exactly one of"),
 ])
 def test_bad_input_is_one_line_naming_the_value_and_exit_2(db: Path, args: list[str],

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graph_service.action_plan import draft_action_plan
 from graph_service.coverage import (
     EARTH_RADIUS_KM,
     FAR_KM,
@@ -28,7 +29,6 @@ from graph_service.coverage import (
 from graph_service.domain.eligibility import Need
 from graph_service.domain.entities import AnyEntity, Organization, Service, Site, Territory
 from graph_service.domain.errors import NotFound, ValidationFailed
-from graph_service.domain.taxonomy import STAGE_ORDER
 from graph_service.snapshot import Snapshot, build_snapshot, snapshot_of
 from graph_service.store import GraphStore
 
@@ -273,6 +273,110 @@ def test_nearest_km_with_no_source_and_bad_shapes() -> None:
         nearest_km(np.zeros((2, 2)), np.zeros((2, 3)))
 
 
+# --- territorial competence -----------------------------------------------------------------
+
+
+TYPED = {"99.001.01.01": "urban", "99.001.01.02": "rural", "99.002.01.01": "urban",
+         "99.002.01.02": "rural"}
+
+
+def competence_snapshot(*extra: AnyEntity) -> Snapshot:
+    """The small territory with typed communes, Alpha's police, Bêta's gendarmerie, an
+    association that also lists the signalement, and a committee."""
+    territories = [dataclasses.replace(t, type=TYPED[t.code]) if t.code in TYPED else t
+                   for t in TERRITORIES]
+    police = Organization(id="org-police", name="Sûreté d'Alpha", org_kind="institution_publique",
+                          sector="surete_nationale")
+    gendarmerie = Organization(id="org-gend", name="Gendarmerie de Bêta",
+                               org_kind="institution_publique", sector="gendarmerie")
+    return snapshot_of(territories, [
+        *entities(), police, gendarmerie,
+        Site(id="site-police", organization_id="org-police", name="Commissariat",
+             commune_code="99.001.01.01"),
+        # The gendarmerie's post stands in Bêta's urban commune, which it does not serve.
+        Site(id="site-gend", organization_id="org-gend", name="Compagnie",
+             commune_code="99.002.01.01"),
+        Service(id="svc-police", organization_id="org-police", name="Brigade des mineurs",
+                type="plainte_enquete", stages=("detection", "signalement"),
+                site_ids=("site-police",)),
+        Service(id="svc-gend", organization_id="org-gend", name="Plaintes",
+                type="plainte_enquete", stages=("signalement",), site_ids=("site-gend",)),
+        Service(id="svc-assoc-report", organization_id="org-a", name="Aide au signalement",
+                type="ecoute_orientation", stages=("signalement",), site_ids=("site-nord",)),
+        Service(id="svc-committee", organization_id="org-a", name="Comité provincial",
+                type="coordination", stages=("suivi",), site_ids=("site-centre",)),
+        *extra,
+    ])
+
+
+def test_a_commune_is_covered_for_signalement_only_by_its_competent_authority() -> None:
+    cov = compute_coverage(competence_snapshot())
+    reach = {r.code: r for r in commune_reach(cov, "signalement")}
+    # Alpha-Centre (urban) hosts its police.
+    assert (reach["99.001.01.01"].distance_km, reach["99.001.01.01"].nearest_service_id) == (
+        0.0, "svc-police")
+    # Alpha-Nord is rural: Alpha's police does not serve it, Bêta's gendarmerie is another
+    # province's, and the association that lists the stage is no authority.
+    assert reach["99.001.01.02"].distance_km is None
+    assert reach["99.001.01.02"].nearest_service_id is None
+    # Bêta-Ville is urban: the gendarmerie standing in it does not serve it (not 0 km).
+    assert reach["99.002.01.01"].distance_km is None
+    # Bêta-Est is rural: its gendarmerie, at Bêta-Ville's point.
+    assert reach["99.002.01.02"].nearest_service_id == "svc-gend"
+    assert reach["99.002.01.02"].distance_km == pytest.approx(
+        haversine_km(34.0, -5.5, 34.0, -6.0), abs=0.05)
+    assert cov.stage("signalement").providers == ("svc-gend", "svc-police")
+
+
+def test_an_authority_counts_only_inside_its_area_at_every_stage() -> None:
+    cov = compute_coverage(competence_snapshot())
+    detection = {r.code: r for r in commune_reach(cov, "detection")}
+    # Alpha-Nord's nearest detection service is the association (22 km), not the police
+    # of Alpha-Centre at the same point, which serves urban communes only.
+    assert detection["99.001.01.02"].nearest_service_id == "svc-detect"
+    assert detection["99.001.01.01"].distance_km == 0.0
+
+
+def test_services_that_receive_no_child_are_never_providers() -> None:
+    cov = compute_coverage(competence_snapshot())
+    assert cov.stage("suivi").providers == ()
+    assert set(km_of(cov, "suivi").values()) == {None}
+    assert "suivi" in summarize(cov, "99.001").missing_stages
+
+
+def test_a_plan_registers_the_missing_competent_institution_never_another_province() -> None:
+    cov = compute_coverage(competence_snapshot())
+    alpha = draft_action_plan(cov, "99.001")
+    report = [r for r in alpha.rows if r.stage == "signalement"]
+    # Alpha has its police: the stage is not missing, but its rural commune has no
+    # competent service: register the gendarmerie for it, name no other province's.
+    assert report and all(r.objective == 2 for r in report)
+    [register] = [r for r in report if r.action.startswith("Recenser / confirmer")]
+    assert "gendarmerie royale (commune rurale)" in register.action
+    assert "Alpha-Nord" in register.action and register.communes == ("99.001.01.02",)
+    assert not any("Gendarmerie de Bêta" in r.action or "convention" in r.action
+                   for r in report)
+    beta = draft_action_plan(cov, "99.002")  # its urban commune lacks the police
+    assert "police — Sûreté nationale (commune urbaine)" in " ".join(
+        r.action for r in beta.rows if r.stage == "signalement")
+
+
+def test_a_missing_jurisdiction_stage_is_registered_not_contracted() -> None:
+    snap = competence_snapshot()
+    gone = snapshot_of(snap.territories.values(), [
+        e for e in (*snap.organizations.values(), *snap.sites.values(),
+                    *snap.services.values())
+        if getattr(e, "organization_id", e.id) != "org-gend"])
+    beta = draft_action_plan(compute_coverage(gone), "99.002")
+    report = [r for r in beta.rows if r.stage == "signalement"]
+    assert [r.objective for r in report] == [1]
+    assert report[0].action.startswith("Recenser / confirmer le parquet (procureur du Roi)")
+    assert "Brigade des mineurs" not in report[0].action  # Alpha's police: not competent
+    # A stage any service may serve still proposes a convention with the nearest one.
+    detection = [r.action for r in beta.rows if r.stage == "detection"]
+    assert any("convention" in a and "Écoute" in a for a in detection)
+
+
 # --- over the real territories and seed ----------------------------------------------------
 
 
@@ -289,13 +393,66 @@ def test_sale_has_a_provider_for_every_stage_the_seed_covers(seeded: Snapshot) -
     assert set(summarize(cov, sale.code).missing_stages).isdisjoint(covered)
 
 
-def test_a_province_without_seeded_actors_shows_every_stage_as_a_gap(seeded: Snapshot) -> None:
+def test_a_province_known_only_by_its_reference_entries_has_them_for_every_stage(
+        seeded: Snapshot) -> None:
     cov = compute_coverage(seeded)
-    empty = [p for p in summaries(cov) if p.code not in seeded.by_province]
-    assert empty, "the seed covers only a few provinces"
-    for province in empty:
-        assert province.missing_stages == STAGE_ORDER
-        assert all(s.providers == 0 for s in province.stages)
+    only_reference = [p for p in summaries(cov)
+                      if set(seeded.by_province.get(p.code, ())) <= seeded.provisional]
+    assert only_reference, "the field documents cover only a few provinces"
+    for province in only_reference:
+        # The backbone gives every province a provider of each stage, all to confirm.
+        assert province.missing_stages == (), province.code
+        for reach in cov.stages:
+            assert set(reach.providers_in([province.code])) <= seeded.provisional
+
+
+def test_a_rural_communes_report_goes_to_its_own_gendarmerie_or_court(
+        seeded: Snapshot) -> None:
+    cov = compute_coverage(seeded, stages=["signalement"])
+    sidi_kacem = resolve_area(seeded, "Sidi Kacem").code
+    rural = [r for r in commune_reach(cov, "signalement")
+             if r.province_code == sidi_kacem and seeded.territories[r.code].type == "rural"]
+    assert rural
+    for reach in rural:
+        sid = reach.nearest_service_id
+        assert sid is not None and reach.distance_km is not None, reach.code
+        org = seeded.organizations[seeded.services[sid].organization_id]
+        assert org.sector in ("gendarmerie", "justice"), (reach.code, org.name)
+        assert {p.province_code for p in seeded.places[sid]} == {sidi_kacem}, org.name
+
+
+def test_every_commune_is_covered_for_signalement_by_a_competent_service_only(
+        seeded: Snapshot) -> None:
+    cov = compute_coverage(seeded, stages=["signalement"])
+    reach = cov.stage("signalement")
+    for commune, sid in zip(cov.communes, reach.nearest, strict=True):
+        if sid is None:
+            continue
+        assert sid in seeded.authorities and seeded.areas[sid].covers(commune), commune.code
+        org = seeded.organizations[seeded.services[sid].organization_id]
+        if org.sector == "surete_nationale":  # the police: an urban commune of its province
+            assert commune.type == "urban", commune.code
+            assert commune.province_code in {p.province_code for p in seeded.places[sid]}
+    # The rule matters: somewhere another jurisdiction's authority is nearer.
+    places = [p for sid in reach.providers for p in seeded.places[sid]]
+    nearest_any, _ = nearest_km(unit_vectors([c.lat or 0.0 for c in cov.communes],
+                                             [c.lon or 0.0 for c in cov.communes]),
+                                unit_vectors([p.lat for p in places], [p.lon for p in places]))
+    hosted = {p.commune_code for p in places}
+    assert any(km > near + 1 for c, km, near in zip(cov.communes, reach.distance_km,
+                                                    nearest_any, strict=True)
+               if c.code not in hosted)
+
+
+def test_committees_and_capacity_building_are_never_providers(seeded: Snapshot) -> None:
+    not_for_children = {sid for sid, s in seeded.services.items()
+                        if s.type in ("coordination", "renforcement_capacites") and s.stages
+                        and sid in seeded.places}
+    assert not_for_children, "the seed has committees and trainings listing stages"
+    cov = compute_coverage(seeded)
+    for reach in cov.stages:
+        assert not_for_children.isdisjoint(reach.providers), reach.stage
+        assert not_for_children.isdisjoint(reach.nearest), reach.stage
 
 
 def test_real_children_totals_add_up_to_the_census(seeded: Snapshot) -> None:

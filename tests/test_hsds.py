@@ -212,11 +212,11 @@ def test_official_example_moved_into_morocco_imports_and_exports(
     report = import_package(store, example_in_morocco(tmp_path), actor="import")
     assert named(report.warnings, "locations.csv:2", "organization_id")
     assert named(report.warnings, "contacts.csv:2", "organization_id")
-    assert {"program", "funding", "service_area", "accessibility", "metadata"} <= set(
-        report.skipped_tables
-    )
+    assert {"program", "funding", "accessibility", "metadata"} <= set(report.skipped_tables)
+    # its service area is free text, not an HCP code: left out, said, and the area derived
+    assert named(report.warnings, "service_areas.csv:2", "extent")
     service = store.get("service", "ac148810-d857-441c-9679-408f346de14b")
-    assert isinstance(service, Service)
+    assert isinstance(service, Service) and service.area_codes == ()
     assert service.type == "ecoute_orientation" and service.stages == ("detection",)
     assert service.age_min == 12 and service.age_max is None
     assert service.hours == (Hours(byday="TH,FR", opens_at="10:00", closes_at="18:00"),)

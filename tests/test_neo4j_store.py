@@ -27,6 +27,7 @@ from starlette.testclient import TestClient
 from store_support import MINI_TERRITORIES
 
 from graph_service.app import create_app
+from graph_service.backbone import load_backbone
 from graph_service.cli import main
 from graph_service.domain.eligibility import Need
 from graph_service.domain.entities import (
@@ -53,6 +54,7 @@ from graph_service.territories import load_territories
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "seed" / "annuaire"
+BACKBONE = ROOT / "seed" / "reference" / "backbone.csv"
 BoltSettings = Callable[[], dict[str, str]]
 
 pytestmark = pytest.mark.bolt
@@ -293,6 +295,7 @@ def seeded_settings(
     store = open_store(Settings(bolt_env))
     store.put_territories(load_territories())
     import_package(store, SEED_DIR, actor="seed")
+    load_backbone(store, BACKBONE, actor="seed")
     store.close()
     return {"embedded": {"GRAPH_SERVICE_STORE": "embedded", "GRAPH_SERVICE_DB": str(copy)},
             "bolt": bolt_env}

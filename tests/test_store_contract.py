@@ -175,17 +175,85 @@ def test_territories(store: GraphStore) -> None:
     assert store.territory("99") is None
 
 
+AMAL = User(username="amal", role="coordinator", password_hash="$argon2id$x",
+            province_code="04.441")
+LIVE, LATER, EXPIRED = "2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z", "3000-01-01T00:00:00Z"
+
+
 def test_users_and_tokens(store: GraphStore) -> None:
-    user = User(username="amal", role="coordinator", password_hash="$argon2id$x",
-                province_code="04.441")
-    store.put_user(user, actor="admin")
-    assert store.get_user("amal") == user
-    store.put_token("h1", "amal", "2999-01-01T00:00:00Z")
-    assert store.token_user("h1", "2026-01-01T00:00:00Z") == user
-    assert store.token_user("h1", "3000-01-01T00:00:00Z") is None
+    store.put_user(AMAL, actor="admin")
+    assert store.get_user("amal") == AMAL
+    store.put_token("h1", "amal", LATER, purpose="api")
+    assert store.token_user("h1", LIVE, purpose="api") == AMAL
+    assert store.token_user("h1", EXPIRED, purpose="api") is None
     store.delete_token("h1")
-    assert store.token_user("h1", "2026-01-01T00:00:00Z") is None
+    assert store.token_user("h1", LIVE, purpose="api") is None
     assert all("password_hash" not in (e.after or {}) for e in store.audit_trail("amal"))
+
+
+def test_a_credential_answers_only_for_its_purpose(store: GraphStore) -> None:
+    store.put_user(AMAL, actor="admin")
+    store.put_token("session", "amal", LATER, purpose="web")
+    assert store.token_user("session", LIVE, purpose="api") is None
+    assert store.token_user("session", LIVE, purpose="web") == AMAL
+
+
+def test_replacing_a_user_revokes_its_tokens_and_sessions(store: GraphStore) -> None:
+    other = dataclasses.replace(AMAL, username="badr")
+    store.put_user(AMAL, actor="admin")
+    store.put_user(other, actor="admin")
+    store.put_token("api", "amal", LATER, purpose="api")
+    store.put_token("web", "amal", LATER, purpose="web")
+    store.put_token("kept", "badr", LATER, purpose="web")
+    store.put_user(dataclasses.replace(AMAL, password_hash="$argon2id$new"), actor="admin")
+    assert store.token_user("api", LIVE, purpose="api") is None
+    assert store.token_user("web", LIVE, purpose="web") is None
+    assert store.token_user("kept", LIVE, purpose="web") == other
+
+
+def test_revoke_and_remove_users(store: GraphStore) -> None:
+    store.put_user(AMAL, actor="admin")
+    store.put_user(dataclasses.replace(AMAL, username="badr"), actor="admin")
+    store.put_token("api", "amal", LATER, purpose="api")
+    store.put_token("web", "amal", LATER, purpose="web")
+    assert store.revoke_tokens("amal", actor="admin") == 2
+    assert store.token_user("web", LIVE, purpose="web") is None
+    store.put_token("again", "amal", LATER, purpose="web")
+    assert store.delete_user("amal", actor="admin") is True
+    assert store.delete_user("amal", actor="admin") is False
+    assert [u.username for u in store.users()] == ["badr"]
+    assert store.token_user("again", LIVE, purpose="web") is None
+    store.put_user(AMAL, actor="admin")  # the same name again: the old session stays dead
+    assert store.token_user("again", LIVE, purpose="web") is None
+    actions = [e.action for e in store.audit_trail("amal")]
+    assert actions == ["put_user", "revoke_user", "remove_user", "put_user"]
+
+
+def test_throttle_counts_are_counted_per_key_and_forgotten(store: GraphStore) -> None:
+    t1, t2, t3 = "2026-01-01T00:00:01Z", "2026-01-01T00:00:02Z", "2026-01-01T00:00:03Z"
+    store.count_throttle(["user:a", "address:x"], t1, since=LIVE)
+    store.count_throttle(["user:a"], t2, since=LIVE)
+    assert store.throttle_counts(["user:a", "address:x", "user:b"], LIVE) == {
+        "user:a": (2, t2), "address:x": (1, t1)}
+    assert store.throttle_counts(["user:a", "address:x"], t1) == {"user:a": (2, t2)}
+    store.count_throttle(["address:x"], t3, since=t2)  # x's last failure is forgotten
+    assert store.throttle_counts(["address:x"], LIVE) == {"address:x": (1, t3)}
+    store.clear_throttle("user:a")
+    assert store.throttle_counts(["user:a"], LIVE) == {}
+
+
+def test_sign_in_work_leaves_the_directory_revision(store: GraphStore) -> None:
+    _seed(store)
+    revision = store.revision()
+    store.put_user(AMAL, actor="admin")
+    store.put_token("web", "amal", LATER, purpose="web")
+    store.count_throttle(["user:amal"], LIVE, since="2025-01-01T00:00:00Z")
+    store.clear_throttle("user:amal")
+    store.record_read(actor="amal", entity_kind="organization", entity_id="org-a")
+    store.delete_token("web")
+    store.revoke_tokens("amal", actor="admin")
+    store.delete_user("amal", actor="admin")
+    assert store.revision() == revision
 
 
 def test_contact_reads_are_logged(store: GraphStore) -> None:

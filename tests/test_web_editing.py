@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from collections.abc import Callable
 
@@ -10,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 from web_support import Web, form_of, open_web, sign_in, submit
 
-from graph_service.domain.entities import Channel, Organization, Site
+from graph_service.domain.entities import Channel, Organization, Service, Site
 
 
 @pytest.fixture
@@ -158,3 +159,47 @@ def test_a_coordinators_own_edit_counts_as_verified(web: Web) -> None:
     assert "Modification enregistrée." in saved.text
     org = stored_org(web)
     assert org.description == "Vu en CPPE" and org.is_verified
+
+
+def test_a_service_area_and_whether_it_receives_children_round_trip_through_the_form(
+    web: Web,
+) -> None:
+    sign_in(web.client, "asso")
+    service = web.association.service
+    url = f"/services/{service.id}/modifier"
+    form = html.unescape(web.client.get(url).text)
+    derived = form.split('id="derived-area">')[1].split("</p>")[0]  # no area stated
+    assert "provinces de ses lieux d'accueil" in derived and "Salé" in derived
+    saved = submit(web.client, url, url, area_codes="Kénitra (04.281)\nsale\n",
+                   receives_children="false")
+    assert saved.status_code == 200 and saved.url.path == "/mon-organisation"
+    stored = web.store.get("service", service.id)
+    assert isinstance(stored, Service)
+    assert stored.area_codes == ("04.281", "04.441") and stored.receives_children is False
+    shown = web.client.get(url).text
+    assert "Kénitra (04.281)\nSalé (04.441)" in html.unescape(shown)  # as stored, named
+    assert re.search(r'<option value="false" selected>Non</option>', shown)
+    assert 'id="derived-area"' not in shown
+
+    back = submit(web.client, url, url, area_codes="", receives_children="")
+    assert back.status_code == 200
+    stored = web.store.get("service", service.id)
+    assert isinstance(stored, Service)
+    assert stored.area_codes == () and stored.receives_children is None
+
+
+@pytest.mark.parametrize(("lang", "label"), [("fr", "Territoires desservis"),
+                                             ("ar", "المجالات الترابية المشمولة")])
+def test_an_unknown_territory_is_refused_naming_the_area_field(web: Web, lang: str,
+                                                                label: str) -> None:
+    sign_in(web.client, "asso")
+    if lang == "ar":
+        submit(web.client, "/", "/langue", lang="ar")
+    service = web.association.service
+    url = f"/services/{service.id}/modifier"
+    refused = submit(web.client, url, url, area_codes="Salé\nNulle-Part-Sur-Mer")
+    assert refused.status_code == 400
+    assert "Nulle-Part-Sur-Mer" in field_error(refused.text, "f-area_codes")
+    summary = refused.text.split('id="form-errors"')[1].split("</div>")[0]
+    assert f'<a href="#f-area_codes">{label}</a>' in summary
+    assert web.store.get("service", service.id) == service

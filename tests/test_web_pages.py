@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
@@ -141,3 +142,14 @@ def test_every_label_has_french_and_arabic_with_the_same_placeholders() -> None:
              if not (fr.strip() and ar.strip())
              or set(re.findall(r"{(\w+)}", fr)) != set(re.findall(r"{(\w+)}", ar))]
     assert wrong == []
+
+
+def test_an_unknown_code_gets_the_valid_codes_and_the_closest_in_the_page_language(
+        web: Web) -> None:
+    french = web.client.get("/annuaire?situation=travail")
+    text = html.unescape(french.text)
+    assert "code inconnu 'travail' ; voulez-vous dire exploitation_economique ?" in text
+    assert "codes possibles : violence_sexuelle" in text
+    submit(web.client, "/annuaire", "/langue", lang="ar")
+    arabic = html.unescape(web.client.get("/annuaire?situation=travail").text)
+    assert "رمز غير معروف «travail» ؛ هل تقصد exploitation_economique؟" in arabic

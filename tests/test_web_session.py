@@ -6,13 +6,14 @@ import base64
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 from web_support import PASSWORD, Web, form_of, open_web, sign_in, submit
 
-from graph_service.auth import LoginThrottle
+from graph_service.auth import ADDRESS_BACKOFF
 from graph_service.web.routes import routes
 from graph_service.web.session import SESSION_COOKIE
 
@@ -66,7 +67,7 @@ def test_a_forged_session_cookie_is_the_anonymous_public(web: Web) -> None:
     sign_in(web.client, "asso")
     payload, _, signed = web.client.cookies[SESSION_COOKIE].partition(".")
     session = json.loads(base64.b64decode(payload))
-    session["user"] = "admin"  # escalate, keeping the old signature
+    session["sid"] = "made-up-session-id"  # another session, keeping the old signature
     forged = base64.b64encode(json.dumps(session).encode()).decode()
     web.client.cookies.clear()
     web.client.cookies.set(SESSION_COOKIE, f"{forged}.{signed}")
@@ -82,9 +83,15 @@ def test_a_wrong_password_signs_nobody_in(web: Web) -> None:
     assert 'id="signout"' not in answer.text
 
 
-def test_sign_in_is_rate_limited_per_user_and_per_address(web: Web) -> None:
-    limit = LoginThrottle().limit
-    for _ in range(limit):
+def frozen(web: Web) -> None:
+    """The throttle's clock stops: its back-off is tested without waiting."""
+    moment = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    web.client.app.state.login_throttle.clock = lambda: moment  # type: ignore[attr-defined]
+
+
+def test_sign_in_is_rate_limited_per_address(web: Web) -> None:
+    frozen(web)
+    for _ in range(ADDRESS_BACKOFF.free):
         assert sign_in(web.client, "coord", "wrong-password-x").status_code == 400
     blocked = sign_in(web.client, "coord")  # even the right password now waits
     assert blocked.status_code == 429
@@ -93,9 +100,10 @@ def test_sign_in_is_rate_limited_per_user_and_per_address(web: Web) -> None:
 
 
 def test_failures_through_the_api_count_against_the_web_sign_in_too(web: Web) -> None:
+    frozen(web)
     login = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
         __typename } }"""
-    for _ in range(LoginThrottle().limit):
+    for _ in range(ADDRESS_BACKOFF.free):
         answer = web.client.post("/graphql", json={
             "query": login, "variables": {"u": "coord", "p": "wrong-password-x"}})
         assert answer.json()["data"]["login"]["__typename"] == "LoginFailed"
@@ -123,3 +131,23 @@ def test_signing_in_renews_the_csrf_token_and_signing_out_ends_the_session(web: 
     answer = web.client.get("/mon-organisation", follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/connexion")
+
+
+def test_the_cookie_names_only_an_opaque_session(web: Web) -> None:
+    sign_in(web.client, "asso")
+    payload = web.client.cookies[SESSION_COOKIE].partition(".")[0]
+    session = json.loads(base64.b64decode(payload))
+    assert set(session) <= {"sid", "csrf", "lang", "flash"}
+    assert "asso" not in json.dumps(session)
+
+
+def test_a_cookie_copied_before_sign_out_is_dead_after_it(
+    web: Web, make_client: Callable[..., TestClient],
+) -> None:
+    sign_in(web.client, "asso")
+    copied = web.client.cookies[SESSION_COOKIE]
+    submit(web.client, "/", "/deconnexion")
+    web.client.cookies.clear()
+    web.client.cookies.set(SESSION_COOKIE, copied)
+    answer = web.client.get("/mon-organisation", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/connexion")

@@ -8,6 +8,8 @@ through exactly what a person filling the page would send, CSRF token included.
 from __future__ import annotations
 
 import functools
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -97,6 +99,17 @@ def form_of(html: str, action: str) -> Form:
     found = [f for f in forms_of(html) if f.action == action]
     assert found, f"no form posting to {action}"
     return found[0]
+
+
+URL_ATTRIBUTES = re.compile(r'\b(?:href|src|action|formaction|srcdoc|data-url)="([^"]*)"')
+CHILD = re.compile(r"\b(?:age|sex|situation|urgent|disability)=")
+"""A query parameter that would describe a child."""
+
+
+def urls_of(page: str) -> list[str]:
+    """Every URL a page holds: in link, source and form attributes, and inside ``srcdoc``."""
+    found = [html.unescape(v) for v in URL_ATTRIBUTES.findall(page)]
+    return found + [u for v in found if "<" in v for u in urls_of(v)]
 
 
 def submit(client: TestClient, page_url: str, action: str, **changes: Any) -> Any:

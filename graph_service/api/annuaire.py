@@ -19,6 +19,7 @@ from strawberry.types.base import get_object_definition
 
 from ..access import public_site
 from ..domain import entities as domain
+from ..domain.competence import receives_children
 from .context import Info
 from .territories import Territory, territory_of
 from .vocabulary import (
@@ -199,6 +200,16 @@ class Site(Entry):
         return public_site(self.e, info.context.principal)
 
 
+@strawberry.type(description="The territories a service serves.")
+class ServiceArea:
+    codes: list[str] = strawberry.field(description="HCP codes: communes, provinces, régions.")
+    milieu: str | None = strawberry.field(
+        description="`urban` or `rural`: only the communes of that type (police, gendarmerie).")
+    rule: str = strawberry.field(
+        description="`stated`, or the rule that derived it: `provinces_of_sites`, "
+                    "`police_urban`, `gendarmerie_rural`, `ressort` (a court of appeal).")
+
+
 @strawberry.type(description="What an organisation does for children, for whom, when, where.")
 class Service(Entry):
     e: strawberry.Private[domain.Service]
@@ -207,7 +218,8 @@ class Service(Entry):
     type: ServiceType
     stages: list[Stage]
     situations: list[Situation] = strawberry.field(
-        description="Situations it takes; empty means any.")
+        description="Situations it takes; empty: not stated (ranked after services that "
+                    "state the child's).")
     age_min: int | None
     age_max: int | None
     sex: Sex | None
@@ -220,6 +232,22 @@ class Service(Entry):
     cost: str
     status: ServiceStatus
     description: str
+    area_codes: list[str] = strawberry.field(
+        description="HCP codes of the territories served as stated on the entry; empty: "
+                    "derived (see `area`).")
+    receives_children: bool | None = strawberry.field(
+        description="As stated on the entry; null: follows the type (see "
+                    "`takesChildren`).")
+
+    @strawberry.field(description="The territories it serves, stated or derived.")
+    def area(self, info: Info) -> ServiceArea | None:
+        area = info.context.index.snapshot.areas.get(self.e.id)
+        return ServiceArea(codes=sorted(area.codes), milieu=area.milieu, rule=area.rule) \
+            if area is not None else None
+
+    @strawberry.field(description="Whether a child can be referred here (stated or by type).")
+    def takes_children(self) -> bool:
+        return receives_children(self.e)
 
     @strawberry.field
     def hours(self) -> list[Hours]:

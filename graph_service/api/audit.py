@@ -29,7 +29,8 @@ class Change:
     at: str
     actor: str
     action: str = strawberry.field(
-        description="create, update, verify, delete; for admins also read_contacts, put_user.")
+        description="create, update, verify, delete; for admins also read_contacts, put_user, "
+                    "remove_user, revoke_user.")
     entity_kind: str
     entity_id: str
     before: JSON | None

@@ -1,13 +1,14 @@
 """Signing in and out: a bearer token for ``Authorization: Bearer <token>``.
 
 Passwords are checked with argon2 in a worker thread (it is slow on purpose);
-failed attempts are limited per user name and per client address
-(:class:`graph_service.auth.LoginThrottle`), and the answer never says
-whether the user exists.
+failed attempts back off per user name and per client address
+(:func:`graph_service.auth.attempt_sign_in`, the pages' check too), and the
+answer never says whether the user exists.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import strawberry
@@ -48,9 +49,10 @@ class LoginFailed(Problem):
     pass
 
 
-@strawberry.type(description="Too many failed attempts for this user or address; wait minutes.")
+@strawberry.type(description="Too many failed attempts for this user or address: wait "
+                                    "`retryAfterSeconds`, then try again.")
 class TooManyAttempts(Problem):
-    pass
+    retry_after_seconds: int
 
 
 LoginResult = Annotated[LoginSuccess | LoginFailed | TooManyAttempts,
@@ -70,16 +72,14 @@ class AuthMutation:
     @strawberry.mutation
     async def login(self, info: Info, username: str, password: str) -> LoginResult:
         ctx = info.context
-        keys = auth.throttle_keys(username, ctx.client_address)
-        if not ctx.throttle.allowed(*keys):
-            return TooManyAttempts(message="Too many failed sign-ins; try again later.")
-        user = None
-        if len(username) <= auth.MAX_CREDENTIAL and len(password) <= auth.MAX_CREDENTIAL:
-            user = await run_blocking(auth.authenticate, ctx.store, username, password)
+        attempt = await run_blocking(auth.attempt_sign_in, ctx.store, ctx.throttle, username,
+                                     password, ctx.client_address)
+        if attempt.wait:
+            return TooManyAttempts(message="Too many failed sign-ins; try again later.",
+                                   retry_after_seconds=math.ceil(attempt.wait))
+        user = attempt.user
         if user is None:
-            ctx.throttle.failed(*keys)
             return LoginFailed(message="Wrong user name or password.")
-        ctx.throttle.succeeded(keys[0])
         token = await run_blocking(auth.issue_token, ctx.store, user)
         return LoginSuccess(token=token, user=Me.of(Principal.of(user)))
 

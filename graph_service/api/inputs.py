@@ -117,6 +117,12 @@ class ServiceInput:
     status: ServiceStatus | None = UNSET
     description: str | None = UNSET
     channels: list[ChannelInput] | None = UNSET
+    area_codes: list[str] | None = strawberry.field(
+        default=UNSET, description="HCP codes of the communes, provinces or régions served; "
+                                   "empty: derived from the service's kind and sites.")
+    receives_children: bool | None = strawberry.field(
+        default=UNSET, description="Whether a child can be referred here; null: follows the "
+                                   "type (committees, training, advocacy receive none).")
 
 
 @strawberry.input(description="Required on create: `organizationId`, `function`. A contact is a "

@@ -23,7 +23,17 @@ from ..store import run_blocking
 from .annuaire import Channel, Hours, Service, wrap
 from .context import Info
 from .results import ValidationError
-from .vocabulary import AccessMode, Language, LinkKind, ServiceType, Sex, Situation, Stage
+from .vocabulary import (
+    AccessMode,
+    GapKind,
+    Language,
+    LinkKind,
+    Sector,
+    ServiceType,
+    Sex,
+    Situation,
+    Stage,
+)
 
 __all__ = ["OrientationInput", "OrientationPlan", "OrientationQuery"]
 
@@ -70,10 +80,11 @@ class AreaRef:
     name: str
 
 
-@strawberry.type(description="An organisation by id and name.")
+@strawberry.type(description="An organisation by id, name and sector.")
 class OrganizationRef:
     id: str
     name: str
+    sector: Sector
 
 
 @strawberry.type(description="The referral from the previous stage's service to this one; "
@@ -112,6 +123,15 @@ class ServiceChoice:
     channels: list[Channel]
     linked_from: LinkRef | None
     reasons: list[str]
+    competent: bool | None = strawberry.field(
+        description="An authority (court, police, gendarmerie) whose jurisdiction covers the "
+                    "child; `null` where competence does not apply.")
+    out_of_area: bool = strawberry.field(
+        description="Proposed outside the area it serves (none of the child's area is "
+                    "eligible), within `maxKm`.")
+    verified: bool = strawberry.field(
+        description="Confirmed by a coordinator since its last change; false: « à vérifier ».")
+    receives_children: bool
 
     @strawberry.field(description="The full annuaire entry (contacts for professionals).")
     async def service(self, info: Info) -> Service | None:
@@ -131,13 +151,26 @@ class StagePlan:
 
 
 @strawberry.type(name="OrientationGap",
-                 description="A stage with no eligible provider in the child's province.")
+                 description="A stage with no eligible provider of the child's area.")
 class Gap:
     stage: Stage
+    kind: GapKind
     province: AreaRef
-    nearest: ServiceChoice | None
+    nearest: ServiceChoice | None = strawberry.field(
+        description="`competent_missing`: none; `none_in_province`: the nearest service "
+                    "proposed out of area; `beyond_max_km`: for information only, not proposed.")
     distance_km: float | None
     reason: str
+    institution: str = strawberry.field(
+        description="`competent_missing`: the competent institution absent from the annuaire.")
+    institution_ar: str
+
+
+@strawberry.type(description="A public national short number, shown with urgent plans.")
+class EmergencyNumber:
+    number: str
+    label: str
+    label_ar: str
 
 
 @strawberry.type(description="The question, echoed.")
@@ -149,7 +182,8 @@ class OrientationQuestion:
     disability: bool
     language: Language | None
     start_stage: Stage
-    max_km: float | None
+    max_km: float = strawberry.field(description="How far an out-of-area service may be "
+                                                 "proposed (the deployment's default if unset).")
 
 
 @strawberry.type(description="Where the child is and the point distances start from.")
@@ -179,6 +213,11 @@ class OrientationPlan:
     @strawberry.field
     def gaps(self) -> list[Gap]:
         return [cast(Gap, g) for g in self.plan.gaps]
+
+    @strawberry.field(description="Police 19, gendarmerie 177, protection civile 15: given "
+                                  "with every urgent plan.")
+    def emergency_numbers(self) -> list[EmergencyNumber]:
+        return [cast(EmergencyNumber, n) for n in self.plan.emergency_numbers]
 
     @strawberry.field(description="The plan as the CLI prints it (sorted keys, deterministic).")
     def json(self) -> str:

@@ -21,6 +21,7 @@ from ..domain.taxonomy import (
     AGE_BANDS,
     CHANNEL_KINDS,
     COORDINATES_PRECISIONS,
+    GAP_KINDS,
     LANGUAGES,
     LINK_KINDS,
     ORGANIZATION_KINDS,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     CoordinatesPrecision: TypeAlias = str
     ChannelKind: TypeAlias = str
     TerritoryLevel: TypeAlias = str
+    GapKind: TypeAlias = str
     ReferralStatus: TypeAlias = str
     ReferralReason: TypeAlias = str
     AgeBand: TypeAlias = str
@@ -76,6 +78,8 @@ else:
                                  "Whether coordinates are the address or the commune centre.")
     ChannelKind = _enum("ChannelKind", CHANNEL_KINDS, "A way to reach someone.")
     TerritoryLevel = _enum("TerritoryLevel", TERRITORY_LEVELS, "Level of an HCP territory.")
+    GapKind = _enum("GapKind", GAP_KINDS, "Why a stage of a plan has no service of the "
+                    "child's area.")
     ReferralStatus = _enum("ReferralStatus", REFERRAL_STATUSES,
                            "Where a referral stands: sent → received → accepted | declined → "
                            "in_progress → completed | not_completed; cancelled; expired.")

@@ -5,15 +5,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from importlib import resources
 from pathlib import Path
 
 import click
 
+from ..backbone import load_backbone
 from ..hsds import ImportReport, export_package, import_package
 from .context import opened_store
 from .progress import progress_bar
 
-SEED_DIR = Path(__file__).resolve().parents[2] / "seed" / "annuaire"
+SEED_DIR = Path(str(resources.files("graph_service.seed"))) / "annuaire"
+"""``seed/annuaire/`` at the root of the project, shipped in the wheel in ``graph_service.seed``."""
+BACKBONE = SEED_DIR.parent / "reference" / "backbone.csv"
 
 
 def _print_import(report: ImportReport) -> None:
@@ -29,13 +33,19 @@ def _print_import(report: ImportReport) -> None:
               default=SEED_DIR, show_default=True, help="Seed package to load.")
 @click.option("--if-empty", is_flag=True,
               help="Only when the store holds no organisation yet (keeps later edits).")
-def seed_cmd(seed_dir: Path, if_empty: bool) -> None:
-    """Load the territories and the seed annuaire (idempotent: run it twice, nothing changes)."""
+@click.option("--backbone", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=BACKBONE, show_default=True,
+              help="Reference table of the public institutions of every province.")
+def seed_cmd(seed_dir: Path, if_empty: bool, backbone: Path) -> None:
+    """Load the territories, the seed annuaire and the reference entries of the public
+    institutions (idempotent: run it twice, nothing changes)."""
     with opened_store() as store, progress_bar("seed") as progress:
         if if_empty and store.counts().organizations:
             click.echo("store already holds an annuaire: seed skipped")
             return
         _print_import(import_package(store, seed_dir, actor="seed", progress=progress))
+        created = load_backbone(store, backbone, actor="seed")
+        click.echo(f"reference entries (public institutions, unverified): {created} created")
 
 
 @click.command("import")

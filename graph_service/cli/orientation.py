@@ -2,8 +2,10 @@
 
 The plan is :func:`graph_service.orientation.orient`'s; ``--json`` prints its
 :meth:`~graph_service.orientation.Plan.to_json`, otherwise it is written out
-in French for a social worker. Bad input (unknown commune, age outside 0–17,
-unknown situation code…) is one line naming the value, and exit status 2.
+in French for a social worker, with the pages' words for what orientation says of
+each service (competent, out of area, to be verified) and of each gap. Bad input
+(unknown commune, age outside 0–17, unknown situation code…) is one line naming the
+value, and exit status 2.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import sys
 import click
 
 from ..domain.eligibility import Need
-from ..domain.taxonomy import ACCESS_MODES, LINK_KINDS, SEXES, SITUATIONS, STAGE_ORDER
-from ..orientation import MAX_ALTERNATIVES, Plan, Request, ServiceChoice, Where, orient
+from ..domain.taxonomy import ACCESS_MODES, GAP_KINDS, LINK_KINDS, SEXES, SITUATIONS, STAGE_ORDER
+from ..orientation import MAX_ALTERNATIVES, Gap, Plan, Request, ServiceChoice, Where, orient
 from ..snapshot import build_snapshot
+from ..web.i18n import Lang
 from .context import opened_store
 
+FR = Lang("fr")
 _DAYS = {"MO": "lun.", "TU": "mar.", "WE": "mer.", "TH": "jeu.", "FR": "ven.", "SA": "sam.",
          "SU": "dim."}
 
@@ -72,13 +76,18 @@ def render_text(plan: Plan) -> str:
     if s.age is not None:
         who.append(f"{s.age} ans")
     who += [label for flag, label in ((s.urgent, "urgence"), (s.disability, "handicap")) if flag]
-    lines = [f"Plan d'orientation — {place}", f"Situation : {' · '.join(who)}", ""]
+    lines = [f"Plan d'orientation — {place}", f"Situation : {' · '.join(who)}"]
+    if plan.emergency_numbers:
+        lines.append(f"{FR.t('emergency_numbers')} : " + " · ".join(
+            f"{n.number} ({n.label})" for n in plan.emergency_numbers))
+    lines.append("")
     for n, stage in enumerate(plan.stages, 1):
         lines.append(f"{n}. {stage.label}")
         if stage.skipped:
             lines.append(f"   Étape sans objet : {stage.skipped}.")
         elif stage.service is None:
-            lines.append("   Aucun service à proposer.")
+            gap = next((g for g in plan.gaps if g.stage == stage.stage), None)
+            lines.append(f"   {_gap(gap)}." if gap else "   Aucun service à proposer.")
         else:
             lines += _service(stage.service, "→ ")
             if stage.alternatives:
@@ -89,16 +98,29 @@ def render_text(plan: Plan) -> str:
         lines.append("")
     if plan.gaps:
         lines.append("Lacunes de la province :")
-        for gap in plan.gaps:
-            nearest = (f" — le plus proche : {_service(gap.nearest, '', brief=True)[0].strip()}"
-                       if gap.nearest else "")
-            lines.append(f"  • {_label(plan, gap.stage)} : {gap.reason}{nearest}")
+        lines += [f"  • {_label(plan, gap.stage)} : {_gap(gap)}" for gap in plan.gaps]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _gap(gap: Gap) -> str:
+    """The kind of a gap and what it names: the competent institution to find, or the nearest
+    service — for information only when it lies beyond the distance asked."""
+    text = GAP_KINDS[gap.kind].fr
+    if gap.institution:
+        text += f" — {FR.t('competent_institution', name=gap.institution)}"
+    if gap.nearest is not None:
+        key = "for_information" if gap.kind == "beyond_max_km" else "gap_nearest"
+        name = f"{gap.nearest.name} ({gap.nearest.organization.name})"
+        text += f" — {FR.t(key, name=name, km=gap.distance_km)}"
+    return text
 
 
 def _service(c: ServiceChoice, bullet: str, brief: bool = False) -> list[str]:
     where = c.commune.name if c.commune else c.province.name
-    head = f"   {bullet}{c.name} — {c.organization.name} ({where}, {c.distance_km:.1f} km)"
+    flags = [FR.t(key) for key, on in (("competent", c.competent), ("out_of_area", c.out_of_area),
+                                       ("to_verify", not c.verified)) if on]
+    head = f"   {bullet}{c.name} — {c.organization.name} ({where}, {c.distance_km:.1f} km)" + \
+        (f" [{', '.join(flags)}]" if flags else "")
     if brief:
         return [head]
     facts = ["24h/24, 7j/7" if c.emergency_24_7 else _hours(c),

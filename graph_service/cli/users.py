@@ -1,8 +1,10 @@
-"""Accounts of the API and the web pages: ``graph-service user add``.
+"""Accounts of the API and the web pages: ``graph-service user add|list|remove|revoke``.
 
 The password is asked twice without echo, or read from the first line of
 standard input (``--password-stdin``) for scripts; it never appears in the
-command line, the shell history or the process list.
+command line, the shell history or the process list. Replacing a user
+(``add --replace``: a password reset), removing it, or ``revoke`` ends every
+bearer token and page session it holds, in every process at once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import click
 from ..auth import make_user
 from ..domain.entities import ROLES, Organization
 from ..domain.errors import FieldError, ValidationFailed
+from ..store import GraphStore
 from .context import opened_store
 
 
@@ -30,7 +33,8 @@ def user_group() -> None:
 @click.option("--organization", default=None, help="Organisation id (association users).")
 @click.option("--province", default=None, help="HCP province code (coordinators).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--replace", is_flag=True, help="Replace an existing user of that name.")
+@click.option("--replace", is_flag=True,
+              help="Replace an existing user of that name (its tokens and sessions end).")
 def add_cmd(username: str, role: str, organization: str | None, province: str | None,
             password_stdin: bool, replace: bool) -> None:
     """Create a user (password at least 10 characters)."""
@@ -58,3 +62,42 @@ def add_cmd(username: str, role: str, organization: str | None, province: str | 
         store.put_user(user, actor="cli")
     scope = "".join(f" {k} {v}" for k, v in (("of", organization), ("in", province)) if v)
     click.echo(f"user {username} ({role}{scope}) saved")
+
+
+@user_group.command("list")
+def list_cmd() -> None:
+    """Every user: name, role, scope, creation date (never a password hash)."""
+    with opened_store() as store:
+        users = store.users()
+    for user in users:
+        scope = user.organization_id or user.province_code or "-"
+        click.echo(f"{user.username}\t{user.role}\t{scope}\t{user.created_at[:10]}")
+
+
+@user_group.command("remove")
+@click.argument("username")
+def remove_cmd(username: str) -> None:
+    """Remove a user; its tokens and sessions end at once."""
+    with opened_store() as store:
+        if not store.delete_user(username, actor="cli"):
+            _unknown(username)
+    click.echo(f"user {username} removed")
+
+
+@user_group.command("revoke")
+@click.argument("username")
+def revoke_cmd(username: str) -> None:
+    """End every bearer token and page session of a user (it can sign in again)."""
+    with opened_store() as store:
+        _existing(store, username)
+        count = store.revoke_tokens(username, actor="cli")
+    click.echo(f"user {username}: {count} token(s) and session(s) revoked")
+
+
+def _existing(store: GraphStore, username: str) -> None:
+    if store.get_user(username) is None:
+        _unknown(username)
+
+
+def _unknown(username: str) -> None:
+    raise ValidationFailed([FieldError("username", f"no user {username!r}")])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .entities import Service
 from .errors import FieldError, ValidationFailed
-from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS
+from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS, check_code
 
 __all__ = [
     "DECIDING_FIELDS",
@@ -59,14 +59,12 @@ class Need:
         if not self.situations:
             errors.append(FieldError("situations", "au moins une situation est obligatoire"))
         for code in self.situations:
-            if code not in SITUATIONS:
-                errors.append(FieldError("situations", f"code de situation inconnu {code!r}"))
+            errors += check_code("situations", code, SITUATIONS)
         if self.age is not None and not 0 <= self.age <= 17:
             errors.append(FieldError("age", f"{self.age} est hors de 0–17 ans (un enfant)"))
         if self.sex is not None and self.sex not in SEXES:
             errors.append(FieldError("sex", f"sexe inconnu {self.sex!r} ; F ou M attendu"))
-        if self.language is not None and self.language not in LANGUAGES:
-            errors.append(FieldError("language", f"code de langue inconnu {self.language!r}"))
+        errors += check_code("language", self.language, LANGUAGES)
         if errors:
             raise ValidationFailed(errors)
 
@@ -80,6 +78,9 @@ class Eligibility:
     refusals: tuple[str, ...] = ()
     bonus: float = 0.0
     matched_situations: tuple[str, ...] = field(default=())
+    situations_stated: bool = True
+    """False when the service lists no situation: it is not read as "every situation" but
+    ranked after the services that state the child's."""
 
 
 def check_eligibility(service: Service, need: Need) -> Eligibility:
@@ -117,6 +118,8 @@ def check_eligibility(service: Service, need: Need) -> Eligibility:
         labels = ", ".join(SITUATIONS[s].fr.lower() for s in matched)
         reasons.append(f"prend en charge : {labels}")
         bonus += 1.0
+    else:
+        reasons.append("situations prises en charge non précisées dans l'annuaire")
     if need.disability and service.disability_accepted:
         reasons.append("accueille les enfants en situation de handicap")
         bonus += 2.0
@@ -132,6 +135,7 @@ def check_eligibility(service: Service, need: Need) -> Eligibility:
         refusals=tuple(refusals),
         bonus=bonus,
         matched_situations=matched,
+        situations_stated=bool(service.situations),
     )
 
 

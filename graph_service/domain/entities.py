@@ -15,6 +15,9 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+REFERENCE_SCHEME = "reference"
+"""Identifier scheme of the reference entries (``reference:backbone:<row id>``)."""
+
 EntityKind = Literal["organization", "site", "service", "contact", "referral_link", "membership"]
 ENTITY_KINDS: tuple[EntityKind, ...] = typing.get_args(EntityKind)
 
@@ -96,6 +99,12 @@ class Organization(Entity):
     channels: tuple[Channel, ...] = ()
     identifiers: tuple[str, ...] = ()
 
+    @property
+    def is_reference(self) -> bool:
+        """A reference entry of the national backbone (``seed/reference``): an institution
+        known by its kind and seat only, until a coordinator confirms its details."""
+        return any(i.startswith(REFERENCE_SCHEME + ":") for i in self.identifiers)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Site(Entity):
@@ -137,6 +146,12 @@ class Service(Entity):
     status: str = "active"
     description: str = ""
     channels: tuple[Channel, ...] = ()
+    area_codes: tuple[str, ...] = ()
+    """HCP codes (communes, provinces, régions) of the territories served; empty: derived
+    by :func:`graph_service.domain.competence.derive_area`."""
+    receives_children: bool | None = None
+    """Whether a child can be referred here; ``None``: follows the service type
+    (:func:`graph_service.domain.competence.receives_children`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

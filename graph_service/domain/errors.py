@@ -21,6 +21,12 @@ class FieldError:
     field: str
     message: str
     where: str = ""
+    message_ar: str = ""
+    """The message in Arabic, for Arabic pages, when one was written (else ``message``)."""
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` (``fr`` or ``ar``)."""
+        return self.message_ar if lang == "ar" and self.message_ar else self.message
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""

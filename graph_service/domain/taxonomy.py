@@ -8,7 +8,12 @@ circuit de prise en charge (engagement-13 sheet, PPIPEM guide).
 
 from __future__ import annotations
 
+import difflib
+import re
+import unicodedata
 from dataclasses import dataclass
+
+from .errors import FieldError
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +195,21 @@ AGE_BANDS = _vocab(
 
 TERRITORY_LEVELS = ("region", "province", "commune")
 
+GAP_KINDS = _vocab(
+    ("competent_missing", "Service compétent non recensé", "المصلحة المختصة غير مدرجة في الدليل"),
+    ("none_in_province", "Aucun service de la zone : service hors zone proposé",
+     "لا توجد مصلحة في المنطقة: اقتراح مصلحة خارج المنطقة"),
+    ("beyond_max_km", "Aucun service à distance raisonnable", "لا توجد مصلحة على مسافة معقولة"),
+)
+"""Why a stage of a plan has no service of the child's area (see :mod:`.competence`)."""
+
+EMERGENCY_NUMBERS = _vocab(
+    ("19", "Police (Sûreté nationale), en ville", "الشرطة (الأمن الوطني) في المدن"),
+    ("177", "Gendarmerie royale, en milieu rural", "الدرك الملكي في العالم القروي"),
+    ("15", "Protection civile (secours, ambulance)", "الوقاية المدنية (الإسعاف)"),
+)
+"""The public national short numbers shown with every urgent plan (their codes are the numbers)."""
+
 VOCABULARIES: dict[str, dict[str, Term]] = {
     "stage": STAGES,
     "situation": SITUATIONS,
@@ -203,8 +223,57 @@ VOCABULARIES: dict[str, dict[str, Term]] = {
     "link_kind": LINK_KINDS,
     "coordinates_precision": COORDINATES_PRECISIONS,
     "channel_kind": CHANNEL_KINDS,
+    "gap_kind": GAP_KINDS,
     "referral_status": REFERRAL_STATUSES,
     "referral_reason": REFERRAL_REASONS,
     "age_band": AGE_BANDS,
 }
 """Every vocabulary by name, for validation messages and the API's enum lists."""
+
+
+def unknown_code(field: str, value: str, vocab: dict[str, Term]) -> FieldError:
+    """The one answer to a code not in ``vocab`` (CLI, API, forms, files): the valid codes
+    and the closest one, in French and in Arabic.
+
+    >>> unknown_code("situations", "travail", SITUATIONS).message.split(" ; ")[1]
+    'voulez-vous dire exploitation_economique ?'
+    """
+    guess = closest_code(value, vocab)
+    fr = [f"code inconnu {value!r}"]
+    ar = [f"رمز غير معروف «{value}»"]
+    if guess is not None:
+        fr.append(f"voulez-vous dire {guess} ?")
+        ar.append(f"هل تقصد {guess}؟")
+    fr.append(f"codes possibles : {', '.join(vocab)}")
+    ar.append(f"الرموز الممكنة: {'، '.join(vocab)}")
+    return FieldError(field, " ; ".join(fr), message_ar=" ؛ ".join(ar))
+
+
+def closest_code(value: str, vocab: dict[str, Term]) -> str | None:
+    """The code someone typing ``value`` most likely meant: the first code containing it, else
+    the first whose French or Arabic label has it as a word (« travail » →
+    exploitation_economique), else the code spelled most alike; None when nothing is close."""
+    key = _fold(value)
+    if not key:
+        return None
+    for code in vocab:
+        if key in _fold(code):
+            return code
+    for code, term in vocab.items():
+        if key in _fold(f"{term.fr} {term.ar}").split():
+            return code
+    folded = {_fold(code): code for code in vocab}
+    found = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    return folded[found[0]] if found else None
+
+
+def _fold(text: str) -> str:
+    """Lower case, without accents, words separated by spaces (codes' ``_`` too)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
+                    if not unicodedata.combining(c))
+    return " ".join(re.split(r"[^\w]+|_", plain)).strip()
+
+
+def check_code(field: str, value: str | None, vocab: dict[str, Term]) -> list[FieldError]:
+    """No error when ``value`` is absent or one of ``vocab``'s codes, else :func:`unknown_code`."""
+    return [] if value is None or value in vocab else [unknown_code(field, value, vocab)]

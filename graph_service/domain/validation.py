@@ -2,7 +2,7 @@
 
 Every check returns :class:`FieldError` values instead of raising on the first
 problem, so a form or an import file can show all its errors at once. The
-territory codes are passed in (a set of known HCP codes) because the domain
+territories are passed in (the level of each known HCP code) because the domain
 knows no store.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import phonenumbers
@@ -42,6 +43,7 @@ from .taxonomy import (
     SITUATIONS,
     STAGES,
     Term,
+    check_code,
 )
 
 MOROCCO_BBOX = (20.7, 36.0, -17.2, -0.9)
@@ -68,11 +70,12 @@ def normalize_phone(value: str) -> str:
     """Return a Moroccan or international number in E.164, or raise ``ValueError``.
 
     National forms (``0537 12 34 56``, ``05.37.12.34.56``) are read as Moroccan;
-    short service numbers such as the child helpline ``2511`` are kept as typed.
+    national short numbers (police ``19``, gendarmerie ``177``, a helpline ``2511``) are kept
+    as typed.
     """
     raw = value.strip()
     digits = re.sub(r"[\s.\-()/]", "", raw)
-    if re.fullmatch(r"\d{3,4}", digits):
+    if re.fullmatch(r"\d{2,4}", digits):
         return digits
     try:
         number = phonenumbers.parse(raw, "MA")
@@ -115,16 +118,16 @@ class _Checker:
                              "(lettres, chiffres, . _ : -)")
 
     def code(self, field: str, value: str | None, vocab: dict[str, Term]) -> None:
-        if value is not None and value not in vocab:
-            self.fail(field, f"code inconnu {value!r} ; codes possibles : {', '.join(vocab)}")
+        self.errors.extend(replace(e, where=self.where) for e in check_code(field, value, vocab))
 
     def codes(self, field: str, values: Iterable[str], vocab: dict[str, Term]) -> None:
         for value in values:
             self.code(field, value, vocab)
 
-    def territory(self, field: str, value: str | None, known: Callable[[str], bool]) -> None:
-        if value is not None and not known(value):
-            self.fail(field, f"{value!r} n'est pas un code HCP de ce niveau")
+    def territory(self, field: str, value: str | None, level: str | None) -> None:
+        """``level`` is the level of ``value`` if it is a known HCP code (else ``None``)."""
+        if value is not None and level is None:
+            self.fail(field, f"{value!r} n'est pas un code HCP connu")
 
     def coordinates(self, lat: float | None, lon: float | None) -> None:
         if (lat is None) != (lon is None):
@@ -178,8 +181,7 @@ class _Checker:
 def validate_entity(
     entity: AnyEntity,
     *,
-    commune_exists: Callable[[str], bool],
-    province_exists: Callable[[str], bool],
+    territory_level: Callable[[str], str | None],
     where: str | None = None,
 ) -> list[FieldError]:
     """Check one entry; return every problem found, each naming its field.
@@ -187,7 +189,8 @@ def validate_entity(
     Parameters
     ----------
     entity : an annuaire entry
-    commune_exists, province_exists : membership tests for HCP codes
+    territory_level : the level (``commune``, ``province``, ``region``) of a known HCP code,
+        ``None`` for an unknown one
     where : how to locate the entry in messages (defaults to ``kind id``)
 
     Returns
@@ -203,7 +206,8 @@ def validate_entity(
         c.text("name", entity.name, 300)
         c.code("org_kind", entity.org_kind, ORGANIZATION_KINDS)
         c.code("sector", entity.sector, SECTORS)
-        c.territory("province_code", entity.province_code, province_exists)
+        c.territory("province_code", entity.province_code,
+                    _at(territory_level, entity.province_code, "province"))
         c.url("website", entity.website)
         if entity.email:
             c.convert("email", entity.email, normalize_email)
@@ -213,12 +217,13 @@ def validate_entity(
         c.required("organization_id", entity.organization_id)
         c.required("name", entity.name)
         c.required("commune_code", entity.commune_code)
-        c.territory("commune_code", entity.commune_code, commune_exists)
+        c.territory("commune_code", entity.commune_code,
+                    _at(territory_level, entity.commune_code, "commune"))
         c.coordinates(entity.lat, entity.lon)
         c.code("coordinates_precision", entity.coordinates_precision, COORDINATES_PRECISIONS)
         c.text("address", entity.address, 500)
     elif isinstance(entity, Service):
-        _check_service(c, entity)
+        _check_service(c, entity, territory_level)
     elif isinstance(entity, Contact):
         c.required("organization_id", entity.organization_id)
         c.required("function", entity.function)
@@ -238,7 +243,14 @@ def validate_entity(
     return c.errors
 
 
-def _check_service(c: _Checker, s: Service) -> None:
+def _at(territory_level: Callable[[str], str | None], code: str | None,
+        level: str) -> str | None:
+    """The level of ``code`` if it is ``level``, else ``None`` (refused as unknown)."""
+    return level if code is not None and territory_level(code) == level else None
+
+
+def _check_service(c: _Checker, s: Service,
+                   territory_level: Callable[[str], str | None]) -> None:
     c.required("organization_id", s.organization_id)
     c.required("name", s.name)
     c.text("name", s.name, 300)
@@ -259,4 +271,6 @@ def _check_service(c: _Checker, s: Service) -> None:
         c.fail("age_max", f"{s.age_max} est inférieur à l'âge minimum {s.age_min}")
     c.hours("hours", s.hours)
     c.channels("channels", s.channels)
+    for code in s.area_codes:
+        c.territory("area_codes", code, territory_level(code))
     c.text("description", s.description)

@@ -4,7 +4,9 @@ Specification), in both directions.
 - :func:`import_package` / :func:`read_package`: a package (ours, or anyone's HSDS 3.0 CSV
   package) to annuaire entries, all or nothing, every error naming file, line and column;
 - :func:`export_package`: the annuaire to a package that re-imports to the same entries;
-- :func:`validate_hsds_package`: the checks an HSDS validator makes, from ``hsds_schema.json``.
+- :func:`validate_hsds_package`: the checks an HSDS validator makes, from ``hsds_schema.json``;
+- the HSDS 3.0 API at ``/api/hsds/`` (:mod:`.routes`, :mod:`.feed`, :mod:`.taxonomies`):
+  the same rows as the export, nested as API objects, public view only.
 
 HSDS lacks the circuit de prise en charge (stages, situations, referral links), coordination
 memberships, territories and verification: they travel in extension tables prefixed ``x_``

@@ -131,6 +131,9 @@ EXTENSION_TABLES: dict[str, TableSchema] = {
                 _f("emergency_24_7", "Answers emergencies day and night.", type="boolean",
                    required=True),
                 _f("access", "How a child gets in.", required=True, enum=_codes(ACCESS_MODES)),
+                _f("receives_children", "Whether a child can be referred here; empty: follows "
+                   "the type (committees, training and advocacy receive none).",
+                   type="boolean"),
                 _f("status", "Our status; no_capacity is exported to HSDS as "
                    "'temporarily closed'.", required=True, enum=_codes(SERVICE_STATUSES)),
             ),

@@ -10,6 +10,7 @@ them back on import.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 NAMESPACE = uuid.UUID("0b7e52b4-3f0e-4a36-9d5c-6c1f2a8e9d41")
@@ -24,8 +25,12 @@ def is_uuid(text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def hsds_id(kind: str, entity_id: str) -> str:
-    """The HSDS id of an entry: its own id if that is a UUID, else a stable derived one."""
+    """The HSDS id of an entry: its own id if that is a UUID, else a stable derived one.
+
+    Kept for the national annuaire's entries: a page of the feed names each service's
+    organisation and sites, and an export every reference, again and again."""
     return entity_id if is_uuid(entity_id) else str(uuid.uuid5(NAMESPACE, f"{kind}:{entity_id}"))
 
 

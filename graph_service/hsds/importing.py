@@ -57,13 +57,11 @@ def import_package(
     step = progress or (lambda _step, _done, _total: None)
     step("import", 0, 3)
     communes = store.territories("commune")
-    commune_codes = {t.code for t in communes}
-    province_codes = {t.code for t in store.territories("province")}
+    levels = {t.code: t.level for t in store.territories()}
     step("import", 1, 3)
     plan = read_package(
         path,
-        commune_exists=commune_codes.__contains__,
-        province_exists=province_codes.__contains__,
+        territory_level=levels.get,
         communes=communes,
     )
     step("import", 2, 3)

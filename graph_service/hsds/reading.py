@@ -32,6 +32,7 @@ MODELLED: tuple[str, ...] = (
     "address",
     "service",
     "service_at_location",
+    "service_area",
     "phone",
     "contact",
     "schedule",
@@ -65,8 +66,7 @@ def all_schemas() -> dict[str, TableSchema]:
 def read_package(
     path: str | Path,
     *,
-    commune_exists: Callable[[str], bool],
-    province_exists: Callable[[str], bool],
+    territory_level: Callable[[str], str | None],
     communes: Sequence[Territory],
 ) -> ImportPlan:
     """Read the package in directory ``path``; raise :class:`ValidationFailed` with every
@@ -105,8 +105,7 @@ def read_package(
     for draft in drafts:
         for error in validate_entity(
             draft.entity,
-            commune_exists=commune_exists,
-            province_exists=province_exists,
+            territory_level=territory_level,
             where=draft.where,
         ):
             where, column = draft.locate(error.field)

@@ -7,6 +7,7 @@ options, and the taxonomy terms attached to it. See :mod:`.to_entities` for the 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ..domain.entities import Channel, Hours, Service
@@ -32,6 +33,7 @@ class ServiceParts:
         self.languages = reader.group("language", "service_id")
         self.documents = reader.group("required_document", "service_id")
         self.costs = reader.group("cost_option", "service_id")
+        self.areas = reader.group("service_area", "service_id")
         self.schedules = self._schedules()
         self.terms = self._terms()
 
@@ -73,6 +75,7 @@ class ServiceParts:
             "age_min": (r.where, "minimum_age"), "age_max": (r.where, "maximum_age"),
             "status": (r.where, "status"),
             "stages": (self.stages[hid][0].where if self.stages[hid] else r.where, "stage"),
+            "area_codes": (self.areas[hid][0].where if self.areas[hid] else r.where, "extent"),
             **hour_origins,
         }
         if p is not None:
@@ -101,8 +104,24 @@ class ServiceParts:
             status=p.get("status") if p else codes.STATUS_FROM_HSDS[r.get("status")],
             description=r.get("description"),
             channels=channels,
+            area_codes=self._areas(hid),
+            receives_children=(parse_boolean(p.get("receives_children"))
+                               if p and p.get("receives_children") else None),
         )
         return service, origins
+
+    def _areas(self, hid: str) -> tuple[str, ...]:
+        """HCP codes of the service's areas (``extent`` of type text, else ``name``); an
+        area named otherwise (a foreign package's free text) is left out with a warning."""
+        out: list[str] = []
+        for r in self.areas[hid]:
+            value = r.get("extent") if r.get("extent_type") == "text" else r.get("name")
+            if HCP_CODE.match(value):
+                out.append(value)
+            else:
+                self.reader.warn(r, "extent", f"area {value or r.get('name')!r} is not an HCP "
+                                 "territory code; left out (the area is then derived)")
+        return tuple(dict.fromkeys(out))
 
     def _sites(self, hid: str) -> tuple[str, ...]:
         out: list[str] = []
@@ -156,7 +175,11 @@ class ServiceParts:
 
 _PROFILE_COLUMNS = (
     "type", "name_ar", "sex", "disability_accepted", "emergency_24_7", "access", "status",
+    "receives_children",
 )
+HCP_CODE = re.compile(r"^\d{2}(\.\d{3}(\.\d{2}\.\d{1,2})?)?$")
+"""The shape of an HCP territory code: région ``04``, province ``04.441``, commune
+``04.441.01.0``."""
 
 
 def _whole(age: float | None) -> int | None:

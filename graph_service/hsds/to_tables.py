@@ -130,10 +130,15 @@ class TableRows:
             name=s.name, description=s.description, status=codes.STATUS_TO_HSDS[s.status],
             url=_first(s.channels, "website"), email=_first(s.channels, "email"),
             fees_description=s.cost, minimum_age=s.age_min, maximum_age=s.age_max,
+            last_modified=s.last_modified,
         )
         self.add("x_service_profile", service_id=hid, type=s.type, name_ar=s.name_ar, sex=s.sex,
                  disability_accepted=s.disability_accepted, emergency_24_7=s.emergency_24_7,
-                 access=s.access, status=s.status)
+                 access=s.access, status=s.status, receives_children=s.receives_children)
+        for i, code in enumerate(s.area_codes):
+            self.add("service_area", id=row_id(hid, "service_area", i), service_id=hid,
+                     name=code, extent=code, extent_type="text",
+                     description="Code territorial HCP (commune, province ou région)")
         for stage in s.stages:
             self.add("x_service_stages", service_id=hid, stage=stage)
         for situation in s.situations:

@@ -52,7 +52,7 @@ _CHILDREN_CLASSES: tuple[tuple[float, str, str], ...] = (
     (math.inf, "#ae017e", "plus de 20 000"),
 )
 _NEAR = ("#e6e6e6", f"à {FAR_KM} km ou moins")
-_NOWHERE = ("#525252", "aucun prestataire dans le pays")
+_NOWHERE = ("#525252", "aucun prestataire pour la commune (ou aucune autorité compétente)")
 
 
 def build_gaps_map(

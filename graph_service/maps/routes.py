@@ -1,15 +1,22 @@
 """The app's map pages and the static files they load.
 
-``/maps/annuaire?province=…``, ``/maps/gaps?stage=…&metric=…&province=…&situation=…``
-and ``/maps/route?commune=…&situation=…`` render a map of the current annuaire;
-``/static`` serves the vendored Leaflet files. Pages are public: they never show
-contact persons, and a Content-Security-Policy keeps the browser from loading
-anything but this site (and the configured tile server). A rendered page is kept
-until the annuaire changes, since the national gap map takes a moment to draw.
+``/maps/annuaire?province=…`` and ``/maps/gaps?stage=…&metric=…&province=…&situation=…``
+render a map of the current annuaire; ``/static`` serves the vendored Leaflet
+files. Pages are public: they never show contact persons, and a
+Content-Security-Policy keeps the browser from loading anything but this site
+(and the configured tile server). A rendered page is kept until the annuaire
+changes, keyed by the revision and the parameters as understood (a province
+by its code, the situations sorted; an unknown parameter changes nothing), so
+that no spelling of a URL forces a fresh national render.
+
+The route map of a child's plan is ``POST /maps/route`` with the plan form's
+fields: age, sex and situation travel in a request body, never in a URL (no
+access log, browser history or referrer holds them), and the map is not kept.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,6 +30,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..coverage import cached_coverage, resolve_area
+from ..domain.eligibility import Need
 from ..domain.errors import FieldError, NotFound, ValidationFailed
 from ..domain.validation import REQUIRED
 from ..orientation import orient
@@ -39,6 +47,8 @@ __all__ = ["map_routes"]
 
 _KEPT = 16
 """Rendered pages kept per app (the oldest goes first)."""
+_MAX_FIELDS = 100
+"""A plan form has a dozen fields: a bigger body is refused before it is parsed whole."""
 
 
 class _Pages:
@@ -65,59 +75,85 @@ def map_routes() -> list[BaseRoute]:
     return [
         Route("/maps/annuaire", annuaire_page),
         Route("/maps/gaps", gaps_page),
-        Route("/maps/route", route_page),
+        Route("/maps/route", route_page, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
 
 async def annuaire_page(request: Request) -> Response:
-    def build(snap: Snapshot, params: Params, tile_url: str) -> folium.Map:
-        province = _province(snap, params)
-        return build_annuaire_map(snap, province=province, assets=SERVED, tile_url=tile_url)
+    params = _query(request)
 
-    return await _page(request, "annuaire", build)
+    def understood(snap: Snapshot) -> tuple[object, ...]:
+        return (_province(snap, params),)
+
+    def build(snap: Snapshot, key: tuple[object, ...], tile_url: str) -> folium.Map:
+        (province,) = key
+        return build_annuaire_map(snap, province=_text(province), assets=SERVED,
+                                  tile_url=tile_url)
+
+    return await _cached(request, "annuaire", understood, build)
 
 
 async def gaps_page(request: Request) -> Response:
-    def build(snap: Snapshot, params: Params, tile_url: str) -> folium.Map:
+    params = _query(request)
+
+    def understood(snap: Snapshot) -> tuple[object, ...]:
         stage = _required(params, "stage")
         need, service_type = coverage_filters(params)
-        coverage = cached_coverage(snap, need=need, service_type=service_type)
+        if need is not None:
+            need = dataclasses.replace(need, situations=tuple(sorted(set(need.situations))))
         metric = (params.get("metric") or ["distance"])[-1]
-        return build_gaps_map(coverage, stage, metric=metric, province=_province(snap, params),
+        return stage, need, service_type, metric, _province(snap, params)
+
+    def build(snap: Snapshot, key: tuple[object, ...], tile_url: str) -> folium.Map:
+        stage, need, service_type, metric, province = key
+        assert need is None or isinstance(need, Need)
+        coverage = cached_coverage(snap, need=need, service_type=_text(service_type))
+        return build_gaps_map(coverage, str(stage), metric=str(metric), province=_text(province),
                               assets=SERVED, tile_url=tile_url)
 
-    return await _page(request, "gaps", build)
+    return await _cached(request, "gaps", understood, build)
 
 
 async def route_page(request: Request) -> Response:
-    def build(snap: Snapshot, params: Params, tile_url: str) -> folium.Map:
+    """The route map of a plan, from the posted plan form (never a query string)."""
+    form = await request.form(max_files=0, max_fields=_MAX_FIELDS)
+    params: Params = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+    tile_url, snapshots = _tile_url(request), _snapshots(request)
+
+    def render() -> str:
+        snap = snapshots.get()
         plan = orient(snap, route_request(params))
-        return build_route_map(plan, snap, assets=SERVED, tile_url=tile_url)
+        return render_html(build_route_map(plan, snap, assets=SERVED, tile_url=tile_url))
 
-    return await _page(request, "route", build)
+    response = await _answer(render, tile_url)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
-Builder = Callable[[Snapshot, Params, str], folium.Map]
+Understood = Callable[[Snapshot], tuple[object, ...]]
+"""The parameters of a map as understood (normalised), checked: its cache key."""
+Builder = Callable[[Snapshot, tuple[object, ...], str], folium.Map]
 
 
-async def _page(request: Request, kind: str, build: Builder) -> Response:
+async def _cached(request: Request, kind: str, understood: Understood,
+                  build: Builder) -> Response:
+    tile_url, snapshots = _tile_url(request), _snapshots(request)
     state = request.app.state
-    tile_url: str = state.settings["GRAPH_SERVICE_TILE_URL"]
-    params: Params = {k: request.query_params.getlist(k) for k in request.query_params}
-    snapshots = getattr(state, "snapshots", None)
-    if not isinstance(snapshots, SnapshotCache):
-        snapshots = state.snapshots = SnapshotCache(state.store)
     pages = getattr(state, "map_pages", None)
     if not isinstance(pages, _Pages):
         pages = state.map_pages = _Pages()
 
     def render() -> str:
         snap = snapshots.get()
-        key = (kind, snap.revision, tile_url, tuple(sorted((k, tuple(v))
-                                                           for k, v in params.items())))
-        return pages.get(key, lambda: render_html(build(snap, params, tile_url)))
+        key = understood(snap)
+        return pages.get((kind, snap.revision, tile_url, key),
+                         lambda: render_html(build(snap, key, tile_url)))
 
+    return await _answer(render, tile_url)
+
+
+async def _answer(render: Callable[[], str], tile_url: str) -> Response:
     try:
         page = await run_blocking(render)
     except ValidationFailed as exc:
@@ -125,6 +161,27 @@ async def _page(request: Request, kind: str, build: Builder) -> Response:
     except NotFound as exc:
         return _error(404, [str(exc)])
     return HTMLResponse(page, headers={"Content-Security-Policy": _policy(tile_url)})
+
+
+def _query(request: Request) -> Params:
+    return {k: request.query_params.getlist(k) for k in request.query_params}
+
+
+def _tile_url(request: Request) -> str:
+    tile_url: str = request.app.state.settings["GRAPH_SERVICE_TILE_URL"]
+    return tile_url
+
+
+def _snapshots(request: Request) -> SnapshotCache:
+    state = request.app.state
+    snapshots = getattr(state, "snapshots", None)
+    if not isinstance(snapshots, SnapshotCache):
+        snapshots = state.snapshots = SnapshotCache(state.store)
+    return snapshots
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _policy(tile_url: str) -> str:

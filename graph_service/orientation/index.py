@@ -10,15 +10,20 @@ class and reads the answer for thousands of places with one numpy gather. A
 k-d tree per stage, over unit vectors of all places, finds the nearest provider
 beyond the province when the province has none.
 
+Territorial competence (:mod:`graph_service.domain.competence`) is read the same
+way: services that share an area and authority status form a *zone class*,
+whose coverage of the child's commune is decided once per query. Services
+that receive no child are not indexed, nor, at a jurisdiction stage (the
+signalement), any service that is not an authority.
+
 The index is cached in :attr:`Snapshot.derived` and so rebuilt only when the
-annuaire changes. Places of confidential sites are indexed at their commune's
-point: distances are computed from it as well, so no answer can be used to
-triangulate a shelter.
+annuaire changes. Places are indexed at their public point (a confidential
+site at its commune's, :class:`~graph_service.snapshot.Place`), so no answer
+can be used to triangulate a shelter.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,13 +34,14 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from ..coverage import unit_vectors
+from ..domain.competence import ServiceArea
 from ..domain.eligibility import deciding_key, ranking_key
 from ..domain.entities import Service, Territory
 from ..domain.taxonomy import STAGE_ORDER
 from ..snapshot import Place, Snapshot
 from ..text import search_key
 
-__all__ = ["OrientationIndex", "StageTable", "orientation_index"]
+__all__ = ["OrientationIndex", "StageTable", "Zone", "orientation_index"]
 
 IntArray = NDArray[np.intp]
 FloatArray = NDArray[np.float64]
@@ -55,13 +61,25 @@ class Spots:
 
 
 @dataclass(frozen=True, slots=True)
+class Zone:
+    """What competence reads of a service: the area it serves, whether it is an
+    authority (then proposed only inside that area), and whether it is a provisional
+    reference entry (ranked after documented ones, see :data:`.route.REFERENCE_KM`)."""
+
+    area: ServiceArea
+    authority: bool
+    provisional: bool
+
+
+@dataclass(frozen=True, slots=True)
 class StageTable:
     """Every place of every service of one stage, ordered by (province, point, deciding
-    class, ranking class, service id).
+    class, ranking class, zone class, service id).
 
     Row ``i`` is ``places[i]`` of service ``service[i]`` (an index into
-    :attr:`OrientationIndex.service_ids`), of deciding class ``deciding[i]`` and
-    ranking class ``ranking[i]``. Rows at the same point with the same classes
+    :attr:`OrientationIndex.service_ids`), of deciding class ``deciding[i]``,
+    ranking class ``ranking[i]`` and zone class ``zone[i]``. Rows at the same point
+    with the same classes
     are indistinguishable to orientation but for their id, and form a *segment*
     (``segment_start``/``segment_end``): the many services that share their
     commune's point are weighed once per segment, not once each.
@@ -73,6 +91,7 @@ class StageTable:
     service: IntArray
     deciding: IntArray
     ranking: IntArray
+    zone: IntArray
     segment_start: IntArray
     segment_end: IntArray
     slices: dict[str, tuple[int, int]]
@@ -85,6 +104,9 @@ class StageTable:
     """Deciding class → its rows, nationally (for eligibility too rare to find by distance)."""
     rows_of: dict[int, tuple[int, ...]]
     """Service index → its rows."""
+    foreign: dict[str, IntArray]
+    """Province code → rows delivered elsewhere whose zone's area reaches into it (a cour
+    d'appel for the provinces of its ressort, a regional service…)."""
     tree: cKDTree
 
 
@@ -100,6 +122,12 @@ class OrientationIndex:
     """Deciding class → one service of that class (the smallest id)."""
     ranking: IntArray
     ranking_services: tuple[Service, ...]
+    zones: tuple[Zone, ...]
+    """Zone class → its area and authority status."""
+    authority: NDArray[np.bool_]
+    """Zone class → whether its services are authorities."""
+    provisional: NDArray[np.bool_]
+    """Zone class → whether its services are provisional reference entries."""
     stages: dict[str, StageTable]
     communes_by_key: dict[str, tuple[str, ...]]
     """search_key of a commune's French or Arabic name → commune codes."""
@@ -133,8 +161,14 @@ def _build(snap: Snapshot) -> OrientationIndex:
     position = {sid: i for i, sid in enumerate(service_ids)}
     deciding, deciding_services = _classes(services, deciding_key)
     ranking, ranking_services = _classes(services, ranking_key)
-    stages = {stage: _stage_table(snap, stage, position, deciding, ranking)
-              for stage in STAGE_ORDER}
+    zone_of: dict[Zone, int] = {}
+    zone = np.array([zone_of.setdefault(
+        Zone(snap.areas[sid], sid in snap.authorities, sid in snap.provisional), len(zone_of))
+        for sid in service_ids], dtype=np.intp)
+    zones = tuple(zone_of)
+    reaches = _reaches(snap, zones)
+    classes = _Classes(position, deciding, ranking, zone, reaches)
+    stages = {stage: _stage_table(snap, stage, classes) for stage in STAGE_ORDER}
     communes = sorted((t for t in snap.communes() if t.lat is not None and t.lon is not None),
                       key=lambda t: t.code)
     by_key: dict[str, list[str]] = defaultdict(list)
@@ -149,6 +183,9 @@ def _build(snap: Snapshot) -> OrientationIndex:
         deciding_services=deciding_services,
         ranking=ranking,
         ranking_services=ranking_services,
+        zones=zones,
+        authority=np.array([z.authority for z in zones], dtype=bool),
+        provisional=np.array([z.provisional for z in zones], dtype=bool),
         stages=stages,
         communes_by_key={k: tuple(v) for k, v in by_key.items()},
         commune_codes=tuple(c.code for c in communes),
@@ -174,18 +211,36 @@ def _classes(services: list[Service], key: Callable[[Service], tuple[object, ...
     return out, tuple(members)
 
 
-def _stage_table(snap: Snapshot, stage: str, position: dict[str, int], deciding: IntArray,
-                 ranking: IntArray) -> StageTable:
+@dataclass(frozen=True, slots=True)
+class _Classes:
+    """Each service's classes (by service index), and the provinces each zone reaches."""
+
+    position: dict[str, int]
+    deciding: IntArray
+    ranking: IntArray
+    zone: IntArray
+    reaches: tuple[frozenset[str], ...]
+
+
+def _reaches(snap: Snapshot, zones: tuple[Zone, ...]) -> tuple[frozenset[str], ...]:
+    """The provinces (with communes) each zone's area reaches into."""
+    provinces = [t for t in snap.territories.values()
+                 if t.level == "province" and t.code in snap.by_province]
+    return tuple(frozenset(p.code for p in provinces if z.area.touches(p)) for z in zones)
+
+
+def _stage_table(snap: Snapshot, stage: str, classes: _Classes) -> StageTable:
+    position = classes.position
     rows = sorted(
-        ((public.province_code, public.lat, public.lon, int(deciding[position[sid]]),
-          int(ranking[position[sid]]), sid, n), public)
-        for sid in snap.by_stage.get(stage, ())
+        ((place.province_code, place.lat, place.lon, int(classes.deciding[position[sid]]),
+          int(classes.ranking[position[sid]]), int(classes.zone[position[sid]]), sid, n), place)
+        for sid in snap.referable.get(stage, ())
         for n, place in enumerate(snap.places.get(sid, ()))
-        if (public := _public(snap, place)) is not None
     )
     places = tuple(place for _, place in rows)
     service = np.array([position[p.service_id] for p in places], dtype=np.intp)
-    row_deciding, row_ranking = deciding[service], ranking[service]
+    row_deciding, row_ranking = classes.deciding[service], classes.ranking[service]
+    row_zone = classes.zone[service]
     slices: dict[str, tuple[int, int]] = {}
     rows_of: dict[int, list[int]] = defaultdict(list)
     for i, place in enumerate(places):
@@ -198,8 +253,14 @@ def _stage_table(snap: Snapshot, stage: str, position: dict[str, int], deciding:
     new_point = province_start.copy()
     new_point[1:] |= np.any(np.diff(xyz, axis=0) != 0, axis=1)
     new_segment = new_point.copy()
-    new_segment[1:] |= (np.diff(row_deciding) != 0) | (np.diff(row_ranking) != 0)
+    new_segment[1:] |= ((np.diff(row_deciding) != 0) | (np.diff(row_ranking) != 0)
+                        | (np.diff(row_zone) != 0))
     segment_start = np.flatnonzero(new_segment)
+    foreign: dict[str, list[int]] = defaultdict(list)
+    for i, place in enumerate(places):
+        for province in classes.reaches[int(row_zone[i])]:
+            if province != place.province_code:
+                foreign[province].append(i)
     return StageTable(
         stage=stage,
         places=places,
@@ -207,6 +268,7 @@ def _stage_table(snap: Snapshot, stage: str, position: dict[str, int], deciding:
         service=service,
         deciding=row_deciding,
         ranking=row_ranking,
+        zone=row_zone,
         segment_start=segment_start,
         segment_end=np.append(segment_start[1:], len(places)),
         slices=slices,
@@ -217,6 +279,7 @@ def _stage_table(snap: Snapshot, stage: str, position: dict[str, int], deciding:
                   for prov, (lo, hi) in slices.items()},
         rows_by_deciding=_group(row_deciding),
         rows_of={k: tuple(v) for k, v in rows_of.items()},
+        foreign={k: np.array(v, dtype=np.intp) for k, v in foreign.items()},
         tree=cKDTree(xyz),
     )
 
@@ -238,18 +301,6 @@ def _group(classes: IntArray) -> dict[int, IntArray]:
     keys, starts = np.unique(classes[order], return_index=True)
     return {int(k): rows for k, rows in zip(keys.tolist(), np.split(order, starts[1:]),
                                             strict=True)}
-
-
-def _public(snap: Snapshot, place: Place) -> Place | None:
-    """The place as it may be shown: a confidential site moves to its commune's point
-    (its province's if the commune has none), or is left out rather than exposed."""
-    if not place.confidential:
-        return place
-    for code in (place.commune_code, place.province_code):
-        area = snap.territories.get(code)
-        if area is not None and area.lat is not None and area.lon is not None:
-            return dataclasses.replace(place, lat=area.lat, lon=area.lon)
-    return None
 
 
 def _points(territories: list[Territory]) -> FloatArray:

@@ -17,6 +17,7 @@ from ..domain.entities import Channel, Hours
 
 __all__ = [
     "Area",
+    "EmergencyNumber",
     "Gap",
     "LinkRef",
     "Location",
@@ -30,10 +31,11 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Named:
-    """An entry by id and name (an organisation)."""
+    """An organisation by id, name and sector."""
 
     id: str
     name: str
+    sector: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,10 @@ class ServiceChoice:
     commune's point: no exact coordinates, or a confidential site) or
     ``province`` (a service known only by its organisation's province).
     ``documents`` are those the referral link asks for, then the service's own.
+    ``competent`` is whether an authority's jurisdiction covers the child (``None``
+    for services competence does not apply to); ``out_of_area`` marks a service
+    proposed outside the area it serves; ``verified`` whether a coordinator confirmed
+    the entry since its last change.
     """
 
     id: str
@@ -92,6 +98,10 @@ class ServiceChoice:
     channels: tuple[Channel, ...]
     linked_from: LinkRef | None
     reasons: tuple[str, ...]
+    competent: bool | None
+    out_of_area: bool
+    verified: bool
+    receives_children: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +123,32 @@ class StagePlan:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """A stage with no eligible provider in the child's province (or within the distance asked)."""
+    """A stage with no eligible provider of the child's area.
+
+    ``kind`` (:data:`~graph_service.domain.taxonomy.GAP_KINDS`): ``competent_missing``
+    (a jurisdiction stage: ``institution`` names the competent one, absent from the
+    annuaire, and nothing is proposed), ``none_in_province`` (out-of-area services
+    within the distance asked are proposed; ``nearest`` is the nearest of them) or
+    ``beyond_max_km`` (``nearest`` is given for information, not proposed).
+    """
 
     stage: str
+    kind: str
     province: Area
     nearest: ServiceChoice | None
     distance_km: float | None
     reason: str
+    institution: str = ""
+    institution_ar: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyNumber:
+    """A public national short number, shown with every urgent plan."""
+
+    number: str
+    label: str
+    label_ar: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +162,7 @@ class Situation:
     disability: bool
     language: str | None
     start_stage: str
-    max_km: float | None
+    max_km: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +181,7 @@ class Plan:
     location: Location
     stages: tuple[StagePlan, ...]
     gaps: tuple[Gap, ...]
+    emergency_numbers: tuple[EmergencyNumber, ...] = ()
 
     def to_json(self, indent: int | None = 2) -> str:
         """The plan as JSON with sorted keys: byte-identical for the same question and data."""

@@ -18,9 +18,9 @@ __all__ = ["choice_reasons", "service_choice"]
 
 
 def service_choice(index: OrientationIndex, table: StageTable, c: Candidate, hop: Hop | None,
-                   province: str, reasons: tuple[str, ...]) -> ServiceChoice:
+                   province: str, reasons: tuple[str, ...], *, in_area: bool) -> ServiceChoice:
     """The full card of candidate ``c``, reached through ``hop`` (if linked), for a child
-    in ``province``."""
+    in ``province``; ``in_area`` when the service's area covers the child."""
     snap = index.snapshot
     service = snap.services[index.service_ids[c.service]]
     org = snap.organizations.get(service.organization_id)
@@ -42,7 +42,8 @@ def service_choice(index: OrientationIndex, table: StageTable, c: Candidate, hop
         id=service.id,
         name=service.name,
         type=service.type,
-        organization=Named(service.organization_id, org.name if org else ""),
+        organization=Named(service.organization_id, org.name if org else "",
+                           org.sector if org else ""),
         site_id=place.site_id,
         address=site.address if site is not None and not site.confidential else "",
         commune=Area(commune.code, commune.name_fr) if commune else None,
@@ -61,6 +62,10 @@ def service_choice(index: OrientationIndex, table: StageTable, c: Candidate, hop
         channels=tuple(channels.values()),
         linked_from=_link_ref(hop),
         reasons=reasons,
+        competent=in_area if service.id in snap.authorities else None,
+        out_of_area=not in_area,
+        verified=service.is_verified,
+        receives_children=service.id in snap.for_children,
     )
 
 
@@ -85,7 +90,7 @@ def choice_reasons(index: OrientationIndex, eligibility: Eligibility, c: Candida
                    outside: str | None, earlier: str | None) -> tuple[str, ...]:
     """Why ``c`` is proposed, in French.
 
-    ``outside`` names the child's province when ``c`` was sought beyond it;
+    ``outside`` names the child's place when ``c`` was sought outside its area;
     ``earlier`` names the stage the service was already proposed for.
     """
     names = index.snapshot.services
@@ -107,8 +112,10 @@ def choice_reasons(index: OrientationIndex, eligibility: Eligibility, c: Candida
         distance += ", le plus proche des services éligibles"
     reasons.append(distance)
     if outside is not None:
-        reasons.append(f"hors de la province de {outside} "
-                       "(aucun service éligible dans la province)")
+        reasons.append(f"hors zone : son aire d'intervention ne couvre pas {outside} "
+                       "(aucun service éligible de la zone)")
+    elif index.service_ids[c.service] in index.snapshot.authorities:
+        reasons.append("territorialement compétent pour le lieu de l'enfant")
     if earlier is not None:
         reasons.append(f"déjà proposé pour l'étape « {earlier} »")
     return tuple(reasons)

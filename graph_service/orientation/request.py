@@ -15,13 +15,14 @@ from ..coverage import resolve_area, unit_vectors
 from ..domain.eligibility import Need
 from ..domain.entities import Territory
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.taxonomy import STAGE_ORDER, STAGES
+from ..domain.taxonomy import STAGE_ORDER, STAGES, check_code
 from ..domain.validation import MOROCCO_BBOX
+from ..settings import Settings
 from ..text import closest, search_key
 from .index import OrientationIndex
 from .plan import Area, Location
 
-__all__ = ["MAX_ALTERNATIVES", "Request", "Where", "locate"]
+__all__ = ["MAX_ALTERNATIVES", "Request", "Where", "locate", "max_km_of"]
 
 MAX_ALTERNATIVES = 10
 
@@ -67,7 +68,8 @@ def _check_point(lat: float | None, lon: float | None) -> list[FieldError]:
 @dataclass(frozen=True, slots=True)
 class Request:
     """A situation, a place, the stage the child is at (default: the start of the circuit),
-    an optional maximum distance and how many alternatives to propose per stage."""
+    how far a service outside its area may be proposed (default: the
+    ``GRAPH_SERVICE_MAX_KM`` setting) and how many alternatives to propose per stage."""
 
     need: Need
     where: Where
@@ -77,9 +79,7 @@ class Request:
 
     def __post_init__(self) -> None:
         errors = []
-        if self.start_stage not in STAGES:
-            errors.append(FieldError("stage", f"unknown stage {self.start_stage!r}; expected "
-                                              f"one of {', '.join(STAGE_ORDER)}"))
+        errors += check_code("stage", self.start_stage, STAGES)
         if self.max_km is not None and not self.max_km > 0:
             errors.append(FieldError("max_km", f"{self.max_km} is not a positive distance"))
         if not 0 <= self.alternatives <= MAX_ALTERNATIVES:
@@ -87,6 +87,13 @@ class Request:
                                      f"{self.alternatives} is outside 0–{MAX_ALTERNATIVES}"))
         if errors:
             raise ValidationFailed(errors)
+
+
+def max_km_of(request: Request) -> float:
+    """The distance asked, else the deployment's default (``GRAPH_SERVICE_MAX_KM``)."""
+    if request.max_km is not None:
+        return request.max_km
+    return float(Settings()["GRAPH_SERVICE_MAX_KM"])
 
 
 def locate(index: OrientationIndex, where: Where) -> Location:

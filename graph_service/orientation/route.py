@@ -1,15 +1,24 @@
 """Who to refer a child to at each remaining stage: candidates per stage, then a cheapest path.
 
 The stages that apply (:mod:`.rules`) are layers. A layer's candidates are the
-eligible services of that stage in the child's province — the :data:`POOL`
-cheapest of the :data:`NEAR` nearest, plus up to :data:`LINKED_MAX` more that
-the previous layer's candidates refer children to — or, when the province has
-none, the nearest eligible ones beyond it, reported as a *gap*. A candidate's
-node cost is its distance from the child in km minus :data:`BONUS_KM` per
-eligibility bonus point (situation matched, disability accepted, language
-spoken, open 24/7 for the emergency); :mod:`.paths` then finds the cheapest
-referral path through the layers, and ranks the other candidates by the cost
-of the best path through them.
+eligible services of that stage whose area covers the child's commune
+(:mod:`graph_service.domain.competence`) — the :data:`POOL` cheapest of the
+:data:`NEAR` nearest, plus up to :data:`LINKED_MAX` more that the previous
+layer's candidates refer children to. When no service of the child's area is
+eligible, the stage is a *gap* of one of three kinds: at a jurisdiction stage
+(the signalement) the competent institution is named as missing and nothing
+from another jurisdiction is proposed (``competent_missing``); elsewhere the
+nearest eligible services of other areas within the distance asked are
+proposed, marked out of area (``none_in_province``) — never an authority, which
+acts only inside its jurisdiction — or, when there are none, the nearest one is
+named for information only (``beyond_max_km``). A candidate's node cost is its
+distance from the child in km minus :data:`BONUS_KM` per eligibility bonus
+point (situation matched, disability accepted, language spoken, open 24/7 for
+the emergency), plus :data:`TIER_KM` when the service does not state the
+situations it takes (so it ranks after every explicit match) and
+:data:`REFERENCE_KM` for an unverified reference entry; :mod:`.paths`
+then finds the cheapest referral path through the layers, and ranks the other
+candidates by the cost of the best path through them.
 
 Everything a query reads is bounded by the child's neighbourhood and the
 links of its candidates (:mod:`.index`), so its cost follows the territory, not
@@ -28,20 +37,28 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..coverage import chord_to_km, km_to_chord, unit_vectors
+from ..domain.competence import JURISDICTION_STAGES, competent_institution
 from ..domain.eligibility import Eligibility, Need, check_eligibility
-from ..domain.taxonomy import STAGES
+from ..domain.entities import Territory
+from ..domain.taxonomy import EMERGENCY_NUMBERS, STAGES
 from ..snapshot import Snapshot
 from .index import OrientationIndex, StageTable, orientation_index
 from .paths import Candidate, cheapest_path, find_hop
-from .plan import Gap, Location, Plan, ServiceChoice, Situation, StagePlan
+from .plan import EmergencyNumber, Gap, Location, Plan, ServiceChoice, Situation, StagePlan
 from .present import choice_reasons, service_choice
-from .request import Request, locate
+from .request import Request, locate, max_km_of
 from .rules import StageVerdict, stages_for
 
-__all__ = ["BONUS_KM", "LINKED_MAX", "NEAR", "POOL", "orient"]
+__all__ = ["BONUS_KM", "LINKED_MAX", "NEAR", "POOL", "REFERENCE_KM", "TIER_KM", "orient"]
 
 BONUS_KM = 10.0
 """How many km one eligibility bonus point is worth."""
+REFERENCE_KM = 5.0
+"""Cost of an unverified reference entry (an institution known by its kind and seat only):
+a documented service of the network up to this much farther is preferred to it."""
+TIER_KM = 1000.0
+"""Cost of a service that does not state the situations it takes: more than any distance
+within the country's provinces, so it always ranks after the explicit matches."""
 NEAR = 32
 """Nearest eligible services of the province considered per stage."""
 POOL = 8
@@ -88,7 +105,7 @@ class _Layer:
     verdict: StageVerdict
     table: StageTable
     candidates: list[Candidate]
-    in_province: bool
+    in_area: bool
     notes: list[str] = field(default_factory=list)
     gap: Gap | None = None
 
@@ -96,25 +113,33 @@ class _Layer:
 class _Checks:
     """Eligibility for one need, run once per class and read back as arrays.
 
-    ``ok`` is indexed by deciding class, ``bonus`` by ranking class (see
-    :mod:`.index`); the full French explanation is only written for the
-    services a plan shows.
+    ``ok`` is indexed by deciding class, ``offset`` by ranking class (see
+    :mod:`.index`), ``covers`` by zone class (for the child's place); the full
+    French explanation is only written for the services a plan shows.
     """
 
-    def __init__(self, index: OrientationIndex, need: Need) -> None:
-        self.index, self.need = index, need
+    def __init__(self, index: OrientationIndex, need: Need, covers: NDArray[np.bool_]) -> None:
+        self.index, self.need, self.covers = index, need, covers
         self.decided = np.zeros(len(index.deciding_services), dtype=bool)
         self.ok = np.zeros(len(index.deciding_services), dtype=bool)
         self.ranked = np.zeros(len(index.ranking_services), dtype=bool)
-        self.bonus = np.zeros(len(index.ranking_services))
+        self.offset = np.zeros(len(index.ranking_services))
         self.refusals: dict[int, tuple[str, ...]] = {}
         self.explained: dict[int, Eligibility] = {}
 
-    def eligible(self, table: StageTable, rows: NDArray[np.intp]) -> NDArray[np.intp]:
-        """The rows whose service accepts the need."""
+    def eligible(self, table: StageTable, rows: NDArray[np.intp], *,
+                 in_area: bool) -> NDArray[np.intp]:
+        """The rows whose service accepts the need and may be proposed: inside its area
+        (``in_area``), or outside it and not an authority."""
         deciding = table.deciding[rows]
         self.decide(deciding)
-        return rows[self.ok[deciding]]
+        return rows[self.ok[deciding] & self.admits(table.zone[rows], in_area=in_area)]
+
+    def admits(self, zones: NDArray[np.intp], *, in_area: bool) -> NDArray[np.bool_]:
+        """Zone classes whose services may be proposed in an in-area (or out-of-area) layer."""
+        if in_area:
+            return self.covers[zones]
+        return ~self.covers[zones] & ~self.index.authority[zones]
 
     def decide(self, classes: NDArray[np.intp]) -> None:
         for k in np.unique(classes[~self.decided[classes]]).tolist():
@@ -123,11 +148,13 @@ class _Checks:
             self.refusals[k] = result.refusals
 
     def rank(self, classes: NDArray[np.intp]) -> NDArray[np.float64]:
-        """The bonus of each ranking class in ``classes``."""
+        """The node-cost offset of each ranking class in ``classes``, in km: bonus points
+        lower it, unstated situations raise it by :data:`TIER_KM`."""
         for k in np.unique(classes[~self.ranked[classes]]).tolist():
-            self.bonus[k] = check_eligibility(self.index.ranking_services[k], self.need).bonus
+            result = check_eligibility(self.index.ranking_services[k], self.need)
+            self.offset[k] = TIER_KM * (not result.situations_stated) - BONUS_KM * result.bonus
             self.ranked[k] = True
-        return self.bonus[classes]
+        return self.offset[classes]
 
     def explain(self, service: int) -> Eligibility:
         if service not in self.explained:
@@ -143,15 +170,25 @@ class _Planner:
         self.need = request.need
         self.point = unit_vectors([location.lat], [location.lon])[0]
         self.province = location.province.code
-        self.chord_max = (km_to_chord(request.max_km)
-                          if request.max_km is not None else math.inf)
-        urgent = _Checks(index, request.need)
-        calm = (_Checks(index, dataclasses.replace(request.need, urgent=False))
+        self.commune: Territory | None = (self.snap.territories.get(location.commune.code)
+                                          if location.commune else None)
+        self.max_km = max_km_of(request)
+        self.chord_max = km_to_chord(self.max_km)
+        covers = self._covers()
+        urgent = _Checks(index, request.need, covers)
+        calm = (_Checks(index, dataclasses.replace(request.need, urgent=False), covers)
                 if request.need.urgent else urgent)
         self.stage_checks = {stage: urgent if stage == "urgence" else calm for stage in STAGES}
         """Urgency weighs on the ``urgence`` stage only: once the emergency is met, the
         next services are ranked as for any child (open 24/7 no longer counts)."""
         self.checks = urgent
+
+    def _covers(self) -> NDArray[np.bool_]:
+        """Zone class → whether its area covers the child's commune (or, with no commune,
+        reaches into the province)."""
+        province = self.snap.territories[self.province]
+        return np.array([z.area.covers(self.commune) if self.commune is not None
+                         else z.area.touches(province) for z in self.index.zones], dtype=bool)
 
     # --- candidates --------------------------------------------------------------------------
 
@@ -184,57 +221,70 @@ class _Planner:
         r = self.request
         situation = Situation(self.need.situations, self.need.age, self.need.sex,
                               self.need.urgent, self.need.disability, self.need.language,
-                              r.start_stage, r.max_km)
+                              r.start_stage, self.max_km)
         gaps = tuple(layer.gap for layer in layers if layer.gap is not None)
-        return Plan(situation, self.location, tuple(stages), gaps)
+        emergency = tuple(EmergencyNumber(code, term.fr, term.ar)
+                          for code, term in EMERGENCY_NUMBERS.items()) if self.need.urgent else ()
+        return Plan(situation, self.location, tuple(stages), gaps, emergency)
 
     def _layer(self, verdict: StageVerdict, previous: _Layer | None) -> _Layer:
         self.checks = self.stage_checks[verdict.stage]
         table = self.index.stages[verdict.stage]
-        layer = _Layer(verdict, table, self._in_province(table), in_province=True)
+        layer = _Layer(verdict, table, self._in_area(table), in_area=True)
         layer.notes.append(verdict.applies)
         if not layer.candidates:
-            layer.in_province = False
-            note, too_far = self._why_none_here(table)
-            layer.notes.append(note)
+            layer.in_area = False
+            layer.notes.append(self._why_none_here(table))
+            if verdict.stage in JURISDICTION_STAGES:
+                self._record_missing(layer)
+                return layer  # never a service of another jurisdiction
             layer.candidates = self._nearest(table, self.chord_max, POOL)
-            self._record_gap(layer, too_far)
+            self._record_gap(layer)
         if previous is not None:
             self._add_linked(layer, previous)
         return layer
 
-    def _in_province(self, table: StageTable) -> list[Candidate]:
-        """The :data:`POOL` cheapest of the :data:`NEAR` nearest eligible services of the province.
+    def _in_area(self, table: StageTable) -> list[Candidate]:
+        """The :data:`POOL` cheapest of the :data:`NEAR` nearest eligible services whose area
+        covers the child, at any distance.
 
         The province's points are read nearest first from its k-d tree, four
         times more each round, until they hold :data:`NEAR` eligible places
         (every service at a point read is weighed, so equally near ones are
-        never left out by chance). The cost thus follows the neighbourhood of
-        the child, however many services the province holds.
+        never left out by chance); services placed in other provinces whose area
+        reaches this one (:attr:`StageTable.foreign`, few) are weighed too. The
+        cost thus follows the neighbourhood of the child, however many services
+        the province holds.
         """
+        foreign = table.foreign.get(self.province, _NONE)
+        foreign = self.checks.eligible(table, foreign, in_area=True)
         lo, hi = table.slices.get(self.province, (0, 0))
-        if lo == hi:
-            return []
-        pairs = table.pairs_in[self.province]  # few: decided up front, then only gathered
-        self.checks.decide(pairs[:, 0])
-        self.checks.rank(pairs[self.checks.ok[pairs[:, 0]], 1])
-        spots = table.spots_in[self.province]
-        m = len(spots.first)
-        k = min(m, NEAR)
-        while True:
-            chords, near = spots.tree.query(self.point, k=k, distance_upper_bound=self.chord_max)
-            reached = np.isfinite(np.atleast_1d(chords))
-            near = np.atleast_1d(near)[reached]
-            segments = _ranges(spots.first[near], spots.last[near])
-            segments = segments[self.checks.ok[table.deciding[table.segment_start[segments]]]]
-            places = int((table.segment_end[segments] - table.segment_start[segments]).sum())
-            if k == m or not reached.all() or places >= NEAR:
-                return self._ranked(table, table.segment_start[segments], POOL,
-                                    ends=table.segment_end[segments])
-            k = min(m, 4 * k)
+        starts, ends = _NONE, _NONE
+        if lo < hi:
+            pairs = table.pairs_in[self.province]  # few: decided up front, then only gathered
+            self.checks.decide(pairs[:, 0])
+            self.checks.rank(pairs[self.checks.ok[pairs[:, 0]], 1])
+            spots = table.spots_in[self.province]
+            m = len(spots.first)
+            k = min(m, NEAR)
+            while True:
+                _, near = spots.tree.query(self.point, k=k)
+                segments = _ranges(spots.first[np.atleast_1d(near)],
+                                   spots.last[np.atleast_1d(near)])
+                heads = table.segment_start[segments]
+                segments = segments[self.checks.ok[table.deciding[heads]]
+                                    & self.checks.covers[table.zone[heads]]]
+                places = int((table.segment_end[segments] - table.segment_start[segments]).sum())
+                if k == m or places >= NEAR:
+                    starts, ends = table.segment_start[segments], table.segment_end[segments]
+                    break
+                k = min(m, 4 * k)
+        return self._ranked(table, np.concatenate((starts, foreign)), POOL, math.inf,
+                            ends=np.concatenate((ends, foreign + 1)))
 
     def _nearest(self, table: StageTable, chord_max: float, want: int) -> list[Candidate]:
-        """The ``want`` nearest eligible services of the stage, wherever they are.
+        """The ``want`` nearest eligible services of the stage outside the child's area
+        (never an authority), wherever they are within ``chord_max``.
 
         The k-d tree is asked for the nearest places, a few times ``want`` and
         then eight times more; when eligible services are rarer than that, the
@@ -246,7 +296,7 @@ class _Planner:
         for k in (min(n, 4 * want), min(n, 32 * want)):
             chords, rows = table.tree.query(self.point, k=k, distance_upper_bound=chord_max)
             reached = np.isfinite(np.atleast_1d(chords))
-            eligible = self.checks.eligible(table, np.atleast_1d(rows)[reached])
+            eligible = self.checks.eligible(table, np.atleast_1d(rows)[reached], in_area=False)
             if k == n or not reached.all() or len(np.unique(table.service[eligible])) >= want:
                 return self._ranked(table, eligible, want, chord_max)
         classes = np.fromiter(table.rows_by_deciding, dtype=np.intp)
@@ -255,16 +305,16 @@ class _Planner:
         if not accepted:
             return []
         rows = np.concatenate(accepted)
-        if len(rows) > 4 * want:  # the nearest places, before their bonus is needed
+        rows = rows[self.checks.admits(table.zone[rows], in_area=False)]
+        if len(rows) > 4 * want:  # the nearest places, before their offset is needed
             dot = table.xyz[rows] @ self.point
             rows = rows[np.argpartition(-dot, 4 * want)[:4 * want]]
         return self._ranked(table, rows, want, chord_max)
 
-    def _ranked(self, table: StageTable, rows: NDArray[np.intp], want: int,
-                chord_max: float | None = None,
+    def _ranked(self, table: StageTable, rows: NDArray[np.intp], want: int, chord_max: float,
                 ends: NDArray[np.intp] | None = None) -> list[Candidate]:
         """The ``want`` services of ``rows`` with the lowest node cost, one place each,
-        within ``chord_max`` (default: the distance asked for).
+        within ``chord_max``.
 
         With ``ends``, ``rows`` are the starts of segments ``[rows[i], ends[i])``
         (see :class:`~.index.StageTable`): each is costed once and gives its rows
@@ -273,11 +323,12 @@ class _Planner:
         if len(rows) == 0:
             return []
         chord = np.sqrt(np.maximum(2.0 - 2.0 * (table.xyz[rows] @ self.point), 0.0))
-        keep = chord <= (self.chord_max if chord_max is None else chord_max)
+        keep = chord <= chord_max
         rows, chord = rows[keep], chord[keep]
         stops = ends[keep] if ends is not None else rows + 1
         km = chord_to_km(chord)
-        cost = km - BONUS_KM * self.checks.rank(table.ranking[rows])
+        cost = (km + self.checks.rank(table.ranking[rows])
+                + REFERENCE_KM * self.index.provisional[table.zone[rows]])
         if len(rows) > 4 * want:
             sel = cost <= np.partition(cost, 4 * want)[4 * want]
             rows, stops, km, cost = rows[sel], stops[sel], km[sel], cost[sel]
@@ -294,66 +345,84 @@ class _Planner:
         return out
 
     def _add_linked(self, layer: _Layer, previous: _Layer) -> None:
-        """Candidates the previous stage's candidates refer to, even if not among the nearest."""
+        """Candidates the previous stage's candidates refer to, even if not among the nearest,
+        if they may be proposed in this layer (inside the child's area, or outside it
+        within the distance asked)."""
         table, index = layer.table, self.index
         present = {c.service for c in layer.candidates}
-        lo, hi = table.slices.get(self.province, (0, 0))
         rows: list[int] = []
         for u in previous.candidates:
             for sid in index.successors[index.service_ids[u.service]]:
                 v = index.position[sid]
                 if v not in present:
                     present.add(v)
-                    rows.extend(r for r in table.rows_of.get(v, ())
-                                if not layer.in_province or lo <= r < hi)
+                    rows.extend(table.rows_of.get(v, ()))
         if not rows:
             return
-        linked = np.asarray(rows, dtype=np.intp)
-        extra = self._ranked(table, self.checks.eligible(table, linked), LINKED_MAX)
+        linked = self.checks.eligible(table, np.asarray(rows, dtype=np.intp),
+                                      in_area=layer.in_area)
+        extra = self._ranked(table, linked, LINKED_MAX,
+                             math.inf if layer.in_area else self.chord_max)
         layer.candidates = sorted([*layer.candidates, *extra], key=lambda c: (c.cost, c.service))
 
     # --- explanations ------------------------------------------------------------------------
 
-    def _why_none_here(self, table: StageTable) -> tuple[str, int]:
-        """Why the province offers nobody for this stage, and how many services it has that
-        would be eligible but lie beyond the distance asked."""
-        province = self.location.province.name or self.province
+    def _where(self) -> str:
+        if self.commune is not None:
+            return f"la commune de {self.commune.name_fr}"
+        return f"la province de {self.location.province.name or self.province}"
+
+    def _why_none_here(self, table: StageTable) -> str:
+        """Why no service of the child's area can be proposed for this stage: the refusals
+        of the services whose area covers the child, counted."""
         lo, hi = table.slices.get(self.province, (0, 0))
-        if lo == hi:
-            return f"aucun service de cette étape dans la province de {province}", 0
-        services = np.unique(table.service[lo:hi])
+        rows = np.concatenate((np.arange(lo, hi, dtype=np.intp),
+                               table.foreign.get(self.province, _NONE)))
+        rows = rows[self.checks.covers[table.zone[rows]]]
+        if len(rows) == 0:
+            return f"aucun service de cette étape ne couvre {self._where()}"
+        services = np.unique(table.service[rows])
         classes, counts = np.unique(self.index.deciding[services], return_counts=True)
         self.checks.decide(classes)
         refusals: Counter[str] = Counter()
-        far = 0
         for k, count in zip(classes.tolist(), counts.tolist(), strict=True):
             for refusal in self.checks.refusals[k]:
                 refusals[refusal] += count
-            far += count if self.checks.ok[k] else 0
         parts = [f"{why} ({n})" for why, n in sorted(refusals.items(), key=lambda i: (-i[1], i[0]))]
-        if far:
-            parts.append(f"au-delà de {self.request.max_km:g} km ({far})")
-        return (f"aucun service éligible dans la province de {province} : "
-                f"services écartés — {', '.join(parts)}", far)
+        return (f"aucun service éligible ne couvre {self._where()} : "
+                f"services écartés — {', '.join(parts)}")
 
-    def _record_gap(self, layer: _Layer, too_far: int) -> None:
-        province = self.location.province
-        stage = layer.verdict.stage
+    def _record_missing(self, layer: _Layer) -> None:
+        """A jurisdiction stage with no competent service: name the competent institution."""
+        institution = competent_institution(layer.verdict.stage, self.commune)
+        reason = f"service compétent non recensé dans l'annuaire : {institution.fr}"
+        layer.notes.append(reason)
+        layer.gap = Gap(layer.verdict.stage, "competent_missing", self.location.province, None,
+                        None, reason, institution.fr, institution.ar)
+
+    def _record_gap(self, layer: _Layer) -> None:
+        """No eligible service of the child's area: out-of-area ones within the distance
+        asked are proposed (``none_in_province``), else the nearest is named for
+        information (``beyond_max_km``)."""
+        max_km = f"{self.max_km:g} km"
         nearest: Candidate | None
         if layer.candidates:
+            kind = "none_in_province"
             nearest = min(layer.candidates, key=lambda c: (c.km, c.service))
-            reason = (f"aucun service éligible de la province de {province.name} à moins de "
-                      f"{self.request.max_km:g} km" if too_far
-                      else f"aucun service éligible dans la province de {province.name}")
+            reason = (f"aucun service éligible ne couvre {self._where()} : services hors zone "
+                      f"à moins de {max_km} proposés")
         else:
+            kind = "beyond_max_km"
             found = self._nearest(layer.table, math.inf, 1)
             nearest = found[0] if found else None
-            reason = (f"aucun service éligible à moins de {self.request.max_km:g} km"
+            reason = (f"aucun service éligible à moins de {max_km} : le plus proche est donné "
+                      "pour information, pas comme recommandation"
                       if nearest is not None else "aucun service éligible dans l'annuaire")
             layer.notes.append(reason)
-        choice = (service_choice(self.index, layer.table, nearest, None, self.province, ())
+        choice = (service_choice(self.index, layer.table, nearest, None, self.province, (),
+                                 in_area=False)
                   if nearest else None)
-        layer.gap = Gap(stage, province, choice,
+        layer.gap = Gap(layer.verdict.stage, kind, self.location.province, choice,
                         round(nearest.km, 1) if nearest else None, reason)
 
     def _stage_plan(self, layer: _Layer, chosen: Candidate | None, previous: Candidate | None,
@@ -376,9 +445,13 @@ class _Planner:
         hop = find_hop(self.index, ids[previous.service], ids[c.service]) if previous else None
         reasons = choice_reasons(
             self.index, self.checks.explain(c.service), c, previous, hop, nearest_km,
-            outside=None if layer.in_province else self.location.province.name,
+            outside=None if layer.in_area else self._where(),
             earlier=shown.get(c.service))
-        return service_choice(self.index, layer.table, c, hop, self.province, reasons)
+        return service_choice(self.index, layer.table, c, hop, self.province, reasons,
+                              in_area=layer.in_area)
+
+
+_NONE: NDArray[np.intp] = np.empty(0, dtype=np.intp)
 
 
 def _ranges(starts: NDArray[np.intp], ends: NDArray[np.intp]) -> NDArray[np.intp]:

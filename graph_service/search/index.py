@@ -15,12 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from scipy.spatial import cKDTree
 
 from ..coverage import km_to_chord, unit_vectors
 from ..domain.entities import EntityKind, Organization, Service
-from ..snapshot import Place, Snapshot, SnapshotCache
+from ..snapshot import Place, Snapshot, SnapshotCache, site_place
 from ..store.protocol import GraphStore
 from ..text import search_key
 
@@ -69,8 +68,9 @@ class TextIndex:
 class PlaceTable:
     """Where entries are, one row per place: look-ups by province, commune and circle.
 
-    The public tree places a confidential site at its commune's point, so a
-    radius search by the public cannot locate a shelter.
+    The public tree holds the places' public points (a confidential site at its
+    commune's point, :class:`~graph_service.snapshot.Place`), so a radius search by the
+    public cannot locate a shelter; the exact tree serves signed-in professionals.
     """
 
     owner: tuple[str, ...]
@@ -80,32 +80,23 @@ class PlaceTable:
     by_commune: Mapping[str, frozenset[int]]
     exact: cKDTree | None
     public: cKDTree | None
-    public_rows: np.ndarray
-    """Row of each point of the public tree (confidential rows with no commune point lack one)."""
 
     @classmethod
     def of(cls, snap: Snapshot, places: Sequence[tuple[str, Place]]) -> PlaceTable:
         owner = tuple(o for o, _ in places)
         by_province: dict[str, set[int]] = defaultdict(set)
         by_commune: dict[str, set[int]] = defaultdict(set)
-        public_points: list[tuple[float, float]] = []
-        public_rows: list[int] = []
         for row, (_, place) in enumerate(places):
             by_province[place.province_code].add(row)
             by_commune[place.commune_code].add(row)
-            point = _public_point(snap, place)
-            if point is not None:
-                public_points.append(point)
-                public_rows.append(row)
         return cls(
             owner=owner,
             province=tuple(p.province_code for _, p in places),
             commune=tuple(p.commune_code for _, p in places),
             by_province={k: frozenset(v) for k, v in by_province.items()},
             by_commune={k: frozenset(v) for k, v in by_commune.items()},
-            exact=_tree([(p.lat, p.lon) for _, p in places]),
-            public=_tree(public_points),
-            public_rows=np.array(public_rows, dtype=np.intp),
+            exact=_tree([(p.exact_lat, p.exact_lon) for _, p in places]),
+            public=_tree([(p.lat, p.lon) for _, p in places]),
         )
 
     def owners(self, province: str | None, commune: str | None,
@@ -129,7 +120,7 @@ class PlaceTable:
         if tree is None:
             return frozenset()
         hits = tree.query_ball_point(unit_vectors([lat], [lon])[0], km_to_chord(radius_km))
-        return frozenset(hits if exact else self.public_rows[hits].tolist())
+        return frozenset(hits)
 
 
 def _tree(points: Sequence[tuple[float, float]]) -> cKDTree | None:
@@ -137,15 +128,6 @@ def _tree(points: Sequence[tuple[float, float]]) -> cKDTree | None:
         return None
     lat, lon = zip(*points, strict=True)
     return cKDTree(unit_vectors(lat, lon))
-
-
-def _public_point(snap: Snapshot, place: Place) -> tuple[float, float] | None:
-    if not place.confidential:
-        return place.lat, place.lon
-    commune = snap.territories.get(place.commune_code)
-    if commune is None or commune.lat is None or commune.lon is None:
-        return None
-    return commune.lat, commune.lon
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,14 +246,9 @@ def _org_places(snap: Snapshot) -> dict[str, tuple[Place, ...]]:
     """Each organisation's sites, and the places of its services not at those sites."""
     out: dict[str, dict[tuple[str | None, str], Place]] = defaultdict(dict)
     for site in snap.sites.values():
-        commune = snap.territories.get(site.commune_code)
-        if commune is None or commune.province_code is None:
-            continue
-        lat = site.lat if site.lat is not None else commune.lat
-        lon = site.lon if site.lon is not None else commune.lon
-        if lat is not None and lon is not None:
-            out[site.organization_id][(site.id, commune.province_code)] = Place(
-                "", site.id, commune.code, commune.province_code, lat, lon, site.confidential)
+        place = site_place(snap, "", site)
+        if place is not None:
+            out[site.organization_id][(site.id, place.province_code)] = place
     for sid, places in snap.places.items():
         service: Service = snap.services[sid]
         known = out[service.organization_id]

@@ -12,12 +12,13 @@ Other ``//`` lines are comments and are dropped.
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 
 __all__ = ["CYPHER_DIR", "Queries"]
 
-CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
-"""``cypher/`` at the root of the project, next to ``graph_service/``."""
+CYPHER_DIR = Path(str(resources.files("graph_service.cypher")))
+"""``cypher/`` at the root of the project, shipped in the wheel as ``graph_service.cypher``."""
 
 _NAME = re.compile(r"^//\s*name:\s*([a-z_]+)\s*$")
 SCHEMA_FILE = "schema"

@@ -113,8 +113,16 @@ CREATE TABLE IF NOT EXISTS app_user (
 CREATE TABLE IF NOT EXISTS token (
     hash TEXT PRIMARY KEY,
     username TEXT NOT NULL,
+    purpose TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS token_user ON token(username);
+CREATE TABLE IF NOT EXISTS throttle_count (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS throttle_count_last ON throttle_count(last_at);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -197,7 +205,11 @@ class EmbeddedStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._conn().executescript(SCHEMA)
+        conn = self._conn()
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(token)")}
+        if columns and "purpose" not in columns:
+            conn.execute("DROP TABLE token")  # tokens before purposes: every holder signs in again
+        conn.executescript(SCHEMA)
 
     # --- connections ---------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -219,8 +231,12 @@ class EmbeddedStore:
 
     @contextmanager
     def _write(self, *, counted: bool = True) -> Iterator[sqlite3.Cursor]:
-        """One write transaction; bumps the revision if it changed anything (unless the write
-        is not ``counted``: referrals are not in the annuaire); rolls back on error."""
+        """One write transaction; rolls back on error.
+
+        It bumps the revision if it changed anything and is ``counted``: writes to
+        users, tokens, sessions, sign-in throttle counts and referrals are not
+        directory content.
+        """
         conn = self._conn()
         cur = conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
@@ -456,18 +472,15 @@ class EmbeddedStore:
             (now_iso(), actor, "read_contacts", entity_kind, entity_id),
         )
 
-    # --- users ---------------------------------------------------------------------
+    # --- users, tokens and sessions ------------------------------------------------------
     def put_user(self, user: User, *, actor: str) -> None:
-        with self._write() as cur:
+        with self._write(counted=False) as cur:
             cur.execute(
                 "INSERT OR REPLACE INTO app_user(username, data) VALUES (?, ?)",
                 (user.username, user_json(user)),
             )
-            cur.execute(
-                "INSERT INTO audit(at, actor, action, entity_kind, entity_id, after) "
-                "VALUES (?, ?, 'put_user', 'user', ?, ?)",
-                (now_iso(), actor, user.username, public_user_json(user)),
-            )
+            cur.execute("DELETE FROM token WHERE username = ?", (user.username,))
+            self._audit_user(cur, actor, "put_user", user.username, public_user_json(user))
 
     def get_user(self, username: str) -> User | None:
         row = self._conn().execute(
@@ -475,25 +488,73 @@ class EmbeddedStore:
         ).fetchone()
         return user_from_json(row[0]) if row else None
 
-    def put_token(self, token_hash: str, username: str, expires_at: str) -> None:
-        with self._write() as cur:
+    def users(self) -> list[User]:
+        rows = self._conn().execute("SELECT data FROM app_user ORDER BY username")
+        return [user_from_json(r[0]) for r in rows]
+
+    def delete_user(self, username: str, *, actor: str) -> bool:
+        with self._write(counted=False) as cur:
+            cur.execute("DELETE FROM token WHERE username = ?", (username,))
+            if not cur.execute("DELETE FROM app_user WHERE username = ?", (username,)).rowcount:
+                return False
+            self._audit_user(cur, actor, "remove_user", username, None)
+        return True
+
+    def put_token(self, token_hash: str, username: str, expires_at: str, *, purpose: str) -> None:
+        with self._write(counted=False) as cur:
             cur.execute(
-                "INSERT OR REPLACE INTO token(hash, username, expires_at) VALUES (?, ?, ?)",
-                (token_hash, username, expires_at),
+                "INSERT OR REPLACE INTO token(hash, username, purpose, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, username, purpose, expires_at),
             )
 
-    def token_user(self, token_hash: str, now: str) -> User | None:
+    def token_user(self, token_hash: str, now: str, *, purpose: str) -> User | None:
         row = self._conn().execute(
             "SELECT u.data FROM token t JOIN app_user u ON u.username = t.username "
-            "WHERE t.hash = ? AND t.expires_at > ?",
-            (token_hash, now),
+            "WHERE t.hash = ? AND t.purpose = ? AND t.expires_at > ?",
+            (token_hash, purpose, now),
         ).fetchone()
         return user_from_json(row[0]) if row else None
 
     def delete_token(self, token_hash: str) -> None:
-        with self._write() as cur:
+        with self._write(counted=False) as cur:
             cur.execute("DELETE FROM token WHERE hash = ?", (token_hash,))
 
+    def revoke_tokens(self, username: str, *, actor: str) -> int:
+        with self._write(counted=False) as cur:
+            revoked = cur.execute("DELETE FROM token WHERE username = ?", (username,)).rowcount
+            self._audit_user(cur, actor, "revoke_user", username, None)
+        return int(revoked)
+
+    @staticmethod
+    def _audit_user(cur: sqlite3.Cursor, actor: str, action: str, username: str,
+                    after: str | None) -> None:
+        cur.execute(
+            "INSERT INTO audit(at, actor, action, entity_kind, entity_id, after) "
+            "VALUES (?, ?, ?, 'user', ?, ?)",
+            (now_iso(), actor, action, username, after),
+        )
+
+    # --- sign-in throttle ------------------------------------------------------------------
+    def throttle_counts(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
+        marks = ",".join("?" * len(keys))
+        rows = self._conn().execute(
+            f"SELECT key, count, last_at FROM throttle_count "
+            f"WHERE key IN ({marks}) AND last_at > ?", [*keys, since])
+        return {key: (int(count), last_at) for key, count, last_at in rows}
+
+    def count_throttle(self, keys: Sequence[str], at: str, since: str) -> None:
+        with self._write(counted=False) as cur:
+            cur.execute("DELETE FROM throttle_count WHERE last_at <= ?", (since,))
+            cur.executemany(
+                "INSERT INTO throttle_count(key, count, last_at) VALUES (?, 1, ?) "
+                "ON CONFLICT(key) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+                [(key, at) for key in keys],
+            )
+
+    def clear_throttle(self, key: str) -> None:
+        with self._write(counted=False) as cur:
+            cur.execute("DELETE FROM throttle_count WHERE key = ?", (key,))
     # --- referrals -----------------------------------------------------------------
     def create_referral(self, referral: Referral, *, actor: str) -> Referral:
         with self._write(counted=False) as cur:

@@ -244,10 +244,11 @@ class Neo4jStore:
     def _write(self, work: Callable[[_Tx], T], *, counted: bool = True) -> T:
         """Run ``work`` in one managed write transaction, holding the graph's write lock.
 
-        The revision grows if a statement of ``work`` changed the graph (unless the
-        write is not ``counted``: a logged read). ``work`` may run more than once
-        (the driver retries transient errors), so it computes everything from what
-        it reads in the transaction.
+        The revision grows if a statement of ``work`` changed the graph, unless the
+        write is not ``counted`` (a logged read, users, credentials, throttle counts:
+        not directory content). ``work`` may run more than once (the driver retries
+        transient errors), so it computes everything from what it reads in the
+        transaction.
         """
 
         def unit(tx: ManagedTransaction) -> T:
@@ -462,15 +463,16 @@ class Neo4jStore:
 
         self._write(work, counted=False)
 
-    # --- users ---------------------------------------------------------------------
+    # --- users, tokens and sessions (not directory content: the revision stays) ------------
     @_unavailable_as_typed
     def put_user(self, user: User, *, actor: str) -> None:
         def work(tx: _Tx) -> None:
             tx.run("users:put", username=user.username, record=user_json(user))
+            tx.run("users:revoke", username=user.username)
             tx.run("audit:append", rows=[
                 tx.audit(actor, "put_user", "user", user.username, after=public_user_json(user))])
 
-        self._write(work)
+        self._write(work, counted=False)
 
     @_unavailable_as_typed
     def get_user(self, username: str) -> User | None:
@@ -478,19 +480,60 @@ class Neo4jStore:
         return user_from_json(records[0]["record"]) if records else None
 
     @_unavailable_as_typed
-    def put_token(self, token_hash: str, username: str, expires_at: str) -> None:
-        self._write(lambda tx: tx.run("users:put_token", hash=token_hash, username=username,
-                                      expires_at=expires_at))
+    def users(self) -> list[User]:
+        return [user_from_json(r["record"]) for r in self._read("users:all")]
 
     @_unavailable_as_typed
-    def token_user(self, token_hash: str, now: str) -> User | None:
-        records = self._read("users:token_user", hash=token_hash, now=now)
+    def delete_user(self, username: str, *, actor: str) -> bool:
+        def work(tx: _Tx) -> bool:
+            tx.run("users:revoke", username=username)
+            if not tx.run("users:delete", username=username)[0]["removed"]:
+                return False
+            tx.run("audit:append", rows=[tx.audit(actor, "remove_user", "user", username)])
+            return True
+
+        return self._write(work, counted=False)
+
+    @_unavailable_as_typed
+    def put_token(self, token_hash: str, username: str, expires_at: str, *, purpose: str) -> None:
+        self._write(lambda tx: tx.run("users:put_token", hash=token_hash, username=username,
+                                      purpose=purpose, expires_at=expires_at), counted=False)
+
+    @_unavailable_as_typed
+    def token_user(self, token_hash: str, now: str, *, purpose: str) -> User | None:
+        records = self._read("users:token_user", hash=token_hash, now=now, purpose=purpose)
         return user_from_json(records[0]["record"]) if records else None
 
     @_unavailable_as_typed
     def delete_token(self, token_hash: str) -> None:
-        self._write(lambda tx: tx.run("users:delete_token", hash=token_hash))
+        self._write(lambda tx: tx.run("users:delete_token", hash=token_hash), counted=False)
 
+    @_unavailable_as_typed
+    def revoke_tokens(self, username: str, *, actor: str) -> int:
+        def work(tx: _Tx) -> int:
+            revoked = int(tx.run("users:revoke", username=username)[0]["revoked"])
+            tx.run("audit:append", rows=[tx.audit(actor, "revoke_user", "user", username)])
+            return revoked
+
+        return self._write(work, counted=False)
+
+    # --- sign-in throttle ------------------------------------------------------------------
+    @_unavailable_as_typed
+    def throttle_counts(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
+        records = self._read("throttle:counts", keys=list(keys), since=since)
+        return {r["key"]: (int(r["count"]), r["last_at"]) for r in records}
+
+    @_unavailable_as_typed
+    def count_throttle(self, keys: Sequence[str], at: str, since: str) -> None:
+        def work(tx: _Tx) -> None:
+            tx.run("throttle:forget", since=since)
+            tx.run("throttle:count", keys=list(keys), at=at)
+
+        self._write(work, counted=False)
+
+    @_unavailable_as_typed
+    def clear_throttle(self, key: str) -> None:
+        self._write(lambda tx: tx.run("throttle:clear", key=key), counted=False)
     # --- referrals (not counted in the revision) ---------------------------------------
     @_unavailable_as_typed
     def create_referral(self, referral: Referral, *, actor: str) -> Referral:

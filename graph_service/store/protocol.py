@@ -17,8 +17,11 @@ Write rules every adapter keeps:
   not change the version;
 - references (``REFERENCES`` in the domain) must point at existing entries of
   the right kind, otherwise :class:`ValidationFailed` names the field;
-- ``revision()`` grows with every committed write, so readers can cache
-  derived views (the orientation graph) and rebuild only when it moves.
+- ``revision()`` grows with every committed write to the directory (entries
+  and territories), so readers can cache derived views (the orientation graph)
+  and rebuild only when it moves. Users, tokens, sessions, sign-in throttle counts and
+  read audits are not directory content: writing them leaves it unchanged, so
+  signing in or out never throws a read model away.
 
 Referrals (:mod:`graph_service.domain.referral`) live in an area of their own:
 they are not annuaire entries, so their writes leave ``revision()`` alone and
@@ -55,7 +58,7 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
     def revision(self) -> int:
-        """A number that grows with every committed write (cache key for derived views)."""
+        """A number that grows with every committed directory write (cache key for views)."""
         ...
 
     # --- reference territories -------------------------------------------------------
@@ -130,20 +133,54 @@ class GraphStore(Protocol):
         """Log that a professional read personal data (contacts) of an entry."""
         ...
 
-    # --- users and tokens (the API's sign-in) ---------------------------------------------
+    # --- users, tokens and sessions (sign-in) -------------------------------------------
     def put_user(self, user: User, *, actor: str) -> None:
-        """Create or replace a user (audited without the password hash)."""
+        """Create or replace a user (audited without the password hash).
+
+        Replacing a user (a new password, a new role) revokes every token and
+        session it had, in the same transaction: a password reset shuts out
+        whoever held the old one.
+        """
         ...
 
     def get_user(self, username: str) -> User | None: ...
 
-    def put_token(self, token_hash: str, username: str, expires_at: str) -> None: ...
+    def users(self) -> list[User]:
+        """Every user, ordered by user name."""
+        ...
 
-    def token_user(self, token_hash: str, now: str) -> User | None:
-        """The user a live token belongs to; ``None`` if unknown or expired."""
+    def delete_user(self, username: str, *, actor: str) -> bool:
+        """Remove a user with every token and session of it (audited); ``False`` if unknown."""
+        ...
+
+    def put_token(self, token_hash: str, username: str, expires_at: str, *, purpose: str) -> None:
+        """Keep a credential by its hash: ``purpose`` ``"api"`` (bearer token) or ``"web"``
+        (page session); a credential is only ever accepted for its own purpose."""
+        ...
+
+    def token_user(self, token_hash: str, now: str, *, purpose: str) -> User | None:
+        """The user a live credential of that purpose belongs to; ``None`` if unknown,
+        expired or of the other purpose."""
         ...
 
     def delete_token(self, token_hash: str) -> None: ...
+
+    def revoke_tokens(self, username: str, *, actor: str) -> int:
+        """Delete every token and session of a user (audited); how many there were."""
+        ...
+
+    # --- sign-in throttle (shared by every process of a deployment) --------------------
+    def throttle_counts(self, keys: Sequence[str], since: str) -> dict[str, tuple[int, str]]:
+        """Per key, its count and the time it was last counted, for keys counted after
+        ``since`` (older counts are forgotten). Keys absent count zero."""
+        ...
+
+    def count_throttle(self, keys: Sequence[str], at: str, since: str) -> None:
+        """Count each key once more at ``at``, from one again when it was last counted at
+        or before ``since``; forgotten keys are dropped from the store."""
+        ...
+
+    def clear_throttle(self, key: str) -> None: ...
 
     # --- referrals (their own area: not entries, outside revision()) ------------------------
     def create_referral(self, referral: Referral, *, actor: str) -> Referral:

@@ -1,9 +1,9 @@
 """Signing in and out, and the language toggle.
 
-Sign-in checks the password with :func:`graph_service.auth.authenticate` (the
-same argon2 check as the API's ``login``) and counts failures per user name
-and per client address in the app's :class:`~graph_service.auth.LoginThrottle`:
-past the limit, the form answers 429 without even checking the password.
+Sign-in is :func:`graph_service.auth.attempt_sign_in`, the API ``login``'s
+check: while the back-off of the user name or the client address runs, the
+form answers 429 without even checking the password. Signing out ends the
+session in the store.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..auth import MAX_CREDENTIAL, authenticate, throttle_keys
+from ..auth import attempt_sign_in
 from ..store import run_blocking
 from .i18n import LANGS
 from .pages import local_path, page, redirect, render, store_of
@@ -33,19 +33,16 @@ async def signin(request: Request) -> Response:
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     target = local_path(form.get("next"))
-    throttle = login_throttle(request)
-    keys = throttle_keys(username, request.client.host if request.client else None)
     context = {"next": target, "username": username}
-    if not throttle.allowed(*keys):
+    address = request.client.host if request.client else None
+    attempt = await run_blocking(attempt_sign_in, store_of(request), login_throttle(request),
+                                 username, password, address)
+    if attempt.wait:
         return await render(request, "signin.html", {**context, "error": "throttled"}, 429)
-    user = None
-    if len(username) <= MAX_CREDENTIAL and len(password) <= MAX_CREDENTIAL:
-        user = await run_blocking(authenticate, store_of(request), username, password)
+    user = attempt.user
     if user is None:
-        throttle.failed(*keys)
         return await render(request, "signin.html", {**context, "error": "bad_credentials"}, 400)
-    throttle.succeeded(keys[0])
-    sign_in(request, user.username)
+    await sign_in(request, user)
     if target == "/":
         target = {"association": "/mon-organisation", "coordinator": "/coordination"}.get(
             user.role, "/")
@@ -54,7 +51,7 @@ async def signin(request: Request) -> Response:
 
 @page
 async def signout(request: Request) -> Response:
-    sign_out(request)
+    await sign_out(request)
     return redirect("/")
 
 

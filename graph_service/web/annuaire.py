@@ -21,12 +21,12 @@ from starlette.routing import Route
 from ..access import Principal, check_can_edit, public_site, scope_of
 from ..domain.entities import Contact, Organization, Service, Site
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
-from ..domain.taxonomy import SECTORS, SERVICE_TYPES, SITUATIONS, STAGES
+from ..domain.taxonomy import SECTORS, SERVICE_TYPES, SITUATIONS, STAGES, check_code
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 from .communes import resolve_commune
 from .forms import error_map
-from .pages import Filter, index_of, organization_ids, page, render, store_of
+from .pages import Filter, index_of, lang, organization_ids, page, render, store_of
 from .session import principal_of
 
 __all__ = ["PAGE_SIZE", "routes"]
@@ -44,8 +44,9 @@ async def search(request: Request) -> Response:
     errors: dict[str, list[str]] = {}
     chosen = {name: params.get(name) or None for name in _SELECTS}
     for name, vocab in _SELECTS.items():
-        if chosen[name] is not None and chosen[name] not in vocab:
-            errors[name] = [f"code inconnu : {chosen[name]}"]
+        refused = check_code(name, chosen[name], vocab)
+        if refused:
+            errors[name] = [e.message_in(lang(request).code) for e in refused]
             chosen[name] = None
     province = params.get("province") or None
     if province is not None and getattr(snap.territories.get(province), "level", "") != "province":
@@ -57,7 +58,7 @@ async def search(request: Request) -> Response:
         try:
             commune = resolve_commune(snap, commune_text).code
         except ValidationFailed as exc:
-            errors.update(error_map(exc))
+            errors.update(error_map(exc, lang(request).code))
     text = (params.get("q") or "").strip()[:200] or None
     principal = await principal_of(request)
     criteria = Filter(province=province, commune=commune, text=text, sector=chosen["sector"],

@@ -16,13 +16,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..coverage import resolve_area
 from ..domain.entities import Territory
+from ..domain.errors import ValidationFailed
 from ..orientation import Where, locate, orientation_index
 from ..snapshot import Snapshot
 from ..text import search_key
 from .pages import index_of
 
-__all__ = ["MAX_SUGGESTIONS", "commune_code", "commune_label", "resolve_commune", "routes"]
+__all__ = ["MAX_SUGGESTIONS", "commune_code", "commune_label", "resolve_commune",
+           "resolve_territory", "routes"]
 
 MAX_SUGGESTIONS = 10
 _CODE_SUFFIX = re.compile(r"\(([0-9][0-9.]*)\)\s*$")
@@ -37,7 +40,7 @@ class _Entry:
 
 
 def commune_label(commune: Territory) -> str:
-    """How a commune is written in a commune field: ``Salé (04.441.01.0)``."""
+    """How a commune (or any territory) is written in a field: ``Salé (04.441.01.0)``."""
     return f"{commune.name_fr} ({commune.code})"
 
 
@@ -61,6 +64,24 @@ def resolve_commune(snapshot: Snapshot, text: str) -> Territory:
     location = locate(orientation_index(snapshot), Where(commune=text))
     assert location.commune is not None  # a commune was asked for
     return snapshot.territories[location.commune.code]
+
+
+def resolve_territory(snapshot: Snapshot, text: str) -> Territory:
+    """The territory a line of a service's area names: ``Name (code)`` or a bare HCP code
+    of any level, else a province's name (the usual area), else a commune's.
+
+    Raises
+    ------
+    ValidationFailed
+        Neither (field ``commune``, the closest commune names suggested).
+    """
+    known = snapshot.territories.get(commune_code(text))
+    if known is not None:
+        return known
+    try:
+        return resolve_area(snapshot, text, "province")
+    except ValidationFailed:
+        return resolve_commune(snapshot, text)
 
 
 def suggestions(snapshot: Snapshot, text: str) -> list[dict[str, str]]:

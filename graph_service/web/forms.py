@@ -14,18 +14,19 @@ it by name.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.datastructures import FormData
 
-from ..domain.entities import Channel, Hours, Organization, Service, Site
+from ..domain.entities import Channel, Hours, Organization, Service, Site, Territory
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.taxonomy import PHONE_KINDS
 from ..domain.validation import REQUIRED, normalize_email, normalize_phone
 from ..snapshot import Snapshot
-from .communes import resolve_commune
+from .communes import resolve_commune, resolve_territory
 
 __all__ = [
     "DAYS",
@@ -43,13 +44,19 @@ DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 EXTRA_ROWS = 1
 """Blank rows offered after the existing channels or hours, to add one."""
 _ROW = re.compile(r"^(\w+)\[(\d+)\]")
+LINE_FIELDS = ("documents", "area_codes")
+"""Inputs of one item per line (a text area)."""
+CHOICES: dict[str, bool | None] = {"": None, "true": True, "false": False}
+"""A yes/no field that may also be left to its default (``receives_children``): the
+select's values."""
 
 
-def error_map(exc: ValidationFailed) -> dict[str, list[str]]:
-    """Field name → messages, for the templates (``""`` for errors about no one field)."""
+def error_map(exc: ValidationFailed, lang: str) -> dict[str, list[str]]:
+    """Field name → messages in the page's language ``lang``, for the templates (``""`` for
+    errors about no one field)."""
     out: dict[str, list[str]] = {}
     for error in exc.errors:
-        out.setdefault(error.field, []).append(error.message)
+        out.setdefault(error.field, []).append(error.message_in(lang))
     return out
 
 
@@ -67,8 +74,10 @@ def entity_values(entity: Organization | Site | Service) -> Values:
                 for key, item in dataclasses.asdict(row).items():
                     out[f"{f.name}[{i}].{key}"] = (item.split(",") if key == "byday"
                                                    else [str(item)])
-        elif f.name == "documents":
+        elif f.name in LINE_FIELDS:
             out[f.name] = ["\n".join(value)]
+        elif f.name == "receives_children":
+            out[f.name] = [next(k for k, v in CHOICES.items() if v is value)]
         elif isinstance(value, bool):
             out[f.name] = ["1"] if value else []
         elif isinstance(value, tuple):
@@ -106,6 +115,14 @@ class FormReader:
 
     def optional(self, name: str) -> str | None:
         return self.text(name) or None
+
+    def choice(self, name: str) -> bool | None:
+        """Yes, no, or the default (:data:`CHOICES`)."""
+        raw = self.text(name)
+        if raw not in CHOICES:
+            self.errors.append(FieldError(name, f"choix inconnu {raw!r}"))
+            return None
+        return CHOICES[raw]
 
     def integer(self, name: str) -> int | None:
         return self._number(name, int, "n'est pas un nombre entier")
@@ -200,10 +217,9 @@ def site_from_form(current: Site, reader: FormReader, snapshot: Snapshot) -> Sit
     if not text:
         reader.errors.append(FieldError("commune_code", REQUIRED))
     else:
-        try:
-            commune_code = resolve_commune(snapshot, text).code
-        except ValidationFailed as exc:
-            reader.errors.extend(dataclasses.replace(e, field="commune_code") for e in exc.errors)
+        commune = _resolved(reader, "commune_code",
+                            functools.partial(resolve_commune, snapshot, text))
+        commune_code = commune.code if commune else commune_code
     lat, lon = reader.decimal("lat"), reader.decimal("lon")
     return dataclasses.replace(
         current,
@@ -218,7 +234,9 @@ def site_from_form(current: Site, reader: FormReader, snapshot: Snapshot) -> Sit
     )
 
 
-def service_from_form(current: Service, reader: FormReader) -> Service:
+def service_from_form(current: Service, reader: FormReader, snapshot: Snapshot) -> Service:
+    """The edited service; each line of its area is read as a province or commune field
+    reads it (:func:`~.communes.resolve_territory`)."""
     return dataclasses.replace(
         current,
         name=reader.text("name"),
@@ -240,4 +258,21 @@ def service_from_form(current: Service, reader: FormReader) -> Service:
         cost=reader.text("cost"),
         description=reader.text("description"),
         channels=reader.channels("channels", row_count(len(current.channels))),
+        area_codes=_area_codes(reader, snapshot),
+        receives_children=reader.choice("receives_children"),
     )
+
+
+def _area_codes(reader: FormReader, snapshot: Snapshot) -> tuple[str, ...]:
+    found = [_resolved(reader, "area_codes", functools.partial(resolve_territory, snapshot, line))
+             for line in reader.lines("area_codes")]
+    return tuple(dict.fromkeys(t.code for t in found if t is not None))
+
+
+def _resolved(reader: FormReader, field: str, resolve: Callable[[], Territory]) -> Territory | None:
+    """The territory a field names, or ``None`` with the look-up's errors put on ``field``."""
+    try:
+        return resolve()
+    except ValidationFailed as exc:
+        reader.errors.extend(dataclasses.replace(e, field=field) for e in exc.errors)
+        return None

@@ -10,11 +10,12 @@ words live here. A key missing from :data:`LABELS` is a bug and fails loudly
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..domain.taxonomy import VOCABULARIES
 
-__all__ = ["LABELS", "LANGS", "Lang", "lang_of", "term"]
+__all__ = ["FIELD_LABELS", "LABELS", "LANGS", "Lang", "lang_of", "term"]
 
 LANGS = ("fr", "ar")
 
@@ -106,6 +107,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "print_sheet": ("Fiche de liaison à imprimer", "بطاقة الربط للطباعة"),
     "new_orientation": ("Nouvelle orientation", "توجيه جديد"),
     "linked_from": ("Lien établi avec l'étape précédente", "رابط قائم مع المرحلة السابقة"),
+    "to_verify": ("à vérifier", "في انتظار التحقق"),
+    "out_of_area": ("hors zone", "خارج المنطقة"),
+    "competent": ("compétent", "مختص"),
+    "competent_institution": ("Institution compétente : {name}", "المؤسسة المختصة: {name}"),
+    "for_information": ("Pour information, pas une recommandation : {name}, à {km} km",
+                        "للعلم فقط، وليس توصية: {name}، على بعد {km} كلم"),
+    "emergency_numbers": ("Numéros d'urgence (appel gratuit)", "أرقام الطوارئ (مكالمة مجانية)"),
     # referral sheet
     "sheet_title": ("Fiche de liaison", "بطاقة الربط"),
     "sheet_intro": ("À remplir à la main. Ces informations ne sont jamais envoyées au service.",
@@ -185,6 +193,24 @@ LABELS: dict[str, tuple[str, str]] = {
                             "يستقبل الأطفال في وضعية إعاقة"),
     "emergency_24_7": ("Ouvert 24h/24, 7j/7", "مفتوح 24/24 ساعة، 7/7 أيام"),
     "documents_hint": ("Un document par ligne.", "وثيقة في كل سطر."),
+    "area_codes": ("Territoires desservis", "المجالات الترابية المشمولة"),
+    "area_codes_hint": ("Une province ou une commune par ligne : nom ou code HCP. Vide : la "
+                        "zone est déduite.", "إقليم أو جماعة في كل سطر: الاسم أو رمز المندوبية "
+                        "السامية للتخطيط. فارغ: تستنتج المنطقة."),
+    "derived_area": ("Zone déduite ({rule}) : {areas}", "المنطقة المستنتجة ({rule}): {areas}"),
+    "area_rule_provinces_of_sites": ("provinces de ses lieux d'accueil",
+                                     "أقاليم أماكن الاستقبال"),
+    "area_rule_police_urban": ("communes urbaines des provinces de ses lieux",
+                               "الجماعات الحضرية لأقاليم أماكنها"),
+    "area_rule_gendarmerie_rural": ("communes rurales des provinces de ses lieux",
+                                    "الجماعات القروية لأقاليم أماكنها"),
+    "area_rule_ressort": ("ressort des tribunaux qui en relèvent",
+                          "دائرة نفوذ المحاكم التابعة لها"),
+    "no_area": ("aucune : le service n'a pas de lieu", "لا شيء: ليس للخدمة أي مكان"),
+    "receives_children": ("Reçoit des enfants orientés", "يستقبل الأطفال الموجهين"),
+    "by_type": ("Selon le type de service ({value})", "حسب نوع الخدمة ({value})"),
+    "yes": ("Oui", "نعم"),
+    "no": ("Non", "لا"),
     "lat": ("Latitude", "خط العرض"),
     "lon": ("Longitude", "خط الطول"),
     "confidential_hint": ("Lieu confidentiel (foyer d'accueil) : le public ne voit que la commune.",
@@ -228,6 +254,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "download_md": ("Télécharger (Markdown)", "تحميل (Markdown)"),
     "download_csv": ("Télécharger (CSV, tableur)", "تحميل (CSV)"),
     "open_map": ("Ouvrir la carte en plein écran", "فتح الخريطة في شاشة كاملة"),
+    "show_map": ("Afficher la carte", "عرض الخريطة"),
     "kind_organization": ("Organisation", "مؤسسة"),
     "kind_site": ("Lieu", "مكان"),
     "kind_service": ("Service", "خدمة"),
@@ -310,6 +337,13 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 """Key → (French, Arabic). Placeholders are filled with ``str.format``."""
 
+FIELD_LABELS: dict[str, str] = {"type": "service_type", "commune_code": "commune_filter"}
+"""Form inputs whose label key is not their own name (the others are labelled by their name)."""
+_ROWS: dict[str, tuple[str, str]] = {"channels": ("channel_n", "channel_{}"),
+                                     "hours": ("hours_n", "{}")}
+"""Repeated rows: the row's label key and the pattern of its inputs' label keys."""
+_ROW_FIELD = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
+
 
 @dataclass(frozen=True, slots=True)
 class Lang:
@@ -333,6 +367,19 @@ class Lang:
 
     def term(self, vocabulary: str, code: str) -> str:
         return term(vocabulary, code, self.code)
+
+    def field(self, name: str) -> str:
+        """The label of the input ``name`` (``channels[1].value`` → "Moyen de contact 2 —
+        Numéro ou adresse"), so that an error names the field as the form shows it;
+        an input with no label is named as is."""
+        row = _ROW_FIELD.match(name)
+        if row and row.group(1) in _ROWS:
+            row_key, input_key = _ROWS[row.group(1)]
+            inner = input_key.format(row.group(3))
+            return f"{self.t(row_key, n=int(row.group(2)) + 1)} — " + \
+                (self.t(inner) if inner in LABELS else row.group(3))
+        key = FIELD_LABELS.get(name, name)
+        return self.t(key) if key in LABELS else name
 
 
 def term(vocabulary: str, code: str, lang: str) -> str:

@@ -10,6 +10,7 @@ coordinator of the province verifies it (:mod:`.coordination`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..access import Principal, check_can_edit, scope_of, verifies_own_edits
+from ..domain.competence import receives_children
 from ..domain.entities import AnyEntity, EntityKind, Organization, Service, Site
 from ..domain.errors import NotFound, ValidationFailed, VersionConflict
 from ..editing import Editor
@@ -80,7 +82,8 @@ def _edit_page(kind: EntityKind) -> Callable[[Request], Awaitable[Response]]:
         try:
             await run_blocking(_save, store, principal, edited, version, reader)
         except ValidationFailed as exc:
-            errors = error_map(ValidationFailed(reader.renumbered(exc.errors)))
+            errors = error_map(ValidationFailed(reader.renumbered(exc.errors)),
+                               lang(request).code)
             return await _form(request, snap, current, form_values(reader.form), errors, 400)
         except VersionConflict as exc:
             return await _form(request, snap, current, form_values(reader.form),
@@ -111,7 +114,7 @@ def _read(kind: EntityKind, current: AnyEntity, reader: FormReader,
     if isinstance(current, Site):
         return site_from_form(current, reader, snap)
     if isinstance(current, Service):
-        return service_from_form(current, reader)
+        return service_from_form(current, reader, snap)
     raise NotFound(kind, current.id)
 
 
@@ -135,7 +138,25 @@ def _values(snap: Snapshot, entity: AnyEntity) -> Values:
     if isinstance(entity, Site):
         commune = snap.territories.get(entity.commune_code)
         values["commune_code"] = [commune_label(commune) if commune else entity.commune_code]
+    if isinstance(entity, Service):
+        values["area_codes"] = ["\n".join(
+            commune_label(snap.territories[c]) if c in snap.territories else c
+            for c in entity.area_codes)]
     return values
+
+
+def _service_context(snap: Snapshot, service: Service) -> dict[str, object]:
+    """What the service form shows beside its competence fields: the area derived when
+    none is stated (with its rule), and what "according to its type" means for it."""
+    area = snap.areas.get(service.id)
+    derived = area if area is not None and area.rule != "stated" else None
+    return {
+        "derived_rule": f"area_rule_{derived.rule}" if derived else None,
+        "derived_areas": [snap.territories[c] for c in sorted(derived.codes)
+                          if c in snap.territories] if derived else [],
+        "receives_by_type": receives_children(dataclasses.replace(service,
+                                                                  receives_children=None)),
+    }
 
 
 def _org_id(entity: AnyEntity) -> str:
@@ -161,6 +182,7 @@ async def _form(request: Request, snap: Snapshot, current: AnyEntity, values: Va
         "hours_rows": row_count(len(hours)),
         "action": f"/{_PATHS[current.kind]}/{current.id}/modifier",
         "back": f"/organisations/{_org_id(current)}",
+        **(_service_context(snap, current) if isinstance(current, Service) else {}),
     }, status)
 
 

@@ -2,16 +2,15 @@
 
 The form's fields carry the names the map pages and ``graph-service map``
 read (:func:`graph_service.maps.params.route_request`), so one parser checks
-them everywhere and the route map is the same question asked as a URL. The
-plan is :func:`graph_service.orientation.orient`'s, rendered as it is: this
-module ranks nothing. The situation travels in POST bodies and the page only:
-nothing of it is stored, and the referral sheet's lines for the child's
-details are blank, to be filled by hand on paper.
+them everywhere and the route map is the same question posted to
+``/maps/route``. The plan is :func:`graph_service.orientation.orient`'s,
+rendered as it is: this module ranks nothing. The situation travels in POST
+bodies and the page only, never in a URL (no access log or browser history
+holds it): nothing of it is stored, and the referral sheet's lines for the
+child's details are blank, to be filled by hand on paper.
 """
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +24,7 @@ from ..snapshot import Snapshot
 from ..store import run_blocking
 from .communes import commune_code
 from .forms import Values, error_map, form_values
-from .pages import index_of, page, render
+from .pages import index_of, lang, page, render
 from .referrals import my_services
 from .session import principal_of
 
@@ -59,7 +58,7 @@ async def _answer(request: Request, template: str) -> Response:
         result = await run_blocking(_orient, snapshot, values)
     except ValidationFailed as exc:
         return await render(request, "orienter.html",
-                            {"values": values, "errors": error_map(exc)}, 400)
+                            {"values": values, "errors": error_map(exc, lang(request).code)}, 400)
     pairs = [(k, v) for k in FIELDS for v in values.get(k, ()) if v]
     principal = await principal_of(request)
     mine = await run_blocking(my_services, request, principal)
@@ -68,7 +67,7 @@ async def _answer(request: Request, template: str) -> Response:
         "plan": result,
         "values": values,
         "hidden": pairs,
-        "map_url": "/maps/route?" + urlencode(_as_query(pairs)),
+        "map_fields": _with_codes(pairs),
         "territory": lambda code: snapshot.territories.get(code or ""),
     })
 
@@ -79,7 +78,7 @@ def _orient(snapshot: Snapshot, values: Values) -> Plan:
     return orient(snapshot, route_request(params))
 
 
-def _as_query(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _with_codes(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, commune_code(v) if k == "commune" else v) for k, v in pairs]
 
 

@@ -1,12 +1,19 @@
-"""Web sessions: a signed cookie holding the user name, a CSRF token and the language.
+"""Web sessions: kept in the store, named by an opaque id in a signed cookie.
+
+Signing in opens a session in the store (:func:`graph_service.auth.open_session`:
+only the id's hash is kept, with its user and expiry); the cookie holds that
+random id, the CSRF token, the language and a one-time message, nothing else.
+Signing out deletes the session in the store, so a copy of the cookie taken
+before is dead in every process; re-setting the user's password, removing the
+user or ``graph-service user revoke`` ends all its sessions at once. The user
+is looked up with the session on every request, so a changed role applies at once.
 
 The cookie is signed (itsdangerous, through starlette's ``SessionMiddleware``)
-with ``GRAPH_SERVICE_SECRET_KEY``, ``HttpOnly``, ``SameSite=Lax`` and
-``Secure`` unless ``GRAPH_SERVICE_SECURE_COOKIES`` is off (plain-http tests).
-It holds no role: the user is looked up in the store on every request, so a
-user removed or changed in the store loses or changes access at once. Tokens
-are for the API; pages use this cookie. Every POST must carry the session's
-CSRF token (checked by :func:`~graph_service.web.pages.page` before any handler).
+with ``GRAPH_SERVICE_SECRET_KEY`` (the same in every process of a deployment),
+``HttpOnly``, ``SameSite=Lax`` and ``Secure`` unless
+``GRAPH_SERVICE_SECURE_COOKIES`` is off (plain-http tests). Every POST must
+carry the session's CSRF token (checked by :func:`~graph_service.web.pages.page`
+before any handler).
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 
 from ..access import ANONYMOUS, Principal
-from ..auth import LoginThrottle
+from ..auth import SESSION_TTL, LoginThrottle, open_session, principal_for_session, revoke_token
+from ..domain.entities import User
 from ..settings import Settings
 from ..store import GraphStore, run_blocking
 
@@ -37,9 +45,9 @@ __all__ = [
 ]
 
 SESSION_COOKIE = "gs_session"
-SESSION_MAX_AGE = 8 * 3600
-"""A working day: a forgotten session on a shared office computer does not last."""
+SESSION_MAX_AGE = int(SESSION_TTL.total_seconds())
 CSRF_FIELD = "csrf"
+SESSION_ID = "sid"
 MAX_FORM_FIELDS = 400
 
 
@@ -48,7 +56,8 @@ class CsrfFailed(Exception):
 
 
 def session_middleware(settings: Settings) -> Middleware:
-    """The session middleware the app installs (secret key random per start when unset)."""
+    """The session middleware the app installs (secret key random per start when unset:
+    one process only, see ``graph-service serve --workers``)."""
     key = settings.secret("GRAPH_SERVICE_SECRET_KEY") or secrets.token_urlsafe(32)
     return Middleware(
         SessionMiddleware,
@@ -89,35 +98,43 @@ async def principal_of(request: Request) -> Principal:
     if isinstance(cached, Principal):
         return cached
     principal = ANONYMOUS
-    username = request.session.get("user")
-    if isinstance(username, str):
-        store: GraphStore = request.app.state.store
-        user = await run_blocking(store.get_user, username)
-        if user is None:
-            request.session.pop("user", None)
-        else:
-            principal = Principal.of(user)
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        principal = await run_blocking(principal_for_session, _store(request), session_id)
+        if not principal.signed_in:
+            request.session.pop(SESSION_ID, None)
     request.state.principal = principal
     return principal
 
 
-def sign_in(request: Request, username: str) -> None:
-    """Start a signed-in session: a fresh session (new CSRF token), the language kept."""
-    lang = request.session.get("lang")
-    request.session.clear()
-    request.session["user"] = username
-    if lang:
-        request.session["lang"] = lang
-    request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
+async def sign_in(request: Request, user: User) -> None:
+    """Start a signed-in session: new in the store, a new CSRF token, the language kept."""
+    session_id = await run_blocking(open_session, _store(request), user)
+    _restart(request)
+    request.session[SESSION_ID] = session_id
     request.state.principal = None
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request) -> None:
+    """End the session in the store (every copy of the cookie is dead), keep the language."""
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        await run_blocking(revoke_token, _store(request), session_id)
+    _restart(request)
+    request.state.principal = ANONYMOUS
+
+
+def _restart(request: Request) -> None:
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
         request.session["lang"] = lang
-    request.state.principal = ANONYMOUS
+    request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
+
+
+def _store(request: Request) -> GraphStore:
+    store: GraphStore = request.app.state.store
+    return store
 
 
 def login_throttle(request: Request) -> LoginThrottle:

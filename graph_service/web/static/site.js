@@ -30,6 +30,8 @@
   }
 
   document.querySelectorAll("input[data-communes]").forEach(wire);
+  // The plan's route map is posted into its frame (its fields never go in a URL).
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
