@@ -74,7 +74,8 @@ async def send(request: Request) -> Response:
     except ValidationFailed as exc:
         t = lang(request).t
         raise PageError(400, "form_errors", "; ".join(
-            f"{t(_LABELS[e.field]) if e.field in _LABELS else e.field} : {e.message}"
+            f"{t(_LABELS[e.field]) if e.field in _LABELS else e.field} : "
+            f"{e.message_in(lang(request).code)}"
             for e in exc.errors)) from exc
     return redirect(f"/orientations/{referral.code}/fiche", "referral_sent", request)
 
@@ -114,7 +115,7 @@ async def by_code(request: Request) -> Response:
     try:
         referral = await run_blocking(work)
     except ValidationFailed as exc:
-        return await _listing(request, principal, error_map(exc), typed)
+        return await _listing(request, principal, error_map(exc, lang(request).code), typed)
     return redirect(f"/orientations/{referral.code}")
 
 
@@ -152,7 +153,8 @@ async def detail(request: Request) -> Response:
                 store, principal, referral.code, int(version) if version.isdigit() else -1,
                 (values.get("status") or [""])[0], (values.get("reason") or [""])[0] or None))
         except ValidationFailed as exc:
-            problems, status_code = [(_LABELS.get(e.field, e.field), e.message)
+            code = lang(request).code
+            problems, status_code = [(_LABELS.get(e.field, e.field), e.message_in(code))
                                      for e in exc.errors], 400
         except TransitionError as exc:
             problems, status_code = [("referral_status", str(exc))], 409
