@@ -40,17 +40,19 @@ REFERRAL_CLOCK_SECONDS = 300
 """How often the server expires overdue referrals and retires old ones."""
 
 
-async def referral_clock(store: GraphStore, retention_days: int) -> None:
-    """Every few minutes, :func:`graph_service.referrals.tick`; an unreachable store waits for
-    the next round (the loop ends when the app stops)."""
-    while True:
+async def referral_clock(store: GraphStore, retention_days: int, stop: asyncio.Event) -> None:
+    """Every few minutes, :func:`graph_service.referrals.tick`, until ``stop`` is set; an
+    unreachable store waits for the next round. A tick under way always finishes (the app
+    closes the store only after this returns)."""
+    while not stop.is_set():
         try:
             expired, retired = await run_blocking(referrals.tick, store, retention_days)
             if expired or retired:
                 log.info("referrals: %d expired, %d retired", expired, retired)
         except StoreUnavailable as exc:
             log.warning("referral clock: store unavailable: %s", exc)
-        await asyncio.sleep(REFERRAL_CLOCK_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), REFERRAL_CLOCK_SECONDS)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -97,14 +99,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.snapshots = SnapshotCache(app.state.store)
         app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
+        stop = asyncio.Event()
         clock = asyncio.create_task(referral_clock(
-            app.state.store, settings["GRAPH_SERVICE_REFERRAL_RETENTION_DAYS"]))
+            app.state.store, settings["GRAPH_SERVICE_REFERRAL_RETENTION_DAYS"], stop))
         try:
             yield {}
         finally:
-            clock.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await clock
+            stop.set()
+            await clock
             if store is None:
                 app.state.store.close()
 
