@@ -20,3 +20,8 @@ CREATE INDEX throttle_count_last IF NOT EXISTS FOR (c:ThrottleCount) ON (c.last_
 
 // One (:Meta {name: 'graph'}) node holds the revision and the last audit sequence number.
 CREATE CONSTRAINT meta_name IF NOT EXISTS FOR (m:Meta) REQUIRE m.name IS UNIQUE;
+
+// Referrals (cypher/referrals.cypher): one node per code; lists sort by when they were sent.
+CREATE CONSTRAINT referral_code IF NOT EXISTS FOR (r:Referral) REQUIRE r.code IS UNIQUE;
+CREATE INDEX referral_sent_at IF NOT EXISTS FOR (r:Referral) ON (r.sent_at);
+CREATE CONSTRAINT referral_tally_key IF NOT EXISTS FOR (t:ReferralTally) REQUIRE t.key IS UNIQUE;

@@ -7,8 +7,10 @@ and calls a service; nothing here knows about SQL or Cypher.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,7 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from . import __version__
+from . import __version__, referrals
 from .api.routes import graphql_routes
 from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
@@ -31,6 +33,26 @@ from .snapshot import SnapshotCache
 from .store import GraphStore, open_store, run_blocking
 from .web.routes import routes as web_routes
 from .web.routes import session_middleware
+
+log = logging.getLogger(__name__)
+
+REFERRAL_CLOCK_SECONDS = 300
+"""How often the server expires overdue referrals and retires old ones."""
+
+
+async def referral_clock(store: GraphStore, retention_days: int, stop: asyncio.Event) -> None:
+    """Every few minutes, :func:`graph_service.referrals.tick`, until ``stop`` is set; an
+    unreachable store waits for the next round. A tick under way always finishes (the app
+    closes the store only after this returns)."""
+    while not stop.is_set():
+        try:
+            expired, retired = await run_blocking(referrals.tick, store, retention_days)
+            if expired or retired:
+                log.info("referrals: %d expired, %d retired", expired, retired)
+        except StoreUnavailable as exc:
+            log.warning("referral clock: store unavailable: %s", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), REFERRAL_CLOCK_SECONDS)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -77,9 +99,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.snapshots = SnapshotCache(app.state.store)
         app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
+        stop = asyncio.Event()
+        clock = asyncio.create_task(referral_clock(
+            app.state.store, settings["GRAPH_SERVICE_REFERRAL_RETENTION_DAYS"], stop))
         try:
             yield {}
         finally:
+            stop.set()
+            await clock
             if store is None:
                 app.state.store.close()
 

@@ -51,6 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
             "when none of the child's area is eligible; an authority never is."),
     Setting("GRAPH_SERVICE_TILE_URL", "", str,
             "Tile server URL template for maps; empty = offline polygon base layer."),
+    Setting("GRAPH_SERVICE_REFERRAL_RETENTION_DAYS", 730, int,
+            "Days a referral is kept; older ones are reduced to counts."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -20,6 +20,7 @@ from graph_service.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from graph_service.domain.referral import Referral, ReferralQuery
 from graph_service.store import GraphStore
 
 ORG = Organization(id="org-a", name="Association A", org_kind="association",
@@ -259,3 +260,110 @@ def test_contact_reads_are_logged(store: GraphStore) -> None:
     _seed(store)
     store.record_read(actor="pro", entity_kind="organization", entity_id="org-a")
     assert store.audit_trail("org-a")[-1].action == "read_contacts"
+
+
+# --- referrals: their own area, outside the annuaire's revision --------------------------
+
+def _referral(code: str = "K7Q2-9MXD-4", at: str = "2026-01-05T10:00:00.000000Z",
+              **changes: object) -> Referral:
+    sent = Referral.send(
+        code=code, from_service_id="svc-a", to_service_id="svc-b", from_organization_id="org-a",
+        to_organization_id="org-a", from_province="04.441", to_province="04.441",
+        link_id="link-ab", stage="suivi", situations=("negligence",), age_band="age_6_11",
+        sex="F", urgent=False, sender="amal", at=at, deadline="2026-01-08T10:00:00.000000Z")
+    return dataclasses.replace(sent, **changes)  # type: ignore[arg-type]
+
+
+def test_a_referral_round_trips_and_does_not_move_the_revision(store: GraphStore) -> None:
+    _seed(store)
+    revision = store.revision()
+    stored = store.create_referral(_referral(), actor="amal")
+    assert stored.version == 1
+    assert store.get_referral("K7Q2-9MXD-4") == stored
+    assert store.get_referral("0000-0000-0") is None
+    with pytest.raises(AlreadyExists):
+        store.create_referral(_referral(), actor="amal")
+    accepted = store.update_referral(
+        stored.accept(actor="badr", at="2026-01-05T12:00:00.000000Z"), expected_version=1,
+        actor="badr")
+    assert (accepted.version, accepted.status) == (2, "accepted")
+    assert store.revision() == revision
+    assert store.counts().services == 2
+
+
+def test_each_referral_transition_is_audited_with_who_when_from_to(store: GraphStore) -> None:
+    _seed(store)
+    stored = store.create_referral(_referral(), actor="amal")
+    declined = stored.decline("no_capacity", actor="badr", at="2026-01-05T12:00:00.000000Z")
+    store.update_referral(declined, expected_version=1, actor="badr")
+    trail = [(e.actor, e.at, e.action, (e.before or {}).get("status"), (e.after or {})["status"])
+             for e in store.audit_trail("K7Q2-9MXD-4")]
+    assert trail == [
+        ("amal", "2026-01-05T10:00:00.000000Z", "referral_sent", None, "sent"),
+        ("badr", "2026-01-05T12:00:00.000000Z", "referral_declined", "sent", "declined")]
+    got = store.get_referral("K7Q2-9MXD-4")
+    assert got is not None and got.reason == "no_capacity" and len(got.history) == 2
+
+
+def test_a_stale_referral_update_is_refused_and_changes_nothing(store: GraphStore) -> None:
+    _seed(store)
+    stored = store.create_referral(_referral(), actor="amal")
+    store.update_referral(stored.receive(actor="badr", at="2026-01-05T11:00:00.000000Z"),
+                          expected_version=1, actor="badr")
+    with pytest.raises(VersionConflict) as err:
+        store.update_referral(stored.cancel(actor="amal", at="2026-01-05T11:30:00.000000Z"),
+                              expected_version=1, actor="amal")
+    assert err.value.current == 2
+    got = store.get_referral("K7Q2-9MXD-4")
+    assert got is not None and got.status == "received"
+    assert len(store.audit_trail("K7Q2-9MXD-4")) == 2
+    with pytest.raises(NotFound):
+        store.update_referral(_referral(code="0000-0000-0"), expected_version=1, actor="x")
+
+
+def test_referral_lists_filter_by_side_province_status_and_deadline(store: GraphStore) -> None:
+    _seed(store)
+    other = Organization(id="org-b", name="B", org_kind="association", sector="societe_civile")
+    svc_c = Service(id="svc-c", organization_id="org-b", name="C", type="hebergement")
+    store.apply([other, svc_c], actor="test")
+    store.create_referral(_referral(), actor="amal")
+    store.create_referral(_referral(
+        code="1111-1111-X", at="2026-01-06T10:00:00.000000Z", to_service_id="svc-c",
+        to_organization_id="org-b", to_province="01.111", link_id=None,
+        deadline="2026-01-07T10:00:00.000000Z"), actor="amal")
+
+    def codes(**query: object) -> list[str]:
+        return [r.code for r in store.referrals(ReferralQuery(**query))]  # type: ignore[arg-type]
+
+    assert codes() == ["1111-1111-X", "K7Q2-9MXD-4"]
+    assert codes(organization_id="org-b") == ["1111-1111-X"]
+    assert codes(organization_id="org-b", direction="outgoing") == []
+    assert codes(organization_id="org-a", direction="incoming") == ["K7Q2-9MXD-4"]
+    assert codes(province_code="01.111") == ["1111-1111-X"]
+    assert codes(province_code="01.111", direction="outgoing") == []
+    assert codes(statuses=("accepted",)) == []
+    assert codes(due_before="2026-01-07T12:00:00.000000Z") == ["1111-1111-X"]
+    facts = store.referral_facts("01.111")
+    assert [(f.to_service_id, f.status, f.received_at) for f in facts] == [("svc-c", "sent", None)]
+    assert len(store.referral_facts()) == 2
+
+
+def test_retired_referrals_are_reduced_to_counts(store: GraphStore) -> None:
+    _seed(store)
+    first = store.create_referral(_referral(), actor="amal")
+    store.update_referral(first.decline("no_capacity", actor="b", at="2026-01-05T11:00:00.000000Z"),
+                          expected_version=1, actor="b")
+    store.create_referral(_referral(code="1111-1111-X"), actor="amal")
+    store.create_referral(_referral(code="2222-2222-2", at="2027-01-01T00:00:00.000000Z"),
+                          actor="amal")
+    revision = store.revision()
+    assert store.retire_referrals(sent_before="2026-06-01T00:00:00.000000Z", actor="system") == 2
+    assert store.retire_referrals(sent_before="2026-06-01T00:00:00.000000Z", actor="system") == 0
+    assert [r.code for r in store.referrals(ReferralQuery())] == ["2222-2222-2"]
+    assert store.get_referral("K7Q2-9MXD-4") is None
+    tallies = {(t.status, t.reason, t.received, t.from_province): t.count
+               for t in store.referral_tallies("04.441")}
+    assert tallies == {("declined", "no_capacity", True, "04.441"): 1,
+                       ("sent", None, False, "04.441"): 1}
+    assert store.referral_tallies("01.111") == []
+    assert store.revision() == revision

@@ -17,6 +17,7 @@ from .limits import extensions, is_unexpected
 from .mutations import AnnuaireMutation
 from .orientation import OrientationQuery
 from .queries import AnnuaireQuery
+from .referrals import ReferralMutation, ReferralQuery
 from .territories import TerritoryQuery
 from .vocabulary import VocabularyQuery
 
@@ -29,13 +30,13 @@ log = logging.getLogger(__name__)
                              "channels; signed-in professionals also see contact persons and "
                              "confidential addresses.")
 class Query(AnnuaireQuery, OrientationQuery, CoverageQuery, TerritoryQuery, VocabularyQuery,
-            AuthQuery, AuditQuery):
+            AuthQuery, AuditQuery, ReferralQuery):
     pass
 
 
 @strawberry.type(description="Sign-in and edits. Every edit is audited; expected failures are "
                              "typed results, never errors.")
-class Mutation(AnnuaireMutation, AuthMutation):
+class Mutation(AnnuaireMutation, AuthMutation, ReferralMutation):
     pass
 
 

@@ -18,12 +18,15 @@ import strawberry
 
 from ..domain.taxonomy import (
     ACCESS_MODES,
+    AGE_BANDS,
     CHANNEL_KINDS,
     COORDINATES_PRECISIONS,
     GAP_KINDS,
     LANGUAGES,
     LINK_KINDS,
     ORGANIZATION_KINDS,
+    REFERRAL_REASONS,
+    REFERRAL_STATUSES,
     SECTORS,
     SERVICE_STATUSES,
     SERVICE_TYPES,
@@ -56,6 +59,9 @@ if TYPE_CHECKING:
     ChannelKind: TypeAlias = str
     TerritoryLevel: TypeAlias = str
     GapKind: TypeAlias = str
+    ReferralStatus: TypeAlias = str
+    ReferralReason: TypeAlias = str
+    AgeBand: TypeAlias = str
 else:
     Stage = _enum("Stage", STAGES, "A stage of the circuit de prise en charge, in order.")
     Situation = _enum("Situation", SITUATIONS, "A child protection situation.")
@@ -74,6 +80,12 @@ else:
     TerritoryLevel = _enum("TerritoryLevel", TERRITORY_LEVELS, "Level of an HCP territory.")
     GapKind = _enum("GapKind", GAP_KINDS, "Why a stage of a plan has no service of the "
                     "child's area.")
+    ReferralStatus = _enum("ReferralStatus", REFERRAL_STATUSES,
+                           "Where a referral stands: sent → received → accepted | declined → "
+                           "in_progress → completed | not_completed; cancelled; expired.")
+    ReferralReason = _enum("ReferralReason", REFERRAL_REASONS,
+                           "Why a referral was declined or its care not completed.")
+    AgeBand = _enum("AgeBand", AGE_BANDS, "The child's age band (never an age or a birth date).")
 
 
 @strawberry.type(description="One code of a vocabulary with its labels, for menus and legends.")

@@ -7,6 +7,7 @@ import click
 from .annuaire import export_cmd, import_cmd, seed_cmd, stats_cmd
 from .coverage import gaps_cmd, map_group, plan_cmd
 from .orientation import route_cmd
+from .referrals import referrals_group
 from .serve import serve_cmd
 from .users import user_group
 
@@ -21,3 +22,4 @@ for command in (seed_cmd, import_cmd, export_cmd, stats_cmd, serve_cmd, user_gro
 for command in (gaps_cmd, plan_cmd, map_group):
     main.add_command(command)
 main.add_command(route_cmd)
+main.add_command(referrals_group)

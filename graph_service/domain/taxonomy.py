@@ -163,6 +163,36 @@ CHANNEL_KINDS = _vocab(
 PHONE_KINDS = frozenset({"phone", "mobile", "fax", "hotline"})
 """Channel kinds whose value is a phone number (validated and stored as E.164)."""
 
+REFERRAL_STATUSES = _vocab(
+    ("sent", "Envoyée", "مرسلة"),
+    ("received", "Reçue", "مستلمة"),
+    ("accepted", "Acceptée", "مقبولة"),
+    ("declined", "Refusée", "مرفوضة"),
+    ("in_progress", "Prise en charge en cours", "التكفل جار"),
+    ("completed", "Prise en charge terminée", "تم التكفل"),
+    ("not_completed", "Prise en charge non aboutie", "لم يتم التكفل"),
+    ("cancelled", "Annulée par l'envoyeur", "ألغاها المرسل"),
+    ("expired", "Expirée sans réponse", "انتهى الأجل دون رد"),
+)
+"""The life of a referral (see :mod:`graph_service.domain.referral` for its transitions)."""
+
+REFERRAL_REASONS = _vocab(
+    ("no_capacity", "Pas de place disponible", "لا توجد طاقة استيعابية"),
+    ("not_eligible", "L'enfant ne relève pas des critères du service", "الطفل لا تنطبق عليه شروط الخدمة"),
+    ("not_competent", "Service non compétent", "الخدمة غير مختصة"),
+    ("unreachable", "Enfant ou famille injoignable", "تعذر الاتصال بالطفل أو الأسرة"),
+    ("other", "Autre motif (précisé sur la fiche papier)", "سبب آخر (يحدد في البطاقة الورقية)"),
+)
+"""Why a referral was declined or its care not completed: codes only, never a sentence."""
+
+AGE_BANDS = _vocab(
+    ("age_0_5", "0 à 5 ans", "من 0 إلى 5 سنوات"),
+    ("age_6_11", "6 à 11 ans", "من 6 إلى 11 سنة"),
+    ("age_12_14", "12 à 14 ans", "من 12 إلى 14 سنة"),
+    ("age_15_17", "15 à 17 ans", "من 15 إلى 17 سنة"),
+)
+"""A referral carries the child's age band, never an age or a date of birth."""
+
 TERRITORY_LEVELS = ("region", "province", "commune")
 
 GAP_KINDS = _vocab(
@@ -194,6 +224,9 @@ VOCABULARIES: dict[str, dict[str, Term]] = {
     "coordinates_precision": COORDINATES_PRECISIONS,
     "channel_kind": CHANNEL_KINDS,
     "gap_kind": GAP_KINDS,
+    "referral_status": REFERRAL_STATUSES,
+    "referral_reason": REFERRAL_REASONS,
+    "age_band": AGE_BANDS,
 }
 """Every vocabulary by name, for validation messages and the API's enum lists."""
 

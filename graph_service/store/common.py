@@ -23,6 +23,7 @@ from ..domain.entities import (
     to_record,
 )
 from ..domain.errors import FieldError, NotFound, ValidationFailed, VersionConflict
+from ..domain.referral import Referral, ReferralQuery, ReferralTally, Step
 from .protocol import ApplyResult
 
 META_FIELDS = frozenset({"version", "last_modified", "verified_at", "verified_by"})
@@ -36,6 +37,11 @@ def now_iso() -> str:
 def iso(moment: datetime) -> str:
     """The one text form of a time in the stores: comparable as strings."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_iso(text: str) -> datetime:
+    """The time an :func:`iso` text stands for (aware, UTC)."""
+    return datetime.fromisoformat(text)
 
 
 def content(entity: AnyEntity) -> dict[str, Any]:
@@ -232,3 +238,109 @@ def user_from_json(text: str) -> User:
 def public_user_json(user: User) -> str:
     """What the audit keeps of a user: everything but the password hash."""
     return dumps({k: v for k, v in dataclasses.asdict(user).items() if k != "password_hash"})
+
+
+# --- referrals: their record, their audit, their version ------------------------------
+
+
+def referral_json(referral: Referral) -> str:
+    """The whole referral as stored (history included)."""
+    return dumps(dataclasses.asdict(referral))
+
+
+def referral_from_json(text: str) -> Referral:
+    record = json.loads(text)
+    record["situations"] = tuple(record["situations"])
+    record["history"] = tuple(Step(**s) for s in record["history"])
+    return Referral(**record)
+
+
+def referral_columns(r: Referral) -> dict[str, Any]:
+    """The fields of a referral that stores filter, sort and count on, next to its record."""
+    return {"code": r.code, "version": r.version, "status": r.status,
+            "from_service_id": r.from_service_id, "to_service_id": r.to_service_id,
+            "from_organization_id": r.from_organization_id,
+            "to_organization_id": r.to_organization_id, "from_province": r.from_province,
+            "to_province": r.to_province, "link_id": r.link_id, "reason": r.reason,
+            "sent_at": r.sent_at, "received_at": r.received_at,
+            "responded_at": r.responded_at, "deadline": r.deadline,
+            "record": referral_json(r)}
+
+
+def query_parameters(query: ReferralQuery) -> dict[str, Any]:
+    """A :class:`ReferralQuery` as the flat parameters both stores' queries take."""
+    return {"organization_id": query.organization_id, "province_code": query.province_code,
+            "from_side": query.direction in (None, "outgoing"),
+            "to_side": query.direction in (None, "incoming"),
+            "statuses": list(query.statuses), "due_before": query.due_before}
+
+
+def referral_created(referral: Referral) -> Referral:
+    """A new referral as stored: version 1."""
+    return dataclasses.replace(referral, version=1)
+
+
+def referral_updated(current: Referral, referral: Referral, expected_version: int) -> Referral:
+    """The referral as stored after a transition of ``current``: version +1.
+
+    Raises :class:`VersionConflict` when ``expected_version`` is stale, and
+    :class:`ValidationFailed` when ``referral`` is not ``current`` moved on (its
+    history must extend the stored one: steps are never rewritten).
+    """
+    if current.version != expected_version:
+        raise VersionConflict("referral", current.code, expected_version, current.version)
+    if referral.history[: len(current.history)] != current.history:
+        raise ValidationFailed([FieldError("history", "ne prolonge pas l'historique enregistré",
+                                           f"referral {current.code}")])
+    return dataclasses.replace(referral, version=current.version + 1)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReferralAudit:
+    """One audit row of a referral step: who, when, from which status to which."""
+
+    at: str
+    actor: str
+    action: str
+    entity_id: str
+    before: str | None
+    after: str
+
+
+def referral_audits(previous: Referral | None, stored: Referral) -> list[ReferralAudit]:
+    """The audit rows of the steps ``stored`` adds to ``previous`` (all of them when new)."""
+    known = len(previous.history) if previous else 0
+    return [
+        ReferralAudit(
+            at=step.at, actor=step.actor, action=f"referral_{step.status}",
+            entity_id=stored.code,
+            before=dumps({"status": step.from_status}) if step.from_status else None,
+            after=dumps({"status": step.status, "reason": step.reason,
+                         "version": stored.version}),
+        )
+        for step in stored.history[known:]
+    ]
+
+
+TALLY_KEYS = ("from_service_id", "to_service_id", "from_province", "to_province", "status",
+              "reason", "received")
+
+
+def tallies_of(referrals: Iterable[Referral]) -> list[dict[str, Any]]:
+    """Retired referrals grouped by link, provinces, final status, reason and receipt, counted;
+    absent values as ``''`` so that they can be part of a key in either store."""
+    counts: dict[tuple[Any, ...], int] = {}
+    for r in referrals:
+        key = (r.from_service_id, r.to_service_id, r.from_province or "", r.to_province or "",
+               r.status, r.reason or "", r.received_at is not None)
+        counts[key] = counts.get(key, 0) + 1
+    return [{**dict(zip(TALLY_KEYS, key, strict=True)), "count": n}
+            for key, n in sorted(counts.items())]
+
+
+def tally_from(row: Mapping[str, Any]) -> ReferralTally:
+    return ReferralTally(
+        from_service_id=row["from_service_id"], to_service_id=row["to_service_id"],
+        from_province=row["from_province"] or None, to_province=row["to_province"] or None,
+        status=row["status"], reason=row["reason"] or None, received=bool(row["received"]),
+        count=int(row["count"]))

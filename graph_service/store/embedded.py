@@ -31,9 +31,18 @@ from ..domain.entities import (
 )
 from ..domain.errors import (
     AlreadyExists,
+    NotFound,
     StoreUnavailable,
 )
+from ..domain.referral import (
+    OPEN_STATUSES,
+    Referral,
+    ReferralFact,
+    ReferralQuery,
+    ReferralTally,
+)
 from .common import (
+    TALLY_KEYS,
     audit_at,
     audit_entry,
     check_filter,
@@ -46,10 +55,18 @@ from .common import (
     now_iso,
     plan_apply,
     public_user_json,
+    query_parameters,
     record_json,
     reference_index,
+    referral_audits,
+    referral_columns,
+    referral_created,
+    referral_from_json,
+    referral_updated,
     refuse_referenced,
     stamped,
+    tallies_of,
+    tally_from,
     user_from_json,
     user_json,
     verified,
@@ -111,6 +128,65 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', 0);
+CREATE TABLE IF NOT EXISTS referral (
+    code TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    from_service_id TEXT NOT NULL,
+    to_service_id TEXT NOT NULL,
+    from_organization_id TEXT NOT NULL,
+    to_organization_id TEXT NOT NULL,
+    from_province TEXT,
+    to_province TEXT,
+    link_id TEXT,
+    reason TEXT,
+    sent_at TEXT NOT NULL,
+    received_at TEXT,
+    responded_at TEXT,
+    deadline TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS referral_from_org ON referral(from_organization_id, sent_at);
+CREATE INDEX IF NOT EXISTS referral_to_org ON referral(to_organization_id, sent_at);
+CREATE INDEX IF NOT EXISTS referral_from_province ON referral(from_province, sent_at);
+CREATE INDEX IF NOT EXISTS referral_to_province ON referral(to_province, sent_at);
+CREATE INDEX IF NOT EXISTS referral_open ON referral(status, deadline);
+CREATE INDEX IF NOT EXISTS referral_sent ON referral(sent_at);
+CREATE TABLE IF NOT EXISTS referral_tally (
+    from_service_id TEXT NOT NULL,
+    to_service_id TEXT NOT NULL,
+    from_province TEXT NOT NULL,
+    to_province TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (from_service_id, to_service_id, from_province, to_province, status, reason,
+                 received)
+);
+"""
+
+_REFERRAL_COLUMNS = ("code", "version", "status", "from_service_id", "to_service_id",
+                     "from_organization_id", "to_organization_id", "from_province",
+                     "to_province", "link_id", "reason", "sent_at", "received_at",
+                     "responded_at", "deadline", "record")
+_FACTS = """
+SELECT from_service_id, to_service_id, status, reason, sent_at, responded_at, received_at
+FROM referral WHERE (:province IS NULL OR from_province = :province OR to_province = :province)
+"""
+_IN_PROVINCE = "(:province IS NULL OR from_province = :province OR to_province = :province)"
+_SELECT_REFERRALS = f"""
+SELECT record FROM referral
+WHERE (:organization_id IS NULL
+       OR (:from_side AND from_organization_id = :organization_id)
+       OR (:to_side AND to_organization_id = :organization_id))
+  AND (:province_code IS NULL
+       OR (:from_side AND from_province = :province_code)
+       OR (:to_side AND to_province = :province_code))
+  AND (:no_status OR status IN (SELECT value FROM json_each(:statuses)))
+  AND (:due_before IS NULL OR (status IN ({", ".join(repr(s) for s in sorted(OPEN_STATUSES))})
+                               AND deadline < :due_before))
+ORDER BY sent_at DESC, code
 """
 
 _CHUNK = 500  # SQLite's default limit on bound parameters is 999 on old builds
@@ -158,7 +234,8 @@ class EmbeddedStore:
         """One write transaction; rolls back on error.
 
         It bumps the revision if it changed anything and is ``counted``: writes to
-        users, tokens, sessions and sign-in throttle counts are not directory content.
+        users, tokens, sessions, sign-in throttle counts and referrals are not
+        directory content.
         """
         conn = self._conn()
         cur = conn.cursor()
@@ -238,11 +315,15 @@ class EmbeddedStore:
         after: str | None = None,
         limit: int | None = None,
     ) -> list[AnyEntity]:
-        sql = ["SELECT e.data FROM entity e"]
+        # The first reference filter drives the query (CROSS JOIN fixes SQLite's join order):
+        # it finds the few entries that point at one id, where walking the kind reads them all.
+        sql = ["SELECT e.data FROM ref r0 CROSS JOIN entity e" if where else
+               "SELECT e.data FROM entity e"]
         args: list[Any] = []
         for i, (field, value) in enumerate((where or {}).items()):
             check_filter(kind, field)
-            sql.append(f"JOIN ref r{i} ON r{i}.src = e.id AND r{i}.field = ? AND r{i}.dst = ?")
+            join = "ON" if i == 0 else f"JOIN ref r{i} ON"  # r0 is already in FROM
+            sql.append(f"{join} r{i}.src = e.id AND r{i}.field = ? AND r{i}.dst = ?")
             args += [field, value]
         sql.append("WHERE e.kind = ?")
         args.append(kind)
@@ -474,3 +555,77 @@ class EmbeddedStore:
     def clear_throttle(self, key: str) -> None:
         with self._write(counted=False) as cur:
             cur.execute("DELETE FROM throttle_count WHERE key = ?", (key,))
+    # --- referrals -----------------------------------------------------------------
+    def create_referral(self, referral: Referral, *, actor: str) -> Referral:
+        with self._write(counted=False) as cur:
+            if cur.execute("SELECT 1 FROM referral WHERE code = ?", (referral.code,)).fetchone():
+                raise AlreadyExists("referral", referral.code)
+            stored = referral_created(referral)
+            self._put_referral(cur, None, stored)
+        return stored
+
+    def update_referral(self, referral: Referral, *, expected_version: int,
+                        actor: str) -> Referral:
+        with self._write(counted=False) as cur:
+            row = cur.execute("SELECT record FROM referral WHERE code = ?",
+                              (referral.code,)).fetchone()
+            if row is None:
+                raise NotFound("referral", referral.code)
+            current = referral_from_json(row[0])
+            stored = referral_updated(current, referral, expected_version)
+            self._put_referral(cur, current, stored)
+        return stored
+
+    @staticmethod
+    def _put_referral(cur: sqlite3.Cursor, previous: Referral | None, stored: Referral) -> None:
+        columns = referral_columns(stored)
+        cur.execute(
+            f"INSERT OR REPLACE INTO referral({', '.join(_REFERRAL_COLUMNS)}) "
+            f"VALUES ({', '.join(':' + c for c in _REFERRAL_COLUMNS)})", columns)
+        cur.executemany(
+            "INSERT INTO audit(at, actor, action, entity_kind, entity_id, before, after) "
+            "VALUES (?, ?, ?, 'referral', ?, ?, ?)",
+            [(a.at, a.actor, a.action, a.entity_id, a.before, a.after)
+             for a in referral_audits(previous, stored)])
+
+    def get_referral(self, code: str) -> Referral | None:
+        row = self._conn().execute("SELECT record FROM referral WHERE code = ?",
+                                   (code,)).fetchone()
+        return referral_from_json(row[0]) if row else None
+
+    def referrals(self, query: ReferralQuery) -> list[Referral]:
+        parameters = query_parameters(query)
+        parameters["no_status"] = not parameters["statuses"]
+        parameters["statuses"] = dumps(parameters["statuses"])
+        rows = self._conn().execute(_SELECT_REFERRALS, parameters)
+        return [referral_from_json(r[0]) for r in rows]
+
+    def referral_facts(self, province_code: str | None = None) -> list[ReferralFact]:
+        rows = self._conn().execute(_FACTS, {"province": province_code})
+        return list(map(ReferralFact._make, rows))
+
+    def retire_referrals(self, *, sent_before: str, actor: str) -> int:
+        with self._write(counted=False) as cur:
+            retired = [referral_from_json(r[0]) for r in cur.execute(
+                "SELECT record FROM referral WHERE sent_at < ?", (sent_before,))]
+            cur.executemany(
+                f"INSERT INTO referral_tally({', '.join(TALLY_KEYS)}, count) "
+                f"VALUES ({', '.join(':' + k for k in TALLY_KEYS)}, :count) "
+                "ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                tallies_of(retired))
+            cur.execute("DELETE FROM referral WHERE sent_at < ?", (sent_before,))
+            if retired:
+                cur.execute(
+                    "INSERT INTO audit(at, actor, action, entity_kind, entity_id, after) "
+                    "VALUES (?, ?, 'retire_referrals', 'referral', '', ?)",
+                    (now_iso(), actor, dumps({"sent_before": sent_before,
+                                              "count": len(retired)})))
+        return len(retired)
+
+    def referral_tallies(self, province_code: str | None = None) -> list[ReferralTally]:
+        cur = self._conn().cursor()
+        cur.row_factory = sqlite3.Row
+        rows = cur.execute(f"SELECT {', '.join(TALLY_KEYS)}, count FROM referral_tally "
+                           f"WHERE {_IN_PROVINCE} ORDER BY {', '.join(TALLY_KEYS)}",
+                           {"province": province_code})
+        return [tally_from(r) for r in rows]

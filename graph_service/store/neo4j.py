@@ -50,10 +50,19 @@ from ..domain.entities import (
 )
 from ..domain.errors import (
     AlreadyExists,
+    NotFound,
     StoreUnavailable,
+)
+from ..domain.referral import (
+    OPEN_STATUSES,
+    Referral,
+    ReferralFact,
+    ReferralQuery,
+    ReferralTally,
 )
 from ..settings import Settings
 from .common import (
+    TALLY_KEYS,
     Change,
     audit_at,
     audit_entry,
@@ -67,10 +76,18 @@ from .common import (
     now_iso,
     plan_apply,
     public_user_json,
+    query_parameters,
     record_json,
     references,
+    referral_audits,
+    referral_columns,
+    referral_created,
+    referral_from_json,
+    referral_updated,
     refuse_referenced,
     stamped,
+    tallies_of,
+    tally_from,
     user_from_json,
     user_json,
     verified,
@@ -517,3 +534,74 @@ class Neo4jStore:
     @_unavailable_as_typed
     def clear_throttle(self, key: str) -> None:
         self._write(lambda tx: tx.run("throttle:clear", key=key), counted=False)
+    # --- referrals (not counted in the revision) ---------------------------------------
+    @_unavailable_as_typed
+    def create_referral(self, referral: Referral, *, actor: str) -> Referral:
+        def work(tx: _Tx) -> Referral:
+            if tx.run("referrals:get", code=referral.code):
+                raise AlreadyExists("referral", referral.code)
+            stored = referral_created(referral)
+            tx.run("referrals:create", node=referral_columns(stored))
+            self._audit_referral(tx, None, stored)
+            return stored
+
+        return self._write(work, counted=False)
+
+    @_unavailable_as_typed
+    def update_referral(self, referral: Referral, *, expected_version: int,
+                        actor: str) -> Referral:
+        def work(tx: _Tx) -> Referral:
+            records = tx.run("referrals:get", code=referral.code)
+            if not records:
+                raise NotFound("referral", referral.code)
+            current = referral_from_json(records[0]["record"])
+            stored = referral_updated(current, referral, expected_version)
+            tx.run("referrals:replace", node=referral_columns(stored))
+            self._audit_referral(tx, current, stored)
+            return stored
+
+        return self._write(work, counted=False)
+
+    @staticmethod
+    def _audit_referral(tx: _Tx, previous: Referral | None, stored: Referral) -> None:
+        tx.run("audit:append", rows=[
+            tx.audit(a.actor, a.action, "referral", a.entity_id, a.before, a.after, a.at)
+            for a in referral_audits(previous, stored)])
+
+    @_unavailable_as_typed
+    def get_referral(self, code: str) -> Referral | None:
+        records = self._read("referrals:get", code=code)
+        return referral_from_json(records[0]["record"]) if records else None
+
+    @_unavailable_as_typed
+    def referrals(self, query: ReferralQuery) -> list[Referral]:
+        records = self._read("referrals:list", open=sorted(OPEN_STATUSES),
+                             **query_parameters(query))
+        return [referral_from_json(r["record"]) for r in records]
+
+    @_unavailable_as_typed
+    def referral_facts(self, province_code: str | None = None) -> list[ReferralFact]:
+        records = self._read("referrals:facts", province=province_code)
+        return [ReferralFact._make(r) for r in records]
+
+    @_unavailable_as_typed
+    def retire_referrals(self, *, sent_before: str, actor: str) -> int:
+        def work(tx: _Tx) -> int:
+            retired = [referral_from_json(r["record"])
+                       for r in tx.run("referrals:sent_before", before=sent_before)]
+            rows = [{**row, "key": dumps([row[k] for k in TALLY_KEYS])}
+                    for row in tallies_of(retired)]
+            for chunk in _chunks(rows):
+                tx.run("referrals:tally", rows=chunk)
+            tx.run("referrals:delete_sent_before", before=sent_before)
+            if retired:
+                tx.run("audit:append", rows=[tx.audit(
+                    actor, "retire_referrals", "referral", "",
+                    after=dumps({"sent_before": sent_before, "count": len(retired)}))])
+            return len(retired)
+
+        return self._write(work, counted=False)
+
+    @_unavailable_as_typed
+    def referral_tallies(self, province_code: str | None = None) -> list[ReferralTally]:
+        return [tally_from(r) for r in self._read("referrals:tallies", province=province_code)]

@@ -22,6 +22,11 @@ Write rules every adapter keeps:
   and rebuild only when it moves. Users, tokens, sessions, sign-in throttle counts and
   read audits are not directory content: writing them leaves it unchanged, so
   signing in or out never throws a read model away.
+
+Referrals (:mod:`graph_service.domain.referral`) live in an area of their own:
+they are not annuaire entries, so their writes leave ``revision()`` alone and
+never appear in ``entries``/``counts``; they keep the same rules otherwise
+(one transaction, optimistic version, each transition audited with it).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..domain.entities import AnyEntity, AuditEntry, Counts, EntityKind, Territory, User
+from ..domain.referral import Referral, ReferralFact, ReferralQuery, ReferralTally
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,3 +181,36 @@ class GraphStore(Protocol):
         ...
 
     def clear_throttle(self, key: str) -> None: ...
+
+    # --- referrals (their own area: not entries, outside revision()) ------------------------
+    def create_referral(self, referral: Referral, *, actor: str) -> Referral:
+        """Store a new referral at version 1, its ``sent`` step audited;
+        :class:`AlreadyExists` if the code is taken."""
+        ...
+
+    def update_referral(self, referral: Referral, *, expected_version: int,
+                        actor: str) -> Referral:
+        """Store a transition of the stored referral (its history extended) at version +1,
+        each new step audited (who, when, from, to); :class:`VersionConflict` if stale."""
+        ...
+
+    def get_referral(self, code: str) -> Referral | None:
+        """The referral of a canonical code (:func:`~graph_service.domain.referral.parse_code`)."""
+        ...
+
+    def referrals(self, query: ReferralQuery) -> list[Referral]:
+        """The referrals ``query`` selects, newest first (then by code)."""
+        ...
+
+    def referral_facts(self, province_code: str | None = None) -> list[ReferralFact]:
+        """What indicators read of every referral (of a province: either side), no history."""
+        ...
+
+    def retire_referrals(self, *, sent_before: str, actor: str) -> int:
+        """Reduce referrals sent before a time to tallies (retention), in one transaction;
+        the number retired."""
+        ...
+
+    def referral_tallies(self, province_code: str | None = None) -> list[ReferralTally]:
+        """The counts left of retired referrals (of a province: either side)."""
+        ...

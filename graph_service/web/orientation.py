@@ -25,6 +25,8 @@ from ..store import run_blocking
 from .communes import commune_code
 from .forms import Values, error_map, form_values
 from .pages import index_of, lang, page, render
+from .referrals import my_services
+from .session import principal_of
 
 __all__ = ["FIELDS", "routes"]
 
@@ -58,7 +60,10 @@ async def _answer(request: Request, template: str) -> Response:
         return await render(request, "orienter.html",
                             {"values": values, "errors": error_map(exc, lang(request).code)}, 400)
     pairs = [(k, v) for k in FIELDS for v in values.get(k, ()) if v]
+    principal = await principal_of(request)
+    mine = await run_blocking(my_services, request, principal)
     return await render(request, template, {
+        "my_services": mine,
         "plan": result,
         "values": values,
         "hidden": pairs,

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import account, annuaire, communes, coordination, organisation, orientation
+from . import account, annuaire, communes, coordination, organisation, orientation, referrals
 from .pages import page, render
 from .session import session_middleware
 
@@ -32,5 +32,6 @@ routes: list[BaseRoute] = [
     *annuaire.routes,
     *organisation.routes,
     *coordination.routes,
+    *referrals.routes,
     Mount(ASSETS, StaticFiles(directory=Path(__file__).parent / "static"), name="assets"),
 ]

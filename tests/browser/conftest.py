@@ -32,6 +32,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-sync"]
 
 
+REFERRAL_SENDER_ORG, REFERRAL_RECEIVER_ORG = "org-amej-sale", "org-cape-sale"
+"""Users ``sender`` and ``receiver`` belong to these (Salé): a referral between two services."""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -40,7 +44,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def served(seed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The app on ``http://127.0.0.1:<free port>`` with users ``asso``, ``coord`` and ``pro``."""
+    """The app on ``http://127.0.0.1:<free port>`` with users ``asso``, ``coord``, ``pro``,
+    ``sender`` and ``receiver``."""
     path = tmp_path_factory.mktemp("browser") / "annuaire.sqlite3"
     shutil.copyfile(seed_db, path)
     store = EmbeddedStore(path)
@@ -48,6 +53,8 @@ def served(seed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     add_user(store, "asso", "association", organization_id=association.org.id)
     add_user(store, "coord", "coordinator", province_code=association.province)
     add_user(store, "pro", "professional")
+    add_user(store, "sender", "association", organization_id=REFERRAL_SENDER_ORG)
+    add_user(store, "receiver", "association", organization_id=REFERRAL_RECEIVER_ORG)
     store.close()
     app = create_app(Settings({"GRAPH_SERVICE_DB": str(path),
                                "GRAPH_SERVICE_SECRET_KEY": "browser-tests-only"}))

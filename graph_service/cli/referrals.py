@@ -1,0 +1,48 @@
+"""Referrals from the command line: the circuit's indicators, and the clock (expiry, retention)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .. import referrals as service
+from ..access import Principal
+from ..settings import Settings
+from .context import opened_store
+
+OPERATOR = Principal("cli", "admin")
+"""Whoever runs the command operates the service: they see every province's figures."""
+
+
+@click.group("referrals")
+def referrals_group() -> None:
+    """Closed-loop referrals between services (codes only, nothing about a child)."""
+
+
+@referrals_group.command("indicators")
+@click.option("--province", default=None, help="HCP province code; omitted: the whole country.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the API's figures).")
+def indicators_cmd(province: str | None, as_json: bool) -> None:
+    """Sent, answered, accepted, closed, expired; declines by reason; the same per link."""
+    with opened_store() as store:
+        figures = service.indicators(store, OPERATOR, province)
+    if as_json:
+        click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
+        return
+    for name, value in figures.figures().items():
+        click.echo(f"{name:24} {'—' if value is None else value}")
+    for reason, count in figures.by_reason.items():
+        click.echo(f"declined: {reason:15} {count}")
+
+
+@referrals_group.command("expire")
+def expire_cmd() -> None:
+    """Expire referrals past their deadline without an answer; reduce those older than
+    GRAPH_SERVICE_REFERRAL_RETENTION_DAYS to counts (the server also does it every few
+    minutes)."""
+    days = Settings()["GRAPH_SERVICE_REFERRAL_RETENTION_DAYS"]
+    with opened_store() as store:
+        expired, retired = service.tick(store, days)
+    click.echo(f"{expired} referral(s) expired, {retired} older than {days} days reduced to "
+               "counts")
