@@ -72,7 +72,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         app.state.settings = settings
         app.state.store = store or open_store(settings)
-        app.state.snapshots = SnapshotCache(app.state.store)
+        app.state.snapshots = SnapshotCache(app.state.store,
+                                            refresh_s=settings["GRAPH_SERVICE_REFRESH_S"])
+        app.state.snapshots.start()
         app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
         try:
