@@ -336,7 +336,6 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
         versions = [e for e in (before[eid], after[eid]) if e is not None]
         if kind == "site":
             touched |= new.services_at_site.get(eid, frozenset())
-            touched |= snap.services_at_site.get(eid, frozenset())
             for e in versions:
                 touched |= new.services_of_org.get(e.organization_id, frozenset())  # type: ignore[union-attr]
         elif kind == "organization":
