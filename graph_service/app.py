@@ -23,7 +23,9 @@ from .api.routes import graphql_routes
 from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
 from .maps.routes import map_routes
+from .orientation import orientation_index
 from .search import IndexCache
+from .search.index import index_of
 from .settings import Settings
 from .snapshot import SnapshotCache
 from .store import GraphStore, open_store, run_blocking
@@ -73,7 +75,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.settings = settings
         app.state.store = store or open_store(settings)
         app.state.snapshots = SnapshotCache(app.state.store,
-                                            refresh_s=settings["GRAPH_SERVICE_REFRESH_S"])
+                                            refresh_s=settings["GRAPH_SERVICE_REFRESH_S"],
+                                            prepare=(index_of, orientation_index))
         app.state.snapshots.start()
         app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)

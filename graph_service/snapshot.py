@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -507,12 +507,17 @@ class SnapshotCache:
     change feed, or a full build when the feed has a hole) and swaps it in. Two
     readers wait: the first ever (the build at start, begun by :meth:`start`), and a
     reader of the process that wrote through this store, until the snapshot holds
-    that write (read-your-writes: the write's changes are applied in milliseconds).
+    that write (read-your-writes: the write's changes are applied in milliseconds, then
+    the ``prepare`` indexes are built again).
     """
 
-    def __init__(self, store: GraphStore, *, refresh_s: float = 1.0) -> None:
+    def __init__(self, store: GraphStore, *, refresh_s: float = 1.0,
+                 prepare: Sequence[Callable[[Snapshot], object]] = ()) -> None:
         self.store = store
         self.refresh_s = refresh_s
+        self.prepare = tuple(prepare)
+        """Indexes every reader needs (``derived``), built on a new snapshot before it is
+        swapped in, so that no reader builds them."""
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
         """Held by whoever makes the next snapshot: one at a time."""
@@ -560,5 +565,7 @@ class SnapshotCache:
                     changes = self.store.changes_since(snap.seq, limit=_FOLLOW_MAX + 1)
                     snap = (advance(snap, changes) if _followable(snap, revision, changes)
                             else build_snapshot(self.store))
+            for prepare in self.prepare:
+                prepare(snap)
             self._snapshot = snap
             return snap
