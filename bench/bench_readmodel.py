@@ -152,36 +152,37 @@ async def _load(url: str, reads: list[tuple[str, dict[str, Any]]], services: lis
             connection.close()
 
     async def editor() -> None:
-        connection = await _Connection.open(url)
-        try:
-            _, data = await _post(connection, LOGIN, u=ADMIN, p=PASSWORD)
-            token = data["login"]["token"]
-            versions: dict[str, int] = {}
-            n = 0
-            while time.perf_counter() + EDIT_EVERY_S < stop:
-                await asyncio.sleep(EDIT_EVERY_S)
-                sid = services[(n * 7919) % len(services)]
-                n += 1
-                version = versions.get(sid) or await _version(connection, sid)
-                elapsed, data = await _post(connection, RENAME, token, id=sid, v=version,
-                                            name=f"Service édité {n}")
-                versions[sid] = data["updateService"]["service"]["version"]
-                write_ms.append(elapsed)
-        finally:
-            connection.close()
+        token = await _sign_in(url)
+        n = 0
+        while time.perf_counter() + EDIT_EVERY_S < stop:
+            await asyncio.sleep(EDIT_EVERY_S)
+            sid = services[(n * 7919) % len(services)]
+            n += 1
+            connection = await _Connection.open(url)  # an edit is a page's request of its own
+            try:
+                version = await _version(connection, sid)
+                write_ms.append((await _post(connection, RENAME, token, id=sid, v=version,
+                                             name=f"Service édité {n}"))[0])
+            finally:
+                connection.close()
 
     async def signer() -> None:
-        connection = await _Connection.open(url)
-        try:
-            while time.perf_counter() + SIGN_IN_EVERY_S < stop:
-                await asyncio.sleep(SIGN_IN_EVERY_S)
-                await _post(connection, LOGIN, u=ADMIN, p=PASSWORD)
-        finally:
-            connection.close()
+        while time.perf_counter() + SIGN_IN_EVERY_S < stop:
+            await asyncio.sleep(SIGN_IN_EVERY_S)
+            await _sign_in(url)
 
     tasks = [reader(k) for k in range(CLIENTS)] + ([editor(), signer()] if edits else [])
     await asyncio.gather(*tasks)
     return len(read_ms) / PHASE_S, max(read_ms), write_ms
+
+
+async def _sign_in(url: str) -> str:
+    """Sign in on a new connection, as a person arriving does; the bearer token."""
+    connection = await _Connection.open(url)
+    try:
+        return str((await _post(connection, LOGIN, u=ADMIN, p=PASSWORD))[1]["login"]["token"])
+    finally:
+        connection.close()
 
 
 async def _version(connection: _Connection, sid: str) -> int:
@@ -195,8 +196,7 @@ async def _visibility(writer_url: str, reader_url: str, services: list[str]) -> 
     writer, reader = await _Connection.open(writer_url), await _Connection.open(reader_url)
     out = []
     try:
-        _, data = await _post(writer, LOGIN, u=ADMIN, p=PASSWORD)
-        token = data["login"]["token"]
+        token = await _sign_in(writer_url)
         for trial in range(VISIBILITY_TRIALS):
             sid = services[(trial * 104729 + 17) % len(services)]
             word = f"Visibilite{trial}x"

@@ -11,6 +11,7 @@ what the changes touch), beside it, then swaps it in.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import logging
@@ -254,9 +255,10 @@ def _index(snap: Snapshot) -> None:
     _competence(snap, ordered)
 
 
-def _competence(snap: Snapshot, sids: Iterable[str]) -> None:
+def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = frozenset()
+                ) -> None:
     """The areas of ``sids`` (the others in ``snap.areas`` are current), and which services
-    are authorities, receive children, or are provisional, among them."""
+    are authorities, receive children, or are provisional, among them (``gone``: removed)."""
     areas = snap.areas
 
     def org_codes(org_id: str, seen: frozenset[str]) -> frozenset[str]:
@@ -283,7 +285,10 @@ def _competence(snap: Snapshot, sids: Iterable[str]) -> None:
         area(sid, frozenset({snap.services[sid].organization_id}))
 
     def which(old: frozenset[str], rule: Any) -> frozenset[str]:
-        return frozenset(old.difference(chosen)) | {sid for sid in chosen if rule(sid)}
+        verdicts = {sid: bool(rule(sid)) for sid in chosen}
+        removed = {sid for sid, yes in verdicts.items() if not yes and sid in old} | (old & gone)
+        added = {sid for sid, yes in verdicts.items() if yes and sid not in old}
+        return (old - removed) | added if removed or added else old
 
     snap.authorities = which(snap.authorities, lambda sid: is_authority(
         snap.services[sid], snap.organizations.get(snap.services[sid].organization_id)))
@@ -352,16 +357,16 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
     if any(is_court(e) for eid in kind_of if kind_of[eid] == "organization"
            for e in (before[eid], after[eid]) if isinstance(e, Organization)):
         new.courts_under = _courts_under(new)
-    moved = {k for k in set(snap.courts_under) | set(new.courts_under)
-             if snap.courts_under.get(k) != new.courts_under.get(k)}
+    moved = set() if new.courts_under is snap.courts_under else {
+        k for k in set(snap.courts_under) | set(new.courts_under)
+        if snap.courts_under.get(k) != new.courts_under.get(k)}
     orgs |= moved | {new.services[sid].organization_id for sid in live}
     orgs = _with_courts_above(new, orgs)
     recompute = live | {sid for org in orgs for sid in new.services_of_org.get(org, ())}
-    new.areas = {sid: a for sid, a in snap.areas.items()
-                 if sid not in recompute and sid not in gone}
-    _competence(new, recompute)
-    new.authorities, new.for_children, new.provisional = (
-        s - gone for s in (new.authorities, new.for_children, new.provisional))
+    new.areas = dict(snap.areas)
+    for sid in recompute | gone:
+        new.areas.pop(sid, None)
+    _competence(new, recompute, frozenset(gone))
     return new
 
 
@@ -404,10 +409,8 @@ def _replace_places(snap: Snapshot, new: Snapshot, live: set[str], gone: set[str
                  for p in (*snap.places.get(sid, ()), *new.places.get(sid, ()))}
     new.by_province = dict(snap.by_province)
     for code in provinces:
-        members = set(new.by_province.get(code, ())) - live - gone
-        members |= {sid for sid in live
-                    if any(p.province_code == code for p in new.places.get(sid, ()))}
-        _set_group(new.by_province, code, members)
+        _set_group(new.by_province, code, live | gone, {
+            sid for sid in live if any(p.province_code == code for p in new.places.get(sid, ()))})
 
 
 def _restage(snap: Snapshot, new: Snapshot, changed: set[str]) -> None:
@@ -418,15 +421,25 @@ def _restage(snap: Snapshot, new: Snapshot, changed: set[str]) -> None:
         return
     new.by_stage = dict(snap.by_stage)
     for stage in stages:
-        members = set(new.by_stage.get(stage, ())) - changed
-        members |= {sid for sid in changed
-                    if sid in new.services and stage in new.services[sid].stages}
-        _set_group(new.by_stage, stage, members)
+        _set_group(new.by_stage, stage, changed, {
+            sid for sid in changed if sid in new.services and stage in new.services[sid].stages})
 
 
-def _set_group(groups: dict[str, tuple[str, ...]], key: str, members: set[str]) -> None:
-    if members:
-        groups[key] = tuple(sorted(members))
+def _set_group(groups: dict[str, tuple[str, ...]], key: str, remove: set[str],
+               add: set[str]) -> None:
+    """Take ``remove`` out of the sorted ids under ``key`` and put ``add`` in, in place
+    (bisection: a stage holds thousands of services)."""
+    ids = list(groups.get(key, ()))
+    for sid in remove - add:
+        i = bisect.bisect_left(ids, sid)
+        if i < len(ids) and ids[i] == sid:
+            del ids[i]
+    for sid in add:
+        i = bisect.bisect_left(ids, sid)
+        if i == len(ids) or ids[i] != sid:
+            ids.insert(i, sid)
+    if ids:
+        groups[key] = tuple(ids)
     else:
         groups.pop(key, None)
 
