@@ -193,21 +193,24 @@ async def _version(connection: _Connection, sid: str) -> int:
 
 async def _visibility(writer_url: str, reader_url: str, services: list[str]) -> list[float]:
     """Seconds from an edit answered by one process until a search through another finds it."""
-    writer, reader = await _Connection.open(writer_url), await _Connection.open(reader_url)
+    token = await _sign_in(writer_url)
     out = []
-    try:
-        token = await _sign_in(writer_url)
-        for trial in range(VISIBILITY_TRIALS):
-            sid = services[(trial * 104729 + 17) % len(services)]
-            word = f"Visibilite{trial}x"
+    for trial in range(VISIBILITY_TRIALS):
+        sid = services[(trial * 104729 + 17) % len(services)]
+        word = f"Visibilite{trial}x"
+        writer = await _Connection.open(writer_url)  # idle connections are closed after 5 s
+        try:
             await _post(writer, RENAME, token, id=sid, v=await _version(writer, sid), name=word)
-            start = time.perf_counter()
+        finally:
+            writer.close()
+        start = time.perf_counter()
+        reader = await _Connection.open(reader_url)
+        try:
             while (await _post(reader, FIND, t=word))[1]["services"]["totalCount"] == 0:
                 if time.perf_counter() - start > 60:
                     raise RuntimeError("the other process never saw the edit")
                 await asyncio.sleep(0.02)
-            out.append(time.perf_counter() - start)
-    finally:
-        writer.close()
-        reader.close()
+        finally:
+            reader.close()
+        out.append(time.perf_counter() - start)
     return out
