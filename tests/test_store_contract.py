@@ -124,12 +124,27 @@ def test_apply_refuses_an_id_reused_for_another_kind(store: GraphStore) -> None:
 
 def test_verify_is_not_an_edit(store: GraphStore) -> None:
     _seed(store)
-    verified = store.verify("service", "svc-a", actor="coord")
+    verified = store.verify("service", "svc-a", actor="coord", expected_version=1)
     assert verified.version == 1 and verified.is_verified and verified.verified_by == "coord"
     assert store.audit_trail("svc-a")[-1].action == "verify"
     edited = store.update(dataclasses.replace(verified, name="Écoute 2"), expected_version=1,
                           actor="assoc")
     assert edited.verified_by == "coord" and not edited.is_verified
+
+
+def test_verify_of_a_version_no_longer_current_changes_nothing(store: GraphStore) -> None:
+    _seed(store)
+    current = store.get("service", "svc-a")
+    assert current is not None
+    store.update(dataclasses.replace(current, name="Écoute 2"), expected_version=1,
+                 actor="assoc")
+    revision, trail = store.revision(), store.audit_trail("svc-a")
+    with pytest.raises(VersionConflict) as err:
+        store.verify("service", "svc-a", actor="coord", expected_version=1)
+    assert (err.value.expected, err.value.current) == (1, 2)
+    assert store.revision() == revision and store.audit_trail("svc-a") == trail
+    stored = store.get("service", "svc-a")
+    assert stored is not None and not stored.is_verified
 
 
 def test_delete_refuses_while_referenced_then_succeeds(store: GraphStore) -> None:

@@ -75,6 +75,9 @@ class Entity:
     last_modified: str = ""
     verified_at: str | None = None
     verified_by: str | None = None
+    created_by: str | None = None
+    """Who created the entry through the pages or the API; ``None`` for imports and the
+    seed. A coordinator reviews what people create, not what an operator imported."""
 
     @property
     def is_verified(self) -> bool:

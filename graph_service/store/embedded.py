@@ -280,10 +280,11 @@ class EmbeddedStore:
             cur.execute("DELETE FROM entity WHERE id = ?", (id,))
             self._audit(cur, actor, "delete", current, current, None)
 
-    def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
+    def verify(self, kind: EntityKind, id: str, *, actor: str,
+               expected_version: int) -> AnyEntity:
         with self._write() as cur:
             current = self._current(cur, kind, id)
-            stored = verified(current, actor)
+            stored = verified(current, actor, expected_version)
             cur.execute(
                 "UPDATE entity SET data = ? WHERE id = ?", (dumps(to_record(stored)), id)
             )

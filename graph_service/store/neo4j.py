@@ -360,10 +360,11 @@ class Neo4jStore:
         self._write(work)
 
     @_unavailable_as_typed
-    def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
+    def verify(self, kind: EntityKind, id: str, *, actor: str,
+               expected_version: int) -> AnyEntity:
         def work(tx: _Tx) -> AnyEntity:
             current = self._current(tx, kind, id)
-            stored = verified(current, actor)
+            stored = verified(current, actor, expected_version)
             tx.run("entries:verify", id=id, record=dumps(to_record(stored)))
             tx.run("audit:append", rows=[tx.audit_write(actor, "verify", stored, current, stored)])
             return stored

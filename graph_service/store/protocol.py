@@ -100,8 +100,13 @@ class GraphStore(Protocol):
         """Remove an entry nothing else points to (else :class:`ValidationFailed`)."""
         ...
 
-    def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
-        """Record that ``actor`` checked the entry now; not an edit, version unchanged."""
+    def verify(self, kind: EntityKind, id: str, *, actor: str,
+               expected_version: int) -> AnyEntity:
+        """Record that ``actor`` checked the entry now; not an edit, version unchanged.
+
+        :class:`VersionConflict` (nothing written) if the entry is no longer at
+        ``expected_version``, the version the verifier reviewed.
+        """
         ...
 
     def apply(self, entities: Sequence[AnyEntity], *, actor: str) -> ApplyResult:
