@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..domain.entities import Territory
+from ..domain.validation import SEARCH_TEXT_MAX
 from ..orientation import Where, locate, orientation_index
 from ..snapshot import Snapshot
 from ..text import search_key
@@ -97,7 +98,7 @@ def _entries(snapshot: Snapshot) -> list[_Entry]:
 
 async def communes_json(request: Request) -> JSONResponse:
     snapshot = (await index_of(request)).snapshot
-    text = request.query_params.get("q", "")[:100]
+    text = request.query_params.get("q", "")[:SEARCH_TEXT_MAX]
     return JSONResponse(suggestions(snapshot, text))
 
 
