@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from .access import ANONYMOUS, Principal
-from .domain.entities import ROLES, User
+from .domain.entities import ROLES, SIGN_IN, SIGN_IN_FAILED, User
 from .domain.errors import FieldError, ValidationFailed
 from .store.common import iso, now_iso
 from .store.protocol import GraphStore
@@ -80,8 +80,23 @@ def make_user(
     )
 
 
-def authenticate(store: GraphStore, username: str, password: str) -> User | None:
-    """The user if the password matches; the same work is done when the user does not exist."""
+def authenticate(store: GraphStore, username: str, password: str,
+                 address: str | None) -> User | None:
+    """The user if the password matches; the same work is done when the user does not exist.
+
+    Every attempt is audited (user name as typed, time, client address; never the
+    password): the API's ``login`` and the sign-in page both come here.
+    """
+    user = _checked(store, username, password)
+    store.record_event(actor=username[:MAX_CREDENTIAL], action=SIGN_IN if user else SIGN_IN_FAILED,
+                       entity_kind="user", entity_id=username[:MAX_CREDENTIAL],
+                       detail={"address": address or "unknown"})
+    return user
+
+
+def _checked(store: GraphStore, username: str, password: str) -> User | None:
+    if len(username) > MAX_CREDENTIAL or len(password) > MAX_CREDENTIAL:
+        return None  # no argon2 over megabytes
     user = store.get_user(username)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .access import Principal
 from .domain.entities import (
+    READ_CONTACTS,
     AnyEntity,
     AuditEntry,
     Organization,
@@ -104,7 +105,8 @@ def readable_trail(store: GraphStore, principal: Principal, entity_id: str) -> l
     if not any(e.entity_kind == "contact" for e in trail):
         return trail
     if principal.sees_personal_data:
-        store.record_read(actor=principal.actor, entity_kind="contact", entity_id=entity_id)
+        store.record_event(actor=principal.actor, action=READ_CONTACTS,
+                           entity_kind="contact", entity_id=entity_id)
         return trail
     return [replace(e, before=_masked(e.before), after=_masked(e.after)) for e in trail]
 
@@ -163,7 +165,7 @@ def diff(store: GraphStore, principal: Principal, entity: AnyEntity) -> Diff:
     """The changes of ``entity`` since its last verification, from the audit trail
     (a contact's diff is a read of its personal data: see :func:`readable_trail`)."""
     trail = [e for e in readable_trail(store, principal, entity.id)
-             if e.action != "read_contacts"]
+             if e.action != READ_CONTACTS]
     verified = max((i for i, e in enumerate(trail) if e.action == "verify"), default=-1)
     updates = [e for e in trail[verified + 1:] if e.action == "update"]
     before = updates[0].before if updates else None

@@ -7,6 +7,8 @@ import dataclasses
 import pytest
 
 from graph_service.domain.entities import (
+    READ_CONTACTS,
+    SIGN_IN,
     Channel,
     Organization,
     ReferralLink,
@@ -204,5 +206,12 @@ def test_users_and_tokens(store: GraphStore) -> None:
 
 def test_contact_reads_are_logged(store: GraphStore) -> None:
     _seed(store)
-    store.record_read(actor="pro", entity_kind="organization", entity_id="org-a")
-    assert store.audit_trail("org-a")[-1].action == "read_contacts"
+    revision = store.revision()
+    store.record_event(actor="pro", action=READ_CONTACTS, entity_kind="organization",
+                       entity_id="org-a")
+    store.record_event(actor="pro", action=SIGN_IN, entity_kind="user", entity_id="pro",
+                       detail={"address": "127.0.0.1"})
+    read, signed_in = store.audit_trail("org-a")[-1], store.audit_trail("pro")[-1]
+    assert (read.action, read.actor, read.after) == (READ_CONTACTS, "pro", None)
+    assert (signed_in.action, signed_in.after) == (SIGN_IN, {"address": "127.0.0.1"})
+    assert store.revision() == revision  # events write no entry: caches stay valid

@@ -73,9 +73,8 @@ class AuthMutation:
         keys = auth.throttle_keys(username, ctx.client_address)
         if not ctx.throttle.allowed(*keys):
             return TooManyAttempts(message="Too many failed sign-ins; try again later.")
-        user = None
-        if len(username) <= auth.MAX_CREDENTIAL and len(password) <= auth.MAX_CREDENTIAL:
-            user = await run_blocking(auth.authenticate, ctx.store, username, password)
+        user = await run_blocking(auth.authenticate, ctx.store, username, password,
+                                  ctx.client_address)
         if user is None:
             ctx.throttle.failed(*keys)
             return LoginFailed(message="Wrong user name or password.")

@@ -199,6 +199,12 @@ REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
 """Which fields point at which kind: the edges of the graph, used by every store."""
 
 
+READ_CONTACTS = "read_contacts"
+"""Audit action: a professional read a contact's personal data (law 09-08)."""
+SIGN_IN, SIGN_IN_FAILED = "sign_in", "sign_in_failed"
+"""Audit actions of a sign-in (``after`` holds the client address; never the password)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditEntry:
     """One audited event: a write (create, update, verify, delete) or a read of contact data."""

@@ -440,9 +440,12 @@ class Neo4jStore:
         ]
 
     @_unavailable_as_typed
-    def record_read(self, *, actor: str, entity_kind: str, entity_id: str) -> None:
+    def record_event(self, *, actor: str, action: str, entity_kind: str, entity_id: str,
+                     detail: Mapping[str, str] | None = None) -> None:
         def work(tx: _Tx) -> None:
-            tx.run("audit:append", rows=[tx.audit(actor, "read_contacts", entity_kind, entity_id)])
+            after = dumps(dict(detail)) if detail is not None else None
+            tx.run("audit:append", rows=[tx.audit(actor, action, entity_kind, entity_id,
+                                                  after=after)])
 
         self._write(work, counted=False)
 

@@ -125,8 +125,11 @@ class GraphStore(Protocol):
         """Audit entries in order, for one entry or all, from ``after_seq`` on."""
         ...
 
-    def record_read(self, *, actor: str, entity_kind: str, entity_id: str) -> None:
-        """Log that a professional read personal data (contacts) of an entry."""
+    def record_event(self, *, actor: str, action: str, entity_kind: str, entity_id: str,
+                     detail: Mapping[str, str] | None = None) -> None:
+        """Audit an event that writes nothing (``revision()`` stays): a read of contacts'
+        personal data (``read_contacts``), a sign-in (``sign_in``, ``sign_in_failed``);
+        ``detail`` goes to the entry's ``after``."""
         ...
 
     # --- users and tokens (the API's sign-in) ---------------------------------------------

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..auth import MAX_CREDENTIAL, authenticate, throttle_keys
+from ..auth import authenticate, throttle_keys
 from ..store import run_blocking
 from .i18n import LANGS
 from .pages import local_path, page, redirect, render, store_of
@@ -34,13 +34,12 @@ async def signin(request: Request) -> Response:
     password = str(form.get("password", ""))
     target = local_path(form.get("next"))
     throttle = login_throttle(request)
-    keys = throttle_keys(username, request.client.host if request.client else None)
+    address = request.client.host if request.client else None
+    keys = throttle_keys(username, address)
     context = {"next": target, "username": username}
     if not throttle.allowed(*keys):
         return await render(request, "signin.html", {**context, "error": "throttled"}, 429)
-    user = None
-    if len(username) <= MAX_CREDENTIAL and len(password) <= MAX_CREDENTIAL:
-        user = await run_blocking(authenticate, store_of(request), username, password)
+    user = await run_blocking(authenticate, store_of(request), username, password, address)
     if user is None:
         throttle.failed(*keys)
         return await render(request, "signin.html", {**context, "error": "bad_credentials"}, 400)
