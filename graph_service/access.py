@@ -131,17 +131,28 @@ def public_site(site: Site, principal: Principal) -> Site:
 
 def check_can_edit(principal: Principal, scope: Scope, target: str) -> None:
     """Raise :class:`Forbidden` unless ``principal`` may create or change an entry of ``scope``."""
+    if not _may_edit(principal, scope):
+        raise Forbidden("edit", target, _EDIT_RULE.get(
+            principal.role, f"the {principal.role} role cannot edit the annuaire"))
+
+
+_EDIT_RULE = {"association": "an association edits its own organisation only",
+              "coordinator": "a coordinator edits entries of their own province"}
+
+
+def _may_edit(principal: Principal, scope: Scope) -> bool:
     if principal.role == "admin":
-        return
+        return True
     if principal.role == "association":
-        if principal.organization_id and scope.organization_id == principal.organization_id:
-            return
-        raise Forbidden("edit", target, "an association edits its own organisation only")
+        return principal.organization_id is not None and \
+            scope.organization_id == principal.organization_id
     if principal.role == "coordinator":
-        if principal.province_code and principal.province_code in scope.provinces:
-            return
-        raise Forbidden("edit", target, "a coordinator edits entries of their own province")
-    raise Forbidden("edit", target, f"the {principal.role} role cannot edit the annuaire")
+        return _in_province(principal, scope)
+    return False
+
+
+def _in_province(principal: Principal, scope: Scope) -> bool:
+    return principal.province_code in scope.provinces
 
 
 POINTS_AT_ONLY = frozenset({("referral_link", "to_service_id"), ("membership", "body_id")})
@@ -177,13 +188,10 @@ def _new_references(entity: AnyEntity, current: AnyEntity | None) -> list[tuple[
 
 def check_can_verify(principal: Principal, scope: Scope, target: str) -> None:
     """Raise :class:`Forbidden` unless ``principal`` may verify an entry of ``scope``."""
-    if principal.role == "admin":
-        return
-    if principal.role == "coordinator":
-        if principal.province_code and principal.province_code in scope.provinces:
-            return
-        raise Forbidden("verify", target, "a coordinator verifies entries of their own province")
-    raise Forbidden("verify", target, "only coordinators and admins verify entries")
+    if not (principal.role == "admin"
+            or (principal.role == "coordinator" and _in_province(principal, scope))):
+        raise Forbidden("verify", target, "coordinators verify entries of their own province, "
+                                          "admins any")
 
 
 def verifies_own_edits(principal: Principal) -> bool:
