@@ -177,6 +177,23 @@ def _link(w: World, source: str = "svc-own", target: str = "svc-other") -> str:
                               to_service_id=target)).id
 
 
+def _with_parent(w: World, parent: str | None) -> str:
+    """The own organisation, its parent set by an operator (a reference an update keeps is
+    not judged again: the association may still edit its entry under another's)."""
+    org = w.store.get("organization", "org-own")
+    assert isinstance(org, Organization)
+    if org.parent_id != parent:
+        w.store.update(dataclasses.replace(org, parent_id=parent),
+                       expected_version=org.version, actor="setup")
+    return org.id
+
+
+def _site_of(w: World, org: str, province: str) -> str:
+    """``org``, given a site in ``province`` by an operator."""
+    _site(w, org, province)
+    return org
+
+
 def _update_vars(w: World, kind: str, id: str, **input: Any) -> dict[str, Any]:
     return {"id": id, "v": w.version(kind, id), "input": input}
 
@@ -231,7 +248,7 @@ CASES: dict[str, Case] = {
             "id": w.fresh("org"), "input": {**NEW_ORG, "parentId": "org-other"}}, ADMIN),
     "updateOrganization parentId to another organisation": Case(
         _update("Organization", "OrganizationInput"), lambda w:
-        _update_vars(w, "organization", "org-own", parentId="org-other"), ADMIN),
+        _update_vars(w, "organization", _with_parent(w, None), parentId="org-other"), ADMIN),
     "createReferralLink from another organisation's service": Case(
         _create("ReferralLink", "ReferralLinkInput"), lambda w: {
             "id": w.fresh("link"), "input": {"fromServiceId": _service(w, "org-other"),
@@ -256,6 +273,14 @@ CASES: dict[str, Case] = {
     "updateContact under another organisation's service": Case(
         _update("Contact", "ContactInput"), lambda w:
         _update_vars(w, "contact", _contact(w), serviceId="svc-other"), ADMIN),
+    "updateOrganization whose parent (kept) is another organisation": Case(
+        _update("Organization", "OrganizationInput"), lambda w:
+        _update_vars(w, "organization", _with_parent(w, "org-other"), description="À jour"),
+        OWNERS),
+    "updateService of another province's organisation present here": Case(
+        _update("Service", "ServiceInput"), lambda w:
+        _update_vars(w, "service", _service(w, _site_of(w, _org(w, Q), P)), description="Vu"),
+        frozenset({"coordinator-own", "coordinator-other", "admin"})),
     "updateReferralLink from another organisation's service": Case(
         _update("ReferralLink", "ReferralLinkInput"), lambda w:
         _update_vars(w, "referral_link", _link(w), fromServiceId="svc-other",
@@ -400,7 +425,7 @@ def test_a_membership_needs_its_organisation_not_its_body(world: World) -> None:
     association = Principal("association-own", "association", "org-own")
     made = editor.create(association, Membership(id=world.fresh("mb"),
                                                  organization_id="org-own", body_id="org-other"))
-    assert made.body_id == "org-other"
+    assert isinstance(made, Membership) and made.body_id == "org-other"
     mark = world.settle()
     with pytest.raises(Forbidden):
         editor.create(association, Membership(id=world.fresh("mb"),
