@@ -144,8 +144,7 @@ def _may_edit(principal: Principal, scope: Scope) -> bool:
     if principal.role == "admin":
         return True
     if principal.role == "association":
-        return principal.organization_id is not None and \
-            scope.organization_id == principal.organization_id
+        return scope.organization_id == principal.organization_id
     if principal.role == "coordinator":
         return _in_province(principal, scope)
     return False
