@@ -56,8 +56,8 @@ _ID_MAX = 128
 TEXT_LIMITS: dict[str, int] = {
     # free text
     "name": 200, "name_ar": 200, "function": 200, "person_name": 200, "role": 200,
-    "cost": 200, "documents": 200, "label": 100, "address": 300, "website": 300,
-    "email": 254, "value": 300, "schedule_note": 500, "description": 2000,
+    "label": 200, "address": 300, "website": 300, "email": 254, "value": 300,
+    "cost": 500, "documents": 500, "schedule_note": 500, "description": 2000,
     # codes and references (vocabularies, HCP codes, ids) are checked against what exists
     "id": _ID_MAX, "organization_id": _ID_MAX, "service_id": _ID_MAX, "parent_id": _ID_MAX,
     "from_service_id": _ID_MAX, "to_service_id": _ID_MAX, "body_id": _ID_MAX,
