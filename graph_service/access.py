@@ -5,6 +5,13 @@ channels; every signed-in role is a professional of the network and sees
 contact persons and confidential addresses (law 09-08: personal data only for
 those who need it); an association edits its own organisation only; a
 coordinator edits and verifies within their province; an admin does anything.
+
+A write is judged on everything it touches (:func:`check_can_write`): the
+entry as stored before the write, the entry as written, and every entry it
+newly points to or places itself under (a contact's service, a service's
+sites, an organisation's parent…), each by its scope as stored before the
+write. So a coordinator gains no province by creating a site somewhere, and an
+association cannot hang its entries under another organisation's.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from dataclasses import dataclass
 from .domain.entities import (
     AnyEntity,
     Contact,
+    EntityKind,
     Membership,
     Organization,
     ReferralLink,
@@ -23,6 +31,7 @@ from .domain.entities import (
     User,
 )
 from .domain.errors import Forbidden
+from .store.common import references
 from .store.protocol import GraphStore
 
 __all__ = [
@@ -31,6 +40,7 @@ __all__ = [
     "Scope",
     "check_can_edit",
     "check_can_verify",
+    "check_can_write",
     "public_site",
     "scope_of",
     "verifies_own_edits",
@@ -82,7 +92,7 @@ def scope_of(store: GraphStore, entity: AnyEntity) -> Scope:
     if isinstance(entity, Site):
         provinces |= _site_provinces(store, [entity])
     elif org_id is not None:
-        org = store.get("organization", org_id)
+        org = entity if isinstance(entity, Organization) else store.get("organization", org_id)
         if isinstance(org, Organization) and org.province_code:
             provinces.add(org.province_code)
         sites = [s for s in store.entries("site", where={"organization_id": org_id})
@@ -121,28 +131,66 @@ def public_site(site: Site, principal: Principal) -> Site:
 
 def check_can_edit(principal: Principal, scope: Scope, target: str) -> None:
     """Raise :class:`Forbidden` unless ``principal`` may create or change an entry of ``scope``."""
+    if not _may_edit(principal, scope):
+        raise Forbidden("edit", target, _EDIT_RULE.get(
+            principal.role, f"the {principal.role} role cannot edit the annuaire"))
+
+
+_EDIT_RULE = {"association": "an association edits its own organisation only",
+              "coordinator": "a coordinator edits entries of their own province"}
+
+
+def _may_edit(principal: Principal, scope: Scope) -> bool:
     if principal.role == "admin":
-        return
+        return True
     if principal.role == "association":
-        if principal.organization_id and scope.organization_id == principal.organization_id:
-            return
-        raise Forbidden("edit", target, "an association edits its own organisation only")
+        return scope.organization_id == principal.organization_id
     if principal.role == "coordinator":
-        if principal.province_code and principal.province_code in scope.provinces:
-            return
-        raise Forbidden("edit", target, "a coordinator edits entries of their own province")
-    raise Forbidden("edit", target, f"the {principal.role} role cannot edit the annuaire")
+        return _in_province(principal, scope)
+    return False
+
+
+def _in_province(principal: Principal, scope: Scope) -> bool:
+    return principal.province_code in scope.provinces
+
+
+POINTS_AT_ONLY = frozenset({("referral_link", "to_service_id"), ("membership", "body_id")})
+"""References that only have to exist: "we refer children to X", "we sit in body X" say
+nothing about X, so the writer need not be allowed to edit X (the store checks it exists).
+Every other reference places the entry under the referenced one and needs edit rights there."""
+
+
+def check_can_write(principal: Principal, store: GraphStore, entity: AnyEntity,
+                    current: AnyEntity | None) -> None:
+    """Raise :class:`Forbidden` unless ``principal`` may write ``entity`` over ``current``.
+
+    ``current`` is the entry as stored (``None`` for a create); the caller has already
+    checked it with :func:`check_can_edit` (before validation, so a stranger learns
+    nothing from error messages). Here: the entry as written, and every entry it newly
+    points to, each scope read from the store before the write, so nothing the write
+    adds counts. References an update keeps are not judged again: they were judged when
+    set (or set by an operator's import).
+    """
+    check_can_edit(principal, scope_of(store, entity), f"{entity.kind} {entity.id}")
+    for kind, ref_id in _new_references(entity, current):
+        referenced = store.get(kind, ref_id)
+        if referenced is not None:  # a dangling reference is the store's ValidationFailed
+            check_can_edit(principal, scope_of(store, referenced), f"{kind} {ref_id}")
+
+
+def _new_references(entity: AnyEntity, current: AnyEntity | None) -> list[tuple[EntityKind, str]]:
+    """The entries ``entity`` points to that ``current`` did not, except :data:`POINTS_AT_ONLY`."""
+    before = set(references(current)) if current is not None else set()
+    return [(kind, ref_id) for field, kind, ref_id in references(entity)
+            if (field, kind, ref_id) not in before and (entity.kind, field) not in POINTS_AT_ONLY]
 
 
 def check_can_verify(principal: Principal, scope: Scope, target: str) -> None:
     """Raise :class:`Forbidden` unless ``principal`` may verify an entry of ``scope``."""
-    if principal.role == "admin":
-        return
-    if principal.role == "coordinator":
-        if principal.province_code and principal.province_code in scope.provinces:
-            return
-        raise Forbidden("verify", target, "a coordinator verifies entries of their own province")
-    raise Forbidden("verify", target, "only coordinators and admins verify entries")
+    if not (principal.role == "admin"
+            or (principal.role == "coordinator" and _in_province(principal, scope))):
+        raise Forbidden("verify", target, "coordinators verify entries of their own province, "
+                                          "admins any")
 
 
 def verifies_own_edits(principal: Principal) -> bool:

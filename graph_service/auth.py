@@ -27,7 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from .access import ANONYMOUS, Principal
-from .domain.entities import ROLES, User
+from .domain.entities import ROLES, SIGN_IN, SIGN_IN_FAILED, User
 from .domain.errors import FieldError, ValidationFailed
 from .store.common import iso, now_iso
 from .store.protocol import GraphStore
@@ -101,8 +101,23 @@ def make_user(
     )
 
 
-def authenticate(store: GraphStore, username: str, password: str) -> User | None:
-    """The user if the password matches; the same work is done when the user does not exist."""
+def authenticate(store: GraphStore, username: str, password: str,
+                 address: str | None) -> User | None:
+    """The user if the password matches; the same work is done when the user does not exist.
+
+    Every attempt is audited (user name as typed, time, client address; never the
+    password): the API's ``login`` and the sign-in page both come here.
+    """
+    user = _checked(store, username, password)
+    store.record_event(actor=username[:MAX_CREDENTIAL], action=SIGN_IN if user else SIGN_IN_FAILED,
+                       entity_kind="user", entity_id=username[:MAX_CREDENTIAL],
+                       detail={"address": address or "unknown"})
+    return user
+
+
+def _checked(store: GraphStore, username: str, password: str) -> User | None:
+    if len(username) > MAX_CREDENTIAL or len(password) > MAX_CREDENTIAL:
+        return None  # no argon2 over megabytes
     user = store.get_user(username)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
@@ -255,9 +270,7 @@ def attempt_sign_in(store: GraphStore, throttle: LoginThrottle, username: str, p
     wait = throttle.wait(keys)
     if wait > 0:
         return Attempt(None, wait)
-    user = None
-    if len(username) <= MAX_CREDENTIAL and len(password) <= MAX_CREDENTIAL:
-        user = authenticate(store, username, password)
+    user = authenticate(store, username, password, address)
     if user is None:
         throttle.failed(keys)
     else:

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from .access import Principal, check_can_edit, check_can_verify, scope_of, verifies_own_edits
+from .access import (
+    Principal,
+    check_can_edit,
+    check_can_verify,
+    check_can_write,
+    scope_of,
+    verifies_own_edits,
+)
 from .domain.entities import AnyEntity, EntityKind
 from .domain.errors import NotFound, ValidationFailed
 from .domain.validation import validate_entity
@@ -36,38 +43,44 @@ class Editor:
 
     def create(self, principal: Principal, entity: AnyEntity) -> AnyEntity:
         self.validate(entity)
-        check_can_edit(principal, scope_of(self.store, entity), f"{entity.kind} {entity.id}")
-        stored = self.store.create(_unverified(entity), actor=principal.actor)
+        check_can_write(principal, self.store, entity, None)
+        stored = self.store.create(_submitted(entity, principal), actor=principal.actor)
         return self._maybe_verify(principal, stored)
 
     def update(self, principal: Principal, entity: AnyEntity, expected_version: int) -> AnyEntity:
-        """Replace an entry; the user must be allowed on both its old and its new scope."""
+        """Replace an entry; the user must be allowed on its old and new scope and references."""
         current = self.store.get(entity.kind, entity.id)
         if current is None:
             raise NotFound(entity.kind, entity.id)
-        target = f"{entity.kind} {entity.id}"
-        check_can_edit(principal, scope_of(self.store, current), target)
+        check_can_edit(principal, scope_of(self.store, current), f"{entity.kind} {entity.id}")
         self.validate(entity)
-        check_can_edit(principal, scope_of(self.store, entity), target)
+        check_can_write(principal, self.store, entity, current)
         stored = self.store.update(entity, expected_version=expected_version,
                                    actor=principal.actor)
         return self._maybe_verify(principal, stored)
 
-    def verify(self, principal: Principal, kind: EntityKind, id: str) -> AnyEntity:
+    def verify(self, principal: Principal, kind: EntityKind, id: str,
+               expected_version: int) -> AnyEntity:
+        """Record that ``principal`` checked the entry at ``expected_version`` (the one shown)."""
         current = self.store.get(kind, id)
         if current is None:
             raise NotFound(kind, id)
         check_can_verify(principal, scope_of(self.store, current), f"{kind} {id}")
-        return self.store.verify(kind, id, actor=principal.actor)
+        return self.store.verify(kind, id, actor=principal.actor,
+                                 expected_version=expected_version)
 
     def _maybe_verify(self, principal: Principal, stored: AnyEntity) -> AnyEntity:
         if verifies_own_edits(principal):
-            return self.store.verify(stored.kind, stored.id, actor=principal.actor)
+            return self.store.verify(stored.kind, stored.id, actor=principal.actor,
+                                     expected_version=stored.version)
         return stored
 
 
-def _unverified(entity: AnyEntity) -> AnyEntity:
-    return dataclasses.replace(entity, verified_at=None, verified_by=None)
+def _submitted(entity: AnyEntity, principal: Principal) -> AnyEntity:
+    """A new entry as a person submits it: unverified, marked with who created it (so a
+    coordinator's review list shows it, unlike the never-verified entries of an import)."""
+    return dataclasses.replace(entity, verified_at=None, verified_by=None,
+                               created_by=principal.actor)
 
 
 def _level(store: GraphStore, code: str) -> str | None:

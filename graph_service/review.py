@@ -4,18 +4,20 @@ The GraphQL API (``staleEntries``, ``changes``) and the coordinator's pages
 both use these definitions of "in the province", "stale" and an entry's
 history, so the page and the API cannot disagree. A change *waits for review* when the entry was
 edited after its last verification (or, never verified, edited after it was
-created): the diff shows the state before the first such edit against the
-entry as it is now.
+created, or created by a person rather than imported): the diff shows the state
+before the first such edit against the entry as it is now.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .access import Principal
 from .domain.entities import (
+    READ_CONTACTS,
     AnyEntity,
     AuditEntry,
     Organization,
@@ -38,13 +40,16 @@ __all__ = [
     "in_province",
     "pending",
     "provinces_of",
+    "readable_trail",
     "stale",
 ]
 
 STALE_DAYS = 365
 """Entries not verified for twelve months are listed for a new check."""
 _TRAIL_BATCH = 500
-_META = frozenset({"id", "version", "last_modified", "verified_at", "verified_by"})
+PERSONAL_FIELDS = ("person_name", "channels")
+"""A contact's personal data (law 09-08) as its audit records hold it."""
+_META = frozenset({"id", "version", "last_modified", "verified_at", "verified_by", "created_by"})
 
 
 def entries_of(index: Index, *, with_contacts: bool) -> list[AnyEntity]:
@@ -89,6 +94,28 @@ def full_trail(store: GraphStore, entity_id: str) -> list[AuditEntry]:
         after = batch[-1].seq
 
 
+def readable_trail(store: GraphStore, principal: Principal, entity_id: str) -> list[AuditEntry]:
+    """An entry's trail as ``principal`` may read it, whatever page or query shows it.
+
+    A contact's trail holds its personal data before and after each edit: reading it
+    is a contact read, audited like the others; roles that may not read contacts get
+    the trail with those fields blanked.
+    """
+    trail = full_trail(store, entity_id)
+    if not any(e.entity_kind == "contact" for e in trail):
+        return trail
+    if principal.sees_personal_data:
+        store.record_event(actor=principal.actor, action=READ_CONTACTS,
+                           entity_kind="contact", entity_id=entity_id)
+        return trail
+    return [replace(e, before=_masked(e.before), after=_masked(e.after)) for e in trail]
+
+
+def _masked(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if record is None else {
+        k: (None if k in PERSONAL_FIELDS else v) for k, v in record.items()}
+
+
 def in_province(index: Index, province: str) -> list[AnyEntity]:
     """Every entry of the province (contacts included: coordinators are signed in)."""
     return [e for e in entries_of(index, with_contacts=True)
@@ -96,9 +123,10 @@ def in_province(index: Index, province: str) -> list[AnyEntity]:
 
 
 def pending(entries: Iterable[AnyEntity]) -> list[AnyEntity]:
-    """Entries edited since their last verification, last edited first."""
-    waiting = [e for e in entries
-               if not e.is_verified and (e.verified_at is not None or e.version > 1)]
+    """Entries edited since their last verification or created by a person (not imported)
+    and never verified, last edited first."""
+    waiting = [e for e in entries if not e.is_verified and (
+        e.verified_at is not None or e.version > 1 or e.created_by is not None)]
     return sorted(waiting, key=lambda e: (e.last_modified, e.id), reverse=True)
 
 
@@ -133,9 +161,11 @@ class Diff:
     history: tuple[AuditEntry, ...]
 
 
-def diff(store: GraphStore, entity: AnyEntity) -> Diff:
-    """The changes of ``entity`` since its last verification, from the audit trail."""
-    trail = [e for e in full_trail(store, entity.id) if e.action != "read_contacts"]
+def diff(store: GraphStore, principal: Principal, entity: AnyEntity) -> Diff:
+    """The changes of ``entity`` since its last verification, from the audit trail
+    (a contact's diff is a read of its personal data: see :func:`readable_trail`)."""
+    trail = [e for e in readable_trail(store, principal, entity.id)
+             if e.action != READ_CONTACTS]
     verified = max((i for i, e in enumerate(trail) if e.action == "verify"), default=-1)
     updates = [e for e in trail[verified + 1:] if e.action == "update"]
     before = updates[0].before if updates else None

@@ -217,7 +217,7 @@ HOSTILE_QUERIES = [
     "{ __schema { types { name fields { name type { name ofType { name ofType { name } } } } } } }",
     'mutation { login(username: "' + "u" * 100_000 + '", password: "p") { __typename } }',
     'mutation { createService(input: {name: "' + "n" * 50_000 + '"}) { __typename } }',
-    'mutation { verify(entityId: "\\u0000") { __typename } }',
+    'mutation { verify(entityId: "\\u0000", expectedVersion: 1) { __typename } }',
     "",
     "   ",
     "query",

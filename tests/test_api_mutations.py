@@ -138,7 +138,8 @@ def test_updating_an_unknown_entry_is_a_typed_not_found(client: TestClient, admi
     result = gql(client, UPDATE_SERVICE, admin, id="svc-nope", v=1,
                  input={"name": "x"})["updateService"]
     assert result == {"__typename": "NotFoundError", "kind": "service", "id": "svc-nope"}
-    verify = gql(client, 'mutation { verify(entityId: "nope") { __typename } }', admin)
+    verify = gql(client, 'mutation { verify(entityId: "nope", expectedVersion: 1) { __typename } }',
+                 admin)
     assert verify["verify"] == {"__typename": "NotFoundError"}
 
 
@@ -147,8 +148,9 @@ def test_every_edit_is_audited_with_who_when_before_after(client: TestClient,
     service = some_service(client)
     gql(client, UPDATE_SERVICE, admin, id=service["id"], v=service["version"],
         input={"description": "horaires d'été"})
-    verified = gql(client, """mutation($id: ID!) { verify(entityId: $id) {
-        ... on VerifyPayload { entry { version } } } }""", admin, id=service["id"])
+    verified = gql(client, """mutation($id: ID!, $v: Int!) { verify(entityId: $id,
+        expectedVersion: $v) { ... on VerifyPayload { entry { version } } } }""", admin,
+                   id=service["id"], v=service["version"] + 1)
     assert verified["verify"]["entry"]["version"] == service["version"] + 1  # not an edit
     changes = gql(client, """query($id: ID!) { changes(entityId: $id) {
         ... on ChangeConnection { nodes { action actor at before after } } } }""",

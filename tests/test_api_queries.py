@@ -175,14 +175,15 @@ def test_a_service_with_its_relations(api: TestClient) -> None:
 
 def test_stale_entries_drop_what_was_just_verified(client: TestClient) -> None:
     query = """{ staleEntries(olderThanDays: 30, first: 100) { totalCount
-        nodes { __typename id verifiedAt } } }"""
+        nodes { __typename id verifiedAt version } } }"""
     before = gql(client, query)["staleEntries"]
     assert before["totalCount"] > 0
     assert all(n["__typename"] != "Contact" for n in before["nodes"])  # public: no contacts
-    first = before["nodes"][0]["id"]
+    first, version = before["nodes"][0]["id"], before["nodes"][0]["version"]
     admin = sign_in(client, "admin", "admin")
-    assert gql(client, 'mutation($id: ID!) { verify(entityId: $id) { __typename } }', admin,
-               id=first)["verify"]["__typename"] == "VerifyPayload"
+    assert gql(client, """mutation($id: ID!, $v: Int!) {
+        verify(entityId: $id, expectedVersion: $v) { __typename } }""", admin,
+               id=first, v=version)["verify"]["__typename"] == "VerifyPayload"
     after = gql(client, query)["staleEntries"]
     assert after["totalCount"] == before["totalCount"] - 1
     assert first not in {n["id"] for n in after["nodes"]}

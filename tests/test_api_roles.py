@@ -139,10 +139,13 @@ def test_edit(world: World, principal: str) -> None:
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_verify(world: World, principal: str) -> None:
     token = token_of(world, principal)
-    result = gql(world.client, """mutation($id: ID!) { verify(entityId: $id) {
+    version = gql(world.client, 'query($id: ID!) { organization(id: $id) { version } }',
+                  id=world.org)["organization"]["version"]
+    result = gql(world.client, """mutation($id: ID!, $v: Int!) {
+        verify(entityId: $id, expectedVersion: $v) {
         __typename
         ... on VerifyPayload { entry { id version isVerified verifiedBy } }
-        ... on ForbiddenError { action } } }""", token, id=world.org)["verify"]
+        ... on ForbiddenError { action } } }""", token, id=world.org, v=version)["verify"]
     stored = gql(world.client, 'query($id: ID!) { organization(id: $id) { version verifiedBy } }',
                  id=world.org)["organization"]
     if principal in ("coordinator-own", "admin"):

@@ -31,7 +31,7 @@ def test_add_a_coordinator_from_stdin(db: Path) -> None:
                  "--password-stdin")
     assert result.exit_code == 0, result.output
     store = EmbeddedStore(db)
-    user = authenticate(store, "coord.sale", PASSWORD)
+    user = authenticate(store, "coord.sale", PASSWORD, None)
     assert user is not None and (user.role, user.province_code) == ("coordinator", "04.441")
     assert PASSWORD not in user.password_hash
     store.close()

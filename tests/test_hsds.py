@@ -131,7 +131,9 @@ def test_export_is_valid_and_imports_back_to_the_same_entries(
     seeded: GraphStore, make_store: StoreMaker, tmp_path: Path
 ) -> None:
     seeded.apply(_everything_hsds_can_carry(), actor="test")
-    seeded.verify("service", "svc-errazi-urgence", actor="coordinatrice")
+    current = seeded.get("service", "svc-errazi-urgence")
+    assert current is not None
+    seeded.verify("service", current.id, actor="coordinatrice", expected_version=current.version)
     report = export_package(seeded, tmp_path / "export")
     assert report.entries["organization"] == seeded.counts().organizations
     assert validate_hsds_package(tmp_path / "export") == []

@@ -90,7 +90,7 @@ def write(store: EmbeddedStore, op: str, arg: AnyEntity | tuple[str, str]) -> No
             if current is not None and op == "delete":
                 store.delete(current.kind, eid, expected_version=current.version, actor="t")
             elif current is not None:
-                store.verify(current.kind, eid, actor="t")
+                store.verify(current.kind, eid, actor="t", expected_version=current.version)
             return
         current = store.get(arg.kind, arg.id)
         if current is None:

@@ -8,6 +8,8 @@ import pytest
 from store_support import MINI_TERRITORIES
 
 from graph_service.domain.entities import (
+    READ_CONTACTS,
+    SIGN_IN,
     Channel,
     Organization,
     ReferralLink,
@@ -126,12 +128,27 @@ def test_apply_refuses_an_id_reused_for_another_kind(store: GraphStore) -> None:
 
 def test_verify_is_not_an_edit(store: GraphStore) -> None:
     _seed(store)
-    verified = store.verify("service", "svc-a", actor="coord")
+    verified = store.verify("service", "svc-a", actor="coord", expected_version=1)
     assert verified.version == 1 and verified.is_verified and verified.verified_by == "coord"
     assert store.audit_trail("svc-a")[-1].action == "verify"
     edited = store.update(dataclasses.replace(verified, name="Écoute 2"), expected_version=1,
                           actor="assoc")
     assert edited.verified_by == "coord" and not edited.is_verified
+
+
+def test_verify_of_a_version_no_longer_current_changes_nothing(store: GraphStore) -> None:
+    _seed(store)
+    current = store.get("service", "svc-a")
+    assert current is not None
+    store.update(dataclasses.replace(current, name="Écoute 2"), expected_version=1,
+                 actor="assoc")
+    revision, trail = store.revision(), store.audit_trail("svc-a")
+    with pytest.raises(VersionConflict) as err:
+        store.verify("service", "svc-a", actor="coord", expected_version=1)
+    assert (err.value.expected, err.value.current) == (1, 2)
+    assert store.revision() == revision and store.audit_trail("svc-a") == trail
+    stored = store.get("service", "svc-a")
+    assert stored is not None and not stored.is_verified
 
 
 def test_delete_refuses_while_referenced_then_succeeds(store: GraphStore) -> None:
@@ -250,7 +267,8 @@ def test_sign_in_work_leaves_the_directory_revision(store: GraphStore) -> None:
     store.put_token("web", "amal", LATER, purpose="web")
     store.count_throttle(["user:amal"], LIVE, since="2025-01-01T00:00:00Z")
     store.clear_throttle("user:amal")
-    store.record_read(actor="amal", entity_kind="organization", entity_id="org-a")
+    store.record_event(actor="amal", action=READ_CONTACTS, entity_kind="organization",
+                       entity_id="org-a")
     store.delete_token("web")
     store.revoke_tokens("amal", actor="admin")
     store.delete_user("amal", actor="admin")
@@ -259,8 +277,15 @@ def test_sign_in_work_leaves_the_directory_revision(store: GraphStore) -> None:
 
 def test_contact_reads_are_logged(store: GraphStore) -> None:
     _seed(store)
-    store.record_read(actor="pro", entity_kind="organization", entity_id="org-a")
-    assert store.audit_trail("org-a")[-1].action == "read_contacts"
+    revision = store.revision()
+    store.record_event(actor="pro", action=READ_CONTACTS, entity_kind="organization",
+                       entity_id="org-a")
+    store.record_event(actor="pro", action=SIGN_IN, entity_kind="user", entity_id="pro",
+                       detail={"address": "127.0.0.1"})
+    read, signed_in = store.audit_trail("org-a")[-1], store.audit_trail("pro")[-1]
+    assert (read.action, read.actor, read.after) == (READ_CONTACTS, "pro", None)
+    assert (signed_in.action, signed_in.after) == (SIGN_IN, {"address": "127.0.0.1"})
+    assert store.revision() == revision  # events write no entry: caches stay valid
 
 
 # --- referrals: their own area, outside the annuaire's revision --------------------------
@@ -385,7 +410,7 @@ def test_the_change_feed_gives_every_committed_write_once_in_order(store: GraphS
     svc = store.get("service", "svc-b")
     assert svc is not None
     store.update(dataclasses.replace(svc, name="Suivi de cas"), expected_version=1, actor="bob")
-    store.verify("service", "svc-b", actor="coord")
+    store.verify("service", "svc-b", actor="coord", expected_version=2)
     store.delete("referral_link", "link-ab", expected_version=1, actor="bob")
     assert _feed(store, start) == [
         ("organization", "org-a", 1, "Association A"), ("site", "site-a", 1, "Local"),
@@ -415,7 +440,8 @@ def test_the_change_feed_holds_nothing_uncommitted_nor_sign_in_work(store: Graph
     with pytest.raises(VersionConflict):
         store.update(dataclasses.replace(ORG, name="Stale"), expected_version=7, actor="bob")
     store.put_user(AMAL, actor="admin")
-    store.record_read(actor="amal", entity_kind="organization", entity_id="org-a")
+    store.record_event(actor="amal", action=READ_CONTACTS, entity_kind="organization",
+                       entity_id="org-a")
     store.revoke_tokens("amal", actor="admin")
     assert store.changes_since(seq) == []
     assert store.changes_since(store.change_seq()) == []

@@ -135,7 +135,8 @@ def test_a_coordinator_of_another_province_can_neither_review_nor_verify(web: We
     org_id = web.association.org.id
     assert web.client.get(f"/coordination/revue/{org_id}").status_code == 403
     token = form_of(web.client.get("/").text, "/langue").get("csrf")
-    answer = web.client.post(f"/coordination/revue/{org_id}/verifier", data={"csrf": token})
+    answer = web.client.post(f"/coordination/revue/{org_id}/verifier",
+                             data={"csrf": token, "version": str(stored_org(web).version)})
     assert answer.status_code == 403
     assert not stored_org(web).is_verified
 

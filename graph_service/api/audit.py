@@ -1,7 +1,8 @@
 """The audit trail of an entry: who changed or verified it, when, before and after.
 
-Signed-in users only (it names colleagues and may hold contact data). Admins
-also see who read an entry's contacts and changes to user accounts.
+Signed-in users only (it names colleagues and may hold contact data); reading a
+contact's trail is an audited contact read. Admins also see who read an entry's
+contacts and changes to user accounts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ..domain.entities import AuditEntry
-from ..review import full_trail
+from ..review import readable_trail
 from ..store import run_blocking
 from .context import Info
 from .pagination import Connection, window
@@ -56,7 +57,7 @@ class AuditQuery:
         principal = info.context.principal
         if not principal.signed_in:
             return SignInRequired(message="Sign in to see the audit trail.")
-        trail = await run_blocking(full_trail, info.context.store, entity_id)
+        trail = await run_blocking(readable_trail, info.context.store, principal, entity_id)
         shown = {f"{e.seq:012d}": e for e in trail
                  if principal.role == "admin" or e.action in WRITES}
         page = window(sorted(shown), first, after)

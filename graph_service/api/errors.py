@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["BadInput"]
+from ..domain.errors import FieldError
+
+__all__ = ["BadInput", "refused_text"]
 
 
 class BadInput(Exception):
@@ -12,3 +14,10 @@ class BadInput(Exception):
     """
 
     code = "BAD_USER_INPUT"
+
+
+def refused_text(errors: list[FieldError]) -> None:
+    """Raise :class:`BadInput` naming each argument the domain refused (e.g. a search text
+    over :data:`~graph_service.domain.validation.SEARCH_TEXT_MAX`)."""
+    if errors:
+        raise BadInput("; ".join(f"{e.field}: {e.message}" for e in errors))

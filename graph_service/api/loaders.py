@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from ..access import Principal
 from ..domain.entities import (
+    READ_CONTACTS,
     AnyEntity,
     Contact,
     EntityKind,
@@ -69,7 +70,8 @@ def _read_logger(
 ) -> Callable[[list[str]], Awaitable[Sequence[None]]]:
     def record(ids: list[str]) -> None:
         for contact_id in ids:
-            store.record_read(actor=principal.actor, entity_kind="contact", entity_id=contact_id)
+            store.record_event(actor=principal.actor, action=READ_CONTACTS,
+                               entity_kind="contact", entity_id=contact_id)
 
     async def load(ids: list[str]) -> Sequence[None]:
         await run_blocking(record, ids)

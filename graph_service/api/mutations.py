@@ -95,7 +95,8 @@ UpdateReferralLinkResult = Annotated[
     | ForbiddenError,
     strawberry.union("UpdateReferralLinkResult")]
 VerifyResult = Annotated[
-    VerifyPayload | NotFoundError | ForbiddenError, strawberry.union("VerifyResult")]
+    VerifyPayload | VersionConflictError | NotFoundError | ForbiddenError,
+    strawberry.union("VerifyResult")]
 
 
 async def _write(info: Info, write: Callable[[], domain.AnyEntity],
@@ -223,16 +224,19 @@ class AnnuaireMutation:
         return await _update(info, domain.ReferralLink, id, expected_version, input, _link)
 
     @strawberry.mutation(description="Record that you checked the entry now (coordinators in "
-                                     "their province, admins). Not an edit: the version stays.")
-    async def verify(self, info: Info, entity_id: ID) -> VerifyResult:
+                                     "their province, admins). Not an edit: the version stays. "
+                                     "`expectedVersion` is the version you reviewed: if the "
+                                     "entry changed since, nothing is verified.")
+    async def verify(self, info: Info, entity_id: ID, expected_version: int) -> VerifyResult:
         ctx = info.context
         kind = ctx.index.kind_of(entity_id)
         if kind is None or kind == "membership":
             return NotFoundError.of(NotFound("entry", entity_id))
 
         def write() -> domain.AnyEntity:
-            return ctx.editor.verify(ctx.principal, kind, entity_id)
+            return ctx.editor.verify(ctx.principal, kind, entity_id, expected_version)
 
         result = await _write(info, write, lambda e: VerifyPayload(entry=entry_of(e)))
-        # Editor.verify fails only with NotFound or Forbidden.
-        return cast("VerifyPayload | NotFoundError | ForbiddenError", result)
+        # Editor.verify fails only with NotFound, VersionConflict or Forbidden.
+        return cast("VerifyPayload | VersionConflictError | NotFoundError | ForbiddenError",
+                    result)

@@ -16,7 +16,6 @@ import strawberry
 
 from .. import orientation as planning
 from ..domain.eligibility import Need
-from ..domain.errors import FieldError as DomainFieldError
 from ..domain.errors import ValidationFailed
 from ..domain.taxonomy import STAGE_ORDER
 from ..store import run_blocking
@@ -36,8 +35,6 @@ from .vocabulary import (
 )
 
 __all__ = ["OrientationInput", "OrientationPlan", "OrientationQuery"]
-
-MAX_PLACE_TEXT = 200
 
 
 @strawberry.input(description="A situation and where the child is — never who. Give exactly "
@@ -61,11 +58,6 @@ class OrientationInput:
 
     def request(self) -> planning.Request:
         """The orientation request; :class:`ValidationFailed` names every bad field."""
-        too_long = [DomainFieldError(name, f"at most {MAX_PLACE_TEXT} characters")
-                    for name in ("commune", "province")
-                    if len(getattr(self, name) or "") > MAX_PLACE_TEXT]
-        if too_long:
-            raise ValidationFailed(too_long)
         need = Need(situations=tuple(self.situations), age=self.age, sex=self.sex,
                     urgent=self.urgent, disability=self.disability, language=self.language)
         where = planning.Where(commune=self.commune, province=self.province, lat=self.lat,

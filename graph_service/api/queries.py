@@ -10,18 +10,18 @@ import strawberry
 
 from ..domain import entities as domain
 from ..domain.errors import ValidationFailed
+from ..domain.validation import search_text_errors
 from ..review import entries_of, provinces_of, stale
 from ..search import Filter, Near, organization_ids, service_ids
 from ..store import run_blocking
 from .annuaire import Entry, Organization, Service, entry_of, wrap
 from .context import Info
-from .errors import BadInput
+from .errors import BadInput, refused_text
 from .pagination import Connection, window
 from .vocabulary import Language, OrganizationKind, Sector, ServiceType, Situation, Stage
 
 __all__ = ["AnnuaireFilter", "AnnuaireQuery", "NearInput"]
 
-MAX_TEXT = 200
 MAX_DAYS = 36500
 
 
@@ -48,8 +48,7 @@ class AnnuaireFilter:
 
     def domain(self) -> Filter:
         """The search filter, checked; a bad value is a :class:`BadInput` naming it."""
-        if self.text is not None and len(self.text) > MAX_TEXT:
-            raise BadInput(f"filter.text: at most {MAX_TEXT} characters")
+        refused_text(search_text_errors("filter.text", self.text))
         try:
             near = (Near(self.near.lat, self.near.lon, self.near.radius_km)
                     if self.near is not None else None)
@@ -73,8 +72,9 @@ class AnnuaireQuery:
         first: int | None = None, after: str | None = None,
     ) -> Connection[Organization]:
         ctx = info.context
-        ids = organization_ids(ctx.index, filter.domain() if filter else _NO_FILTER,
-                               exact_places=ctx.principal.sees_personal_data)
+        ids = await run_blocking(organization_ids, ctx.index,
+                                 filter.domain() if filter else _NO_FILTER,
+                                 exact_places=ctx.principal.sees_personal_data)
         page = window(ids, first, after)
         found = await ctx.loaders.organization.load_many(page.keys)
         return page.connection([wrap(Organization, e) for e in found if e is not None])
@@ -85,8 +85,9 @@ class AnnuaireQuery:
         first: int | None = None, after: str | None = None,
     ) -> Connection[Service]:
         ctx = info.context
-        ids = service_ids(ctx.index, filter.domain() if filter else _NO_FILTER,
-                          exact_places=ctx.principal.sees_personal_data)
+        ids = await run_blocking(service_ids, ctx.index,
+                                 filter.domain() if filter else _NO_FILTER,
+                                 exact_places=ctx.principal.sees_personal_data)
         page = window(ids, first, after)
         found = await ctx.loaders.service.load_many(page.keys)
         return page.connection([wrap(Service, e) for e in found if e is not None])

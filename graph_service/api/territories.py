@@ -5,8 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from ..domain import entities as domain
+from ..domain.validation import search_text_errors
+from ..store import run_blocking
 from ..text import search_key
 from .context import Info
+from .errors import refused_text
 from .pagination import Connection, window
 from .vocabulary import TerritoryLevel
 
@@ -72,7 +75,7 @@ class TerritoryQuery:
 
     @strawberry.field(description="Territories by code, filtered; `text` matches FR or AR names "
                                   "ignoring accents and case (« sale », « Salé », « سلا »).")
-    def territories(
+    async def territories(
         self,
         info: Info,
         level: TerritoryLevel | None = None,
@@ -81,14 +84,18 @@ class TerritoryQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Territory]:
+        refused_text(search_text_errors("text", text))
         index = info.context.index
         territories = index.snapshot.territories
-        words = search_key(text).split() if text else []
-        codes = [
-            code for code, t in sorted(territories.items())
-            if (level is None or t.level == level)
-            and (parent_code is None or t.parent_code == parent_code)
-            and all(w in index.territory_keys[code] for w in words)
-        ]
-        page = window(codes, first, after)
+
+        def matching() -> list[str]:  # every territory: off the event loop
+            words = search_key(text).split() if text else []
+            return [
+                code for code, t in sorted(territories.items())
+                if (level is None or t.level == level)
+                and (parent_code is None or t.parent_code == parent_code)
+                and all(w in index.territory_keys[code] for w in words)
+            ]
+
+        page = window(await run_blocking(matching), first, after)
         return page.connection([Territory(t=territories[c]) for c in page.keys])

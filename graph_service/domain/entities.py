@@ -78,6 +78,9 @@ class Entity:
     last_modified: str = ""
     verified_at: str | None = None
     verified_by: str | None = None
+    created_by: str | None = None
+    """Who created the entry through the pages or the API; ``None`` for imports and the
+    seed. A coordinator reviews what people create, not what an operator imported."""
 
     @property
     def is_verified(self) -> bool:
@@ -209,6 +212,12 @@ REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
     "membership": {"organization_id": "organization", "body_id": "organization"},
 }
 """Which fields point at which kind: the edges of the graph, used by every store."""
+
+
+READ_CONTACTS = "read_contacts"
+"""Audit action: a professional read a contact's personal data (law 09-08)."""
+SIGN_IN, SIGN_IN_FAILED = "sign_in", "sign_in_failed"
+"""Audit actions of a sign-in (``after`` holds the client address; never the password)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,7 @@ from .entities import (
     ReferralLink,
     Service,
     Site,
+    to_record,
 )
 from .errors import FieldError
 from .taxonomy import (
@@ -53,15 +54,42 @@ CHILD_AGE_MIN, CHILD_AGE_MAX = 0, 17
 _DAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-MAX_TEXT = 4000
+_ID_MAX = 128
+TEXT_LIMITS: dict[str, int] = {
+    # free text
+    "name": 200, "name_ar": 200, "function": 200, "person_name": 200, "role": 200,
+    "label": 200, "address": 300, "website": 300, "email": 254, "value": 300,
+    "cost": 500, "documents": 500, "schedule_note": 500, "description": 2000,
+    # codes and references (vocabularies, HCP codes, ids) are checked against what exists
+    "id": _ID_MAX, "organization_id": _ID_MAX, "service_id": _ID_MAX, "parent_id": _ID_MAX,
+    "from_service_id": _ID_MAX, "to_service_id": _ID_MAX, "body_id": _ID_MAX,
+    "site_ids": _ID_MAX, "identifiers": _ID_MAX, "province_code": 32, "commune_code": 32,
+    "org_kind": 64, "sector": 64, "type": 64, "stages": 64, "situations": 64,
+    "languages": 64, "sex": 64, "access": 64, "status": 64, "link_kind": 64,
+    "coordinates_precision": 64, "kind": 64, "byday": 20, "opens_at": 5, "closes_at": 5,
+    # bookkeeping the stores write
+    "last_modified": 64, "verified_at": 64, "verified_by": 256, "created_by": 256,
+}
+"""Most characters of every text field, by field name whatever the entry (a name is a
+name): each item of a list, each part of a channel or an opening slot. Imports, the API
+and the pages all refuse a longer value, naming the field, before any other check runs
+on it."""
+MAX_ITEMS = 100
+"""Most items of any list field (channels, hours, documents, stages, sites…)."""
+SEARCH_TEXT_MAX = 200
+"""Most characters of a search text (a list's ``text`` filter, a place name to look up)."""
 REQUIRED = "est obligatoire"
 """The message of a missing value, wherever a form, an API input or a file lacks one."""
 
 __all__ = [
+    "MAX_ITEMS",
     "MOROCCO_BBOX",
     "REQUIRED",
+    "SEARCH_TEXT_MAX",
+    "TEXT_LIMITS",
     "normalize_email",
     "normalize_phone",
+    "search_text_errors",
     "validate_entity",
 ]
 
@@ -108,9 +136,22 @@ class _Checker:
         if value is None or (isinstance(value, str) and not value.strip()):
             self.fail(field, REQUIRED)
 
-    def text(self, field: str, value: str, limit: int = MAX_TEXT) -> None:
-        if len(value) > limit:
-            self.fail(field, f"dépasse {limit} caractères")
+    def lengths(self, entity: AnyEntity) -> None:
+        """Every text field against :data:`TEXT_LIMITS`, every list against :data:`MAX_ITEMS`."""
+        for name, value in to_record(entity).items():
+            if not isinstance(value, list):
+                self.length(name, name, value)
+                continue
+            if len(value) > MAX_ITEMS:
+                self.fail(name, f"{len(value)} éléments : au plus {MAX_ITEMS}")
+            for i, item in enumerate(value[:MAX_ITEMS]):
+                parts = item.items() if isinstance(item, dict) else [(name, item)]
+                for part, text in parts:
+                    self.length(f"{name}[{i}]" + (f".{part}" if part != name else ""), part, text)
+
+    def length(self, field: str, key: str, value: Any) -> None:
+        if isinstance(value, str) and len(value) > TEXT_LIMITS[key]:
+            self.fail(field, f"{len(value)} caractères : au plus {TEXT_LIMITS[key]}")
 
     def identifier(self, field: str, value: str | None) -> None:
         if value and not _ID.match(value):
@@ -178,6 +219,13 @@ class _Checker:
                 self.fail(f"{name}.closes_at", "doit suivre l'heure d'ouverture (opens_at)")
 
 
+def search_text_errors(field: str, value: str | None) -> list[FieldError]:
+    """A search text (a list's filter, a place name) longer than :data:`SEARCH_TEXT_MAX`."""
+    if value is not None and len(value) > SEARCH_TEXT_MAX:
+        return [FieldError(field, f"{len(value)} caractères : au plus {SEARCH_TEXT_MAX}")]
+    return []
+
+
 def validate_entity(
     entity: AnyEntity,
     *,
@@ -199,11 +247,13 @@ def validate_entity(
     entries are checked by the store, which knows what exists.
     """
     c = _Checker(where if where is not None else f"{entity.kind} {entity.id}")
+    c.lengths(entity)
+    if c.errors:  # nothing else is checked on megabytes of text
+        return c.errors
     c.required("id", entity.id)
     c.identifier("id", entity.id)
     if isinstance(entity, Organization):
         c.required("name", entity.name)
-        c.text("name", entity.name, 300)
         c.code("org_kind", entity.org_kind, ORGANIZATION_KINDS)
         c.code("sector", entity.sector, SECTORS)
         c.territory("province_code", entity.province_code,
@@ -212,7 +262,6 @@ def validate_entity(
         if entity.email:
             c.convert("email", entity.email, normalize_email)
         c.channels("channels", entity.channels)
-        c.text("description", entity.description)
     elif isinstance(entity, Site):
         c.required("organization_id", entity.organization_id)
         c.required("name", entity.name)
@@ -221,13 +270,11 @@ def validate_entity(
                     _at(territory_level, entity.commune_code, "commune"))
         c.coordinates(entity.lat, entity.lon)
         c.code("coordinates_precision", entity.coordinates_precision, COORDINATES_PRECISIONS)
-        c.text("address", entity.address, 500)
     elif isinstance(entity, Service):
         _check_service(c, entity, territory_level)
     elif isinstance(entity, Contact):
         c.required("organization_id", entity.organization_id)
         c.required("function", entity.function)
-        c.text("function", entity.function, 300)
         c.channels("channels", entity.channels)
     elif isinstance(entity, ReferralLink):
         c.required("from_service_id", entity.from_service_id)
@@ -253,7 +300,6 @@ def _check_service(c: _Checker, s: Service,
                    territory_level: Callable[[str], str | None]) -> None:
     c.required("organization_id", s.organization_id)
     c.required("name", s.name)
-    c.text("name", s.name, 300)
     c.code("type", s.type, SERVICE_TYPES)
     if not s.stages:
         c.fail("stages", "au moins une étape du circuit est obligatoire")
@@ -273,4 +319,3 @@ def _check_service(c: _Checker, s: Service,
     c.channels("channels", s.channels)
     for code in s.area_codes:
         c.territory("area_codes", code, territory_level(code))
-    c.text("description", s.description)

@@ -16,7 +16,7 @@ from ..domain.eligibility import Need
 from ..domain.entities import Territory
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.taxonomy import STAGE_ORDER, STAGES, check_code
-from ..domain.validation import MOROCCO_BBOX
+from ..domain.validation import MOROCCO_BBOX, search_text_errors
 from ..settings import Settings
 from ..text import closest, search_key
 from .index import OrientationIndex
@@ -49,6 +49,7 @@ class Where:
             value = getattr(self, name)
             if value is not None and not value.strip():
                 errors.append(FieldError(name, "is empty"))
+            errors.extend(search_text_errors(name, value))
         if errors:
             raise ValidationFailed(errors)
 

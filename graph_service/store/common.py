@@ -30,7 +30,7 @@ from .protocol import ApplyResult, EntryChange
 ENTRY_WRITES = ("create", "update", "verify", "delete")
 """The audited actions that change an entry: what the change feed carries."""
 
-META_FIELDS = frozenset({"version", "last_modified", "verified_at", "verified_by"})
+META_FIELDS = frozenset({"version", "last_modified", "verified_at", "verified_by", "created_by"})
 
 
 def now_iso() -> str:
@@ -54,13 +54,14 @@ def content(entity: AnyEntity) -> dict[str, Any]:
 
 
 def stamped(entity: AnyEntity, *, version: int, at: str, previous: AnyEntity | None) -> AnyEntity:
-    """The entity as stored after a write: new version and time, verification kept."""
+    """The entity as stored after a write: new version and time, verification and creator kept."""
     return dataclasses.replace(
         entity,
         version=version,
         last_modified=at,
         verified_at=previous.verified_at if previous else entity.verified_at,
         verified_by=previous.verified_by if previous else entity.verified_by,
+        created_by=previous.created_by if previous else entity.created_by,
     )
 
 
@@ -203,8 +204,13 @@ def refuse_referenced(kind: EntityKind, id: str, referrers: Iterable[tuple[str, 
         raise ValidationFailed(errors)
 
 
-def verified(current: AnyEntity, actor: str) -> AnyEntity:
-    """The entry as checked by ``actor`` now: not an edit, the version stays."""
+def verified(current: AnyEntity, actor: str, expected_version: int) -> AnyEntity:
+    """The entry as checked by ``actor`` now: not an edit, the version stays.
+
+    ``expected_version`` is the version the verifier reviewed: an edit made since
+    would otherwise be verified unseen (:class:`VersionConflict`, nothing written).
+    """
+    check_version(current, expected_version)
     return dataclasses.replace(current, verified_at=now_iso(), verified_by=actor)
 
 

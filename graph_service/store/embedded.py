@@ -402,10 +402,11 @@ class EmbeddedStore:
             cur.execute("DELETE FROM entity WHERE id = ?", (id,))
             self._audit(cur, actor, "delete", current, current, None)
 
-    def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
+    def verify(self, kind: EntityKind, id: str, *, actor: str,
+               expected_version: int) -> AnyEntity:
         with self._write() as cur:
             current = self._current(cur, kind, id)
-            stored = verified(current, actor)
+            stored = verified(current, actor, expected_version)
             cur.execute(
                 "UPDATE entity SET data = ? WHERE id = ?", (dumps(to_record(stored)), id)
             )
@@ -491,11 +492,14 @@ class EmbeddedStore:
             audit_entry(*row) for row in self._conn().execute(sql, args)
         ]
 
-    def record_read(self, *, actor: str, entity_kind: str, entity_id: str) -> None:
+    def record_event(self, *, actor: str, action: str, entity_kind: str, entity_id: str,
+                     detail: Mapping[str, str] | None = None) -> None:
         conn = self._conn()
         conn.execute(
-            "INSERT INTO audit(at, actor, action, entity_kind, entity_id) VALUES (?, ?, ?, ?, ?)",
-            (now_iso(), actor, "read_contacts", entity_kind, entity_id),
+            "INSERT INTO audit(at, actor, action, entity_kind, entity_id, after) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (now_iso(), actor, action, entity_kind, entity_id,
+             dumps(dict(detail)) if detail is not None else None),
         )
 
     # --- users, tokens and sessions ------------------------------------------------------

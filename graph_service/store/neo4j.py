@@ -399,10 +399,11 @@ class Neo4jStore:
         self._write(work)
 
     @_unavailable_as_typed
-    def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
+    def verify(self, kind: EntityKind, id: str, *, actor: str,
+               expected_version: int) -> AnyEntity:
         def work(tx: _Tx) -> AnyEntity:
             current = self._current(tx, kind, id)
-            stored = verified(current, actor)
+            stored = verified(current, actor, expected_version)
             tx.run("entries:verify", id=id, record=dumps(to_record(stored)))
             tx.run("audit:append", rows=[tx.audit_write(actor, "verify", stored, current, stored)])
             return stored
@@ -478,9 +479,12 @@ class Neo4jStore:
         ]
 
     @_unavailable_as_typed
-    def record_read(self, *, actor: str, entity_kind: str, entity_id: str) -> None:
+    def record_event(self, *, actor: str, action: str, entity_kind: str, entity_id: str,
+                     detail: Mapping[str, str] | None = None) -> None:
         def work(tx: _Tx) -> None:
-            tx.run("audit:append", rows=[tx.audit(actor, "read_contacts", entity_kind, entity_id)])
+            after = dumps(dict(detail)) if detail is not None else None
+            tx.run("audit:append", rows=[tx.audit(actor, action, entity_kind, entity_id,
+                                                  after=after)])
 
         self._write(work, counted=False)
 

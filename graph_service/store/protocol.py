@@ -142,8 +142,13 @@ class GraphStore(Protocol):
         """Remove an entry nothing else points to (else :class:`ValidationFailed`)."""
         ...
 
-    def verify(self, kind: EntityKind, id: str, *, actor: str) -> AnyEntity:
-        """Record that ``actor`` checked the entry now; not an edit, version unchanged."""
+    def verify(self, kind: EntityKind, id: str, *, actor: str,
+               expected_version: int) -> AnyEntity:
+        """Record that ``actor`` checked the entry now; not an edit, version unchanged.
+
+        :class:`VersionConflict` (nothing written) if the entry is no longer at
+        ``expected_version``, the version the verifier reviewed.
+        """
         ...
 
     def apply(self, entities: Sequence[AnyEntity], *, actor: str) -> ApplyResult:
@@ -162,8 +167,11 @@ class GraphStore(Protocol):
         """Audit entries in order, for one entry or all, from ``after_seq`` on."""
         ...
 
-    def record_read(self, *, actor: str, entity_kind: str, entity_id: str) -> None:
-        """Log that a professional read personal data (contacts) of an entry."""
+    def record_event(self, *, actor: str, action: str, entity_kind: str, entity_id: str,
+                     detail: Mapping[str, str] | None = None) -> None:
+        """Audit an event that writes nothing (``revision()`` stays): a read of contacts'
+        personal data (``read_contacts``), a sign-in (``sign_in``, ``sign_in_failed``);
+        ``detail`` goes to the entry's ``after``."""
         ...
 
     # --- users, tokens and sessions (sign-in) -------------------------------------------

@@ -19,9 +19,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..access import Principal, check_can_edit, public_site, scope_of
-from ..domain.entities import Contact, Organization, Service, Site
+from ..domain.entities import READ_CONTACTS, Contact, Organization, Service, Site
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.taxonomy import SECTORS, SERVICE_TYPES, SITUATIONS, STAGES, check_code
+from ..domain.validation import SEARCH_TEXT_MAX
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 from .communes import resolve_commune
@@ -56,15 +57,16 @@ async def search(request: Request) -> Response:
     commune = None
     if commune_text:
         try:
-            commune = resolve_commune(snap, commune_text).code
+            commune = (await run_blocking(resolve_commune, snap, commune_text)).code
         except ValidationFailed as exc:
             errors.update(error_map(exc, lang(request).code))
-    text = (params.get("q") or "").strip()[:200] or None
+    text = (params.get("q") or "").strip()[:SEARCH_TEXT_MAX] or None
     principal = await principal_of(request)
     criteria = Filter(province=province, commune=commune, text=text, sector=chosen["sector"],
                       stage=chosen["stage"], situation=chosen["situation"],
                       service_type=chosen["service_type"])
-    ids = organization_ids(index, criteria, exact_places=principal.sees_personal_data)
+    ids = await run_blocking(organization_ids, index, criteria,
+                             exact_places=principal.sees_personal_data)
     pages = max(1, math.ceil(len(ids) / PAGE_SIZE))
     number = _page_number(params.get("page"), pages)
     shown = ids[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
@@ -140,7 +142,8 @@ async def organisation(request: Request) -> Response:
 def _log_contact_reads(store: GraphStore, principal: Principal, contacts: list[Contact]) -> None:
     """Each contact's personal data read, in its own trail, as the API logs it."""
     for contact in contacts:
-        store.record_read(actor=principal.actor, entity_kind="contact", entity_id=contact.id)
+        store.record_event(actor=principal.actor, action=READ_CONTACTS,
+                           entity_kind="contact", entity_id=contact.id)
 
 
 def _can_edit(store: GraphStore, principal: Principal,

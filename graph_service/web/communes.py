@@ -19,6 +19,7 @@ from starlette.routing import Route
 from ..coverage import resolve_area
 from ..domain.entities import Territory
 from ..domain.errors import ValidationFailed
+from ..domain.validation import SEARCH_TEXT_MAX
 from ..orientation import Where, locate, orientation_index
 from ..snapshot import Snapshot
 from ..text import search_key
@@ -118,7 +119,7 @@ def _entries(snapshot: Snapshot) -> list[_Entry]:
 
 async def communes_json(request: Request) -> JSONResponse:
     snapshot = (await index_of(request)).snapshot
-    text = request.query_params.get("q", "")[:100]
+    text = request.query_params.get("q", "")[:SEARCH_TEXT_MAX]
     return JSONResponse(suggestions(snapshot, text))
 
 

@@ -22,7 +22,7 @@ from ..access import Principal, check_can_verify, scope_of
 from ..action_plan import draft_action_plan, to_csv, to_markdown
 from ..coverage import AreaSummary, cached_coverage, summarize
 from ..domain.entities import ENTITY_KINDS, AnyEntity
-from ..domain.errors import NotFound, ValidationFailed
+from ..domain.errors import NotFound, ValidationFailed, VersionConflict
 from ..domain.taxonomy import STAGE_ORDER, STAGES
 from ..editing import Editor
 from ..review import diff, in_province, pending, stale
@@ -113,16 +113,20 @@ def _checked(store: GraphStore, principal: Principal, kind: str | None,
 
 @page
 async def review(request: Request) -> Response:
-    principal = await _coordinator(request)
+    return await _review(request, await _coordinator(request))
+
+
+async def _review(request: Request, principal: Principal, status: int = 200) -> Response:
+    """The entry's diff and its verify form, which posts the version shown."""
     index = await index_of(request)
     entity_id = request.path_params["entity_id"]
     store = store_of(request)
     entity = await run_blocking(_checked, store, principal, index.kind_of(entity_id), entity_id)
-    changes = await run_blocking(diff, store, entity)
+    changes = await run_blocking(diff, store, principal, entity)
     return await render(request, "review.html", {
         "diff": changes, "org_name": _org_name(index.snapshot, entity),
         "show": _shown,
-    })
+    }, status)
 
 
 @page
@@ -134,7 +138,15 @@ async def verify(request: Request) -> Response:
     kind = next((k for k in ENTITY_KINDS if k == index.kind_of(entity_id)), None)
     if kind is None:
         raise NotFound("entry", entity_id)
-    await run_blocking(Editor(store).verify, principal, kind, entity_id)  # checks the right
+    try:
+        version = int(str((await request.form()).get("version", "")))
+    except ValueError as exc:
+        raise PageError(400, "form_errors") from exc
+    try:  # Editor.verify checks the right and the version
+        await run_blocking(Editor(store).verify, principal, kind, entity_id, version)
+    except VersionConflict:
+        request.session["flash"] = "review_conflict"
+        return await _review(request, principal, 409)
     return redirect("/coordination", "verified_flash", request)
 
 

@@ -237,6 +237,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "new_entry": ("Nouvelle fiche", "بطاقة جديدة"),
     "verify": ("Marquer comme vérifié", "التأشير كمتحقق منه"),
     "verified_flash": ("Fiche vérifiée.", "تم التحقق من البطاقة."),
+    "review_conflict": ("Cette fiche a été modifiée depuis que vous l'avez ouverte : rien n'a "
+                        "été vérifié. Relisez la nouvelle version ci-dessous.",
+                        "تم تعديل هذه البطاقة منذ فتحها: لم يتم التحقق من أي شيء. "
+                        "راجع النسخة الجديدة أدناه."),
     "history": ("Historique", "السجل"),
     "coverage": ("Couverture de la province", "تغطية الإقليم"),
     "coverage_intro": ("Enfants de 0 à 17 ans (estimation RGPH 2024) selon la distance au "
