@@ -64,6 +64,7 @@ TEXT_LIMITS: dict[str, int] = {
     "id": _ID_MAX, "organization_id": _ID_MAX, "service_id": _ID_MAX, "parent_id": _ID_MAX,
     "from_service_id": _ID_MAX, "to_service_id": _ID_MAX, "body_id": _ID_MAX,
     "site_ids": _ID_MAX, "identifiers": _ID_MAX, "province_code": 32, "commune_code": 32,
+    "area_codes": 32,
     "org_kind": 64, "sector": 64, "type": 64, "stages": 64, "situations": 64,
     "languages": 64, "sex": 64, "access": 64, "status": 64, "link_kind": 64,
     "coordinates_precision": 64, "kind": 64, "byday": 20, "opens_at": 5, "closes_at": 5,
