@@ -74,7 +74,7 @@ def run(db: Path, *args: str) -> Result:
 def test_list_remove_and_revoke(db: Path) -> None:
     assert add(db, "pro", "--role", "professional", "--password-stdin").exit_code == 0
     store = EmbeddedStore(db)
-    user = authenticate(store, "pro", PASSWORD)
+    user = authenticate(store, "pro", PASSWORD, None)
     assert user is not None
     token = issue_token(store, user)
     listed = run(db, "list")
@@ -94,7 +94,7 @@ def test_list_remove_and_revoke(db: Path) -> None:
 def test_replacing_a_password_revokes_the_old_tokens(db: Path) -> None:
     assert add(db, "pro", "--role", "professional", "--password-stdin").exit_code == 0
     store = EmbeddedStore(db)
-    user = authenticate(store, "pro", PASSWORD)
+    user = authenticate(store, "pro", PASSWORD, None)
     assert user is not None
     token = issue_token(store, user)
     assert principal_for_token(store, token).signed_in

@@ -152,7 +152,7 @@ def test_a_request_waiting_on_the_store_stalls_no_other(
 
 def test_a_site_with_an_over_long_address_is_refused_in_the_domain() -> None:
     site = Site(id="s", organization_id="o", name="Foyer", commune_code="c", address="a" * 301)
-    errors = validate_entity(site, commune_exists=lambda _: True, province_exists=lambda _: True)
+    errors = validate_entity(site, territory_level=lambda _: "commune")
     assert [(e.field, e.message) for e in errors] == [("address", "301 caractères : au plus 300")]
     assert validate_entity(dataclasses.replace(site, address="a" * 300),
-                           commune_exists=lambda _: True, province_exists=lambda _: True) == []
+                           territory_level=lambda _: "commune") == []
