@@ -54,12 +54,28 @@ _DAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 MAX_TEXT = 4000
+PHONE_EXAMPLE = "05 37 88 12 34 ou +212 5 37 88 12 34"
+"""How a number is expected, in every message refusing one."""
+PHONE_EXAMPLE_AR = "05 37 88 12 34"
+"""The Arabic messages' example: one number, so the right-to-left text cannot reorder two."""
+
+
+class InputError(ValueError):
+    """A refused value, with its message in Arabic too (shown on Arabic pages)."""
+
+    def __init__(self, message: str, message_ar: str = "") -> None:
+        super().__init__(message)
+        self.message_ar = message_ar
+
+
 REQUIRED = "est obligatoire"
 """The message of a missing value, wherever a form, an API input or a file lacks one."""
 
 __all__ = [
     "MOROCCO_BBOX",
+    "PHONE_EXAMPLE",
     "REQUIRED",
+    "InputError",
     "normalize_email",
     "normalize_phone",
     "validate_entity",
@@ -74,15 +90,29 @@ def normalize_phone(value: str) -> str:
     as typed.
     """
     raw = value.strip()
+    letters = sorted(set(re.findall(r"[^\W\d_]", raw)))
+    if letters:
+        # phonenumbers reads letters as a keypad's (O → 6): a letter O typed for a zero
+        # would be stored as another, valid, number.
+        raise InputError(
+            f"{value!r} contient {'la lettre' if len(letters) == 1 else 'les lettres'} "
+            f"{', '.join(letters)} : un numéro ne s'écrit qu'avec des chiffres (0, pas la "
+            f"lettre O), par exemple {PHONE_EXAMPLE}",
+            f"{value!r} يحتوي على حروف ({', '.join(letters)}): يكتب الرقم بالأرقام فقط "
+            f"(0 وليس الحرف O)، مثلا {PHONE_EXAMPLE_AR}")
     digits = re.sub(r"[\s.\-()/]", "", raw)
     if re.fullmatch(r"\d{2,4}", digits):
         return digits
     try:
         number = phonenumbers.parse(raw, "MA")
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{value!r} n'est pas un numéro de téléphone") from exc
+        raise InputError(f"{value!r} n'est pas un numéro de téléphone, "
+                         f"par exemple {PHONE_EXAMPLE}",
+                         f"{value!r} ليس رقم هاتف، مثلا {PHONE_EXAMPLE_AR}") from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{value!r} n'est pas un numéro marocain ou international valide")
+        raise InputError(f"{value!r} n'est pas un numéro marocain ou international valide, "
+                         f"par exemple {PHONE_EXAMPLE}",
+                         f"{value!r} ليس رقما مغربيا أو دوليا صالحا، مثلا {PHONE_EXAMPLE_AR}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -156,7 +186,8 @@ class _Checker:
         try:
             normalized = normalize(value)
         except ValueError as exc:
-            self.fail(field, str(exc))
+            self.errors.append(FieldError(field, str(exc), self.where,
+                                          getattr(exc, "message_ar", "")))
             return
         if normalized != value:
             self.fail(field, f"doit être enregistré sous la forme normalisée {normalized!r}")

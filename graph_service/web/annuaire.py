@@ -26,7 +26,16 @@ from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 from .communes import resolve_commune
 from .forms import error_map
-from .pages import Filter, index_of, lang, organization_ids, page, render, store_of
+from .pages import (
+    Filter,
+    index_of,
+    lang,
+    organization_ids,
+    page,
+    reacher,
+    render,
+    store_of,
+)
 from .session import principal_of
 
 __all__ = ["PAGE_SIZE", "routes"]
@@ -134,6 +143,7 @@ async def organisation(request: Request) -> Response:
         "service_names": {s.id: s.name for s in services},
         "territory": lambda code: snap.territories.get(code or ""),
         "can_edit": await run_blocking(_can_edit, store, principal, org),
+        "reach": reacher(snap),
     })
 
 

@@ -113,6 +113,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "competent_institution": ("Institution compétente : {name}", "المؤسسة المختصة: {name}"),
     "for_information": ("Pour information, pas une recommandation : {name}, à {km} km",
                         "للعلم فقط، وليس توصية: {name}، على بعد {km} كلم"),
+    "not_given": ("non renseigné", "غير متوفر"),
+    "fallback_organization": ("À défaut, joindre l'organisation :", "عند التعذر، اتصل بالمؤسسة:"),
+    "fallback_national": ("À défaut, les numéros nationaux (appel gratuit) :",
+                          "عند التعذر، الأرقام الوطنية (مكالمة مجانية):"),
     "emergency_numbers": ("Numéros d'urgence (appel gratuit)", "أرقام الطوارئ (مكالمة مجانية)"),
     # referral sheet
     "sheet_title": ("Fiche de liaison", "بطاقة الربط"),
