@@ -18,6 +18,7 @@ from graph_service.domain.entities import Channel, Hours, Service
 from graph_service.domain.errors import ValidationFailed
 from graph_service.domain.validation import normalize_phone
 from graph_service.editing import Editor
+from graph_service.maps.popups import place_popup
 from graph_service.reachability import format_phone, open_state, reachability
 from graph_service.search import IndexCache
 from graph_service.store import GraphStore
@@ -150,3 +151,17 @@ def test_a_letter_o_typed_in_a_phone_form_is_refused_by_label(web: Web) -> None:
     with pytest.raises(ValidationFailed) as refused:
         editor.validate(bad)
     assert any("lettre O" in e.message and e.message_ar for e in refused.value.errors)
+
+
+def test_a_map_popup_shows_the_number_to_tap_or_non_renseigne_and_the_fallback(
+        seeded_store: GraphStore) -> None:
+    snap = IndexCache(seeded_store).get().snapshot
+    bare = dataclasses.replace(_service(seeded_store, lambda s: not s.channels), hours=())
+    org = snap.organizations[bare.organization_id]
+    popup = place_popup(snap, org, [bare], site=None, commune=None)
+    assert "non renseigné — à défaut" in popup and 'href="tel:' in popup
+    given = dataclasses.replace(bare, channels=(Channel(kind="phone", value=FICTIONAL),),
+                                hours=WEEKDAYS)
+    popup = place_popup(snap, org, [given], site=None, commune=None)
+    assert '<a href="tel:+212522000001"><bdi dir="ltr">05 22 00 00 01</bdi></a>' in popup
+    assert "à défaut" not in popup and '<bdi dir="ltr">08:30–16:30</bdi>' in popup
