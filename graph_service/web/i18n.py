@@ -135,7 +135,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "back_to_plan": ("Retour au plan", "العودة إلى الخطة"),
     # annuaire
     "search": ("Rechercher", "بحث"),
-    "search_text": ("Nom (français ou arabe)", "الاسم (بالفرنسية أو بالعربية)"),
+    "search_text": ("Nom, service ou situation (français ou arabe)",
+                    "الاسم أو الخدمة أو الوضعية (بالفرنسية أو بالعربية)"),
+    "more_services": ("{n} autre(s) service(s) correspondant(s)", "{n} خدمة أخرى مطابقة"),
     "province": ("Province ou préfecture", "الإقليم أو العمالة"),
     "commune_filter": ("Commune", "الجماعة"),
     "sector": ("Secteur", "القطاع"),
