@@ -243,6 +243,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "new_entry": ("Nouvelle fiche", "بطاقة جديدة"),
     "verify": ("Marquer comme vérifié", "التأشير كمتحقق منه"),
     "verified_flash": ("Fiche vérifiée.", "تم التحقق من البطاقة."),
+    "bulk_verified": ("{n} fiche(s) vérifiée(s) ; {left} laissée(s) : modifiée(s) entre-temps "
+                      "ou hors de votre province.", "تم التحقق من {n} بطاقة؛ وبقيت {left}: "
+                      "عدلت في الأثناء أو خارج إقليمك."),
+    "verify_selected": ("Marquer la sélection comme vérifiée", "التأشير على المحدد كمتحقق منه"),
+    "select_entry": ("Sélectionner {name}", "تحديد {name}"),
+    "select_all": ("Tout sélectionner", "تحديد الكل"),
+    "changed_fields": ("champs : {fields}", "الحقول: {fields}"),
+    "action_create": ("création", "إنشاء"),
+    "action_update": ("modification", "تعديل"),
+    "action_verify": ("vérification", "تحقق"),
+    "action_delete": ("suppression", "حذف"),
     "history": ("Historique", "السجل"),
     "coverage": ("Couverture de la province", "تغطية الإقليم"),
     "coverage_intro": ("Enfants de 0 à 17 ans (estimation RGPH 2024) selon la distance au "
@@ -261,6 +272,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "download_csv": ("Télécharger (CSV, tableur)", "تحميل (CSV)"),
     "open_map": ("Ouvrir la carte en plein écran", "فتح الخريطة في شاشة كاملة"),
     "show_map": ("Afficher la carte", "عرض الخريطة"),
+    "org_kind": ("Type d'organisation", "نوع المؤسسة"),
+    "parent_id": ("Organisation de rattachement", "المؤسسة الأم"),
+    "body_id": ("Instance de coordination", "هيئة التنسيق"),
+    "role": ("Rôle", "الدور"),
+    "function": ("Fonction", "الوظيفة"),
+    "person_name": ("Nom de la personne", "اسم الشخص"),
+    "identifiers": ("Identifiants", "المعرفات"),
+    "coordinates_precision": ("Précision de la position", "دقة الموقع"),
+    "link_kind": ("Nature du lien", "طبيعة الرابط"),
+    "typical_delay_hours": ("Délai habituel (heures)", "المدة المعتادة (بالساعات)"),
     "kind_organization": ("Organisation", "مؤسسة"),
     "kind_site": ("Lieu", "مكان"),
     "kind_service": ("Service", "خدمة"),
@@ -343,7 +364,11 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 """Key → (French, Arabic). Placeholders are filled with ``str.format``."""
 
-FIELD_LABELS: dict[str, str] = {"type": "service_type", "commune_code": "commune_filter"}
+FIELD_LABELS: dict[str, str] = {"type": "service_type", "commune_code": "commune_filter",
+                                "province_code": "province", "site_ids": "sites",
+                                "from_service_id": "from_service", "to_service_id": "to_service",
+                                "service_id": "kind_service",
+                                "organization_id": "kind_organization"}
 """Form inputs whose label key is not their own name (the others are labelled by their name)."""
 _ROWS: dict[str, tuple[str, str]] = {"channels": ("channel_n", "channel_{}"),
                                      "hours": ("hours_n", "{}")}

@@ -134,7 +134,7 @@ async def render(
         "day_name": lambda code: DAY_NAMES[page_lang.code].get(code, code),
         "principal": principal,
         "csrf": csrf_token(request),
-        "flash": page_lang.t(flash) if isinstance(flash, str) else None,
+        "flash": _flash(page_lang, flash),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "fmt_date": _fmt_date,
         "fmt_channel": dial,
@@ -147,11 +147,22 @@ async def render(
                                       headers=headers)
 
 
-def redirect(path: str, flash: str | None = None, request: Request | None = None) -> Response:
-    """A 303 to ``path`` (after a POST), with a one-time message shown on the next page."""
+def redirect(path: str, flash: str | None = None, request: Request | None = None,
+             **values: int | str) -> Response:
+    """A 303 to ``path`` (after a POST), with a one-time message shown on the next page
+    (a label key, its placeholders filled with ``values``)."""
     if flash and request is not None:
-        request.session["flash"] = flash
+        request.session["flash"] = [flash, values] if values else flash
     return RedirectResponse(path, status_code=303)
+
+
+def _flash(page_lang: Lang, flash: object) -> str | None:
+    """The one-time message kept by :func:`redirect`: a key, or a key and its values."""
+    if isinstance(flash, str):
+        return page_lang.t(flash)
+    if isinstance(flash, list) and len(flash) == 2 and isinstance(flash[1], dict):
+        return page_lang.t(str(flash[0]), **flash[1])
+    return None
 
 
 def page(handler: Handler) -> Handler:
