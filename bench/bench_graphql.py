@@ -186,10 +186,12 @@ class _Connection:
         reader, writer = await asyncio.open_connection(host, int(port))
         return cls(host, int(port), reader, writer)
 
-    async def post(self, query: str, variables: dict[str, Any]) -> tuple[int, bytes]:
+    async def post(self, query: str, variables: dict[str, Any],
+                   token: str | None = None) -> tuple[int, bytes]:
         body = json.dumps({"query": query, "variables": variables}).encode()
+        signed = f"Authorization: Bearer {token}\r\n" if token else ""
         self.writer.write(
-            f"POST /graphql HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"POST /graphql HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{signed}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
             + body)
         status_line = await self.reader.readline()

@@ -2,31 +2,33 @@
 
 Keys: ``orientation_p50_ms``/``orientation_p95_ms`` (1,000 realistic random
 situations, in process, over the synthetic national annuaire; target p95 ≤ 10 ms),
-``orientation_vs_dijkstra_ratio`` (p95 of orientation ÷ p95 of a bare
-``networkx.single_source_dijkstra`` over the child's province subgraph of the
-circuit, same situations; target ≤ 3), ``orientation_scale8_growth`` (p95 over
+``orientation_vs_dijkstra_ratio`` (p95 of orientation's cheapest-path search
+÷ p95 of ``networkx.single_source_dijkstra`` over the very layered candidate
+graph that search is given, same situations; target ≤ 3), ``orientation_scale8_growth`` (p95 over
 8× the data ÷ p95 at 1×; target ≤ 2), ``graph_build_s`` and ``rss_mib`` (a
 fresh process reading the national annuaire from the embedded store into a
 snapshot and its orientation index).
 
-The bare Dijkstra answers the same question without eligibility, candidate
-pools, alternatives or explanations: its source is the child, a node joined to
-every service of the plan's first stage in the province (weight: the distance
-in km), and its edges are the province's referral links (weight: the link
-cost orientation uses). Building that graph is not timed.
+The baseline does the same work as :func:`cheapest_path`, by networkx: each
+situation's layers of candidates (as orientation builds them, captured once,
+untimed) become a DAG — the child to each first-stage candidate (its node cost),
+every candidate to every candidate of the next stage (an unlinked hop, or the
+established referral :func:`hops_between` finds, plus the target's node cost),
+the last stage to a sink — and Dijkstra runs from the child. Building that graph
+(and so finding the referrals) is not timed for networkx, while the search's own
+time includes finding them: the ratio is the overhead of our search, not less.
+The two must agree on the cheapest cost wherever no revisit was charged.
 
-Times are CPU times of the querying thread (``time.thread_time``): the bench
-machine is shared, and a query is single-threaded, so on an idle machine wall
-time equals it. Orientation and Dijkstra are timed back to back per situation,
-the 1,000 situations run in :data:`ROUNDS` rounds and the round with the median
-p95 is reported. Long-lived read models are moved out of the garbage
-collector's reach (``gc.freeze``) before timing, as a serving process would do
-after loading.
+Times are wall-clock (``time.perf_counter``). The 1,000 situations run in
+:data:`ROUNDS` rounds and the round with the median p95 is reported. Long-lived
+read models are moved out of the garbage collector's reach (``gc.freeze``)
+before timing, as a serving process would do after loading.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import math
 import random
@@ -39,11 +41,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from graph_service.coverage import EARTH_RADIUS_KM, unit_vectors
 from graph_service.domain.eligibility import Need
 from graph_service.domain.taxonomy import STAGE_ORDER
-from graph_service.orientation import Plan, Request, Where, orient, orientation_index
-from graph_service.orientation.paths import LINK_KM, UNLINKED_KM
+from graph_service.orientation import Request, Where, orient, orientation_index, route
+from graph_service.orientation.index import OrientationIndex
+from graph_service.orientation.paths import UNLINKED_KM, Candidate, cheapest_path, hops_between
 from graph_service.snapshot import Snapshot
 
 from . import Context, rss_mib
@@ -52,6 +54,7 @@ QUERIES = 1000
 WARM_UP = 50
 ROUNDS = 3
 _CHILD = "\x00child"
+_SINK = "\x00sink"
 
 _SITUATIONS: tuple[tuple[str, float], ...] = (
     ("negligence", 20), ("violence_physique", 15), ("violence_sexuelle", 10),
@@ -69,45 +72,42 @@ def run(context: Context) -> dict[str, float | int]:
     build = _build_in_fresh_process(national.path)
     snapshot = context.dataset(1.0).snapshot()
     requests = situations(snapshot, QUERIES)
-    p50, p95, dijkstra95 = _measure(snapshot, requests, with_dijkstra=True)
-    context.log(f"orientation 1×: p50 {p50:.2f} ms, p95 {p95:.2f} ms; "
-                f"bare dijkstra p95 {dijkstra95:.2f} ms")
+    p50, p95 = _measure(snapshot, requests)
+    search95, dijkstra95 = _search_vs_dijkstra(snapshot, requests)
+    context.log(f"orientation 1×: p50 {p50:.2f} ms, p95 {p95:.2f} ms; cheapest path p95 "
+                f"{search95:.3f} ms, networkx dijkstra p95 {dijkstra95:.3f} ms")
     dense = context.dataset(8.0).snapshot()
-    p50_8, p95_8, _ = _measure(dense, requests, with_dijkstra=False)
+    p50_8, p95_8 = _measure(dense, requests)
     context.log(f"orientation 8×: p50 {p50_8:.2f} ms, p95 {p95_8:.2f} ms")
     context.forget(8.0)
     return {
         "orientation_p50_ms": round(p50, 3),
         "orientation_p95_ms": round(p95, 3),
-        "orientation_vs_dijkstra_ratio": round(p95 / dijkstra95, 2),
+        "orientation_vs_dijkstra_ratio": round(search95 / dijkstra95, 2),
         "orientation_scale8_growth": round(p95_8 / p95, 2),
         "graph_build_s": build["graph_build_s"],
         "rss_mib": build["rss_mib"],
     }
 
 
-def _measure(snapshot: Snapshot, requests: Sequence[Request],
-             with_dijkstra: bool) -> tuple[float, float, float]:
-    """(p50, p95) of orientation and p95 of bare Dijkstra, in ms, from the median round."""
+def _measure(snapshot: Snapshot, requests: Sequence[Request]) -> tuple[float, float]:
+    """(p50, p95) of orientation in ms, wall-clock, from the median round."""
     orientation_index(snapshot)
     for request in requests[:WARM_UP]:
         orient(snapshot, request)
-    baseline = _Baseline(snapshot) if with_dijkstra else None
     gc.collect()
     gc.freeze()
     rounds = []
     for _ in range(ROUNDS):
-        times, bare = [], []
+        times = []
         for request in requests:
-            start = time.thread_time()
-            plan = orient(snapshot, request)
-            times.append((time.thread_time() - start) * 1000)
-            if baseline is not None:
-                bare.append(baseline.time(plan))
-        rounds.append((_p(times, 95), _p(times, 50), _p(bare, 95) if bare else math.nan))
+            start = time.perf_counter()
+            orient(snapshot, request)
+            times.append((time.perf_counter() - start) * 1000)
+        rounds.append((_p(times, 95), _p(times, 50)))
     gc.unfreeze()
-    p95, p50, dijkstra95 = sorted(rounds)[len(rounds) // 2]
-    return p50, p95, dijkstra95
+    p95, p50 = sorted(rounds)[len(rounds) // 2]
+    return p50, p95
 
 
 def situations(snapshot: Snapshot, n: int, seed: int = 7) -> list[Request]:
@@ -137,36 +137,74 @@ def situations(snapshot: Snapshot, n: int, seed: int = 7) -> list[Request]:
     return out
 
 
-class _Baseline:
-    """Bare Dijkstra from the child over its province's referral links (see the module doc)."""
+Layers = list[list[tuple[int, int, float, float]]]
+"""A situation's layers of candidates: (service, row, km, node cost) per candidate."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.graphs: dict[str, nx.DiGraph] = {}
 
-    def time(self, plan: Plan) -> float:
-        province = plan.location.province.code
-        graph = self.graphs.get(province)
-        if graph is None:
-            graph = self.graphs[province] = self._province_graph(province)
-        first = next(s.stage for s in plan.stages if s.skipped is None)
-        child = unit_vectors([plan.location.lat], [plan.location.lon])[0]
-        for sid in set(self.snapshot.by_stage.get(first, ())) & set(graph):
-            place = self.snapshot.places[sid][0]
-            dot = float(unit_vectors([place.lat], [place.lon])[0] @ child)
-            graph.add_edge(_CHILD, sid, weight=EARTH_RADIUS_KM * math.acos(min(1.0, dot)))
-        start = time.thread_time()
-        nx.single_source_dijkstra(graph, _CHILD, weight="weight")
-        elapsed = (time.thread_time() - start) * 1000
-        graph.remove_node(_CHILD)
-        return elapsed
+def _captured_layers(snapshot: Snapshot, requests: Sequence[Request]
+                     ) -> list[tuple[OrientationIndex, Layers]]:
+    """The layers orientation hands its cheapest-path search, one per situation (untimed)."""
+    captured: list[tuple[OrientationIndex, Layers]] = []
+    original = route.cheapest_path
 
-    def _province_graph(self, province: str) -> nx.DiGraph:
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.snapshot.by_province.get(province, ()))
-        for u, v, link in self.snapshot.circuit.subgraph(graph.nodes).edges(data="link"):
-            graph.add_edge(u, v, weight=LINK_KM.get(link.link_kind, UNLINKED_KM))
-        return graph
+    def spy(index: OrientationIndex, layers: Sequence[Sequence[Candidate]]) -> list[Candidate]:
+        captured.append((index, [[(c.service, c.row, c.km, c.cost) for c in layer]
+                                 for layer in layers]))
+        return original(index, layers)
+
+    route.cheapest_path = spy
+    try:
+        for request in requests:
+            orient(snapshot, request)
+    finally:
+        route.cheapest_path = original
+    return [(index, layers) for index, layers in captured if layers]
+
+
+def _fresh(layers: Layers) -> list[list[Candidate]]:
+    return [[Candidate(*c) for c in layer] for layer in layers]
+
+
+def _layered_graph(index: OrientationIndex, layers: Layers) -> nx.DiGraph:
+    """The search's DAG for networkx; node costs are shifted so no weight is negative
+    (every path crosses each layer once, so the shift changes no choice)."""
+    candidates = _fresh(layers)
+    shift = max(0.0, -min(c.cost for layer in candidates for c in layer))
+    graph = nx.DiGraph()
+    for c in candidates[0]:
+        graph.add_edge(_CHILD, (0, id(c)), weight=c.cost + shift)
+    for i, (a, b) in enumerate(itertools.pairwise(candidates)):
+        for u in a:
+            for v in b:
+                graph.add_edge((i, id(u)), (i + 1, id(v)), weight=UNLINKED_KM + v.cost + shift)
+        for u, v, hop in hops_between(index, a, b):
+            edge = graph[(i, id(u))][(i + 1, id(v))]
+            edge["weight"] = min(edge["weight"], hop.cost + v.cost + shift)
+    last = len(candidates) - 1
+    for c in candidates[-1]:
+        graph.add_edge((last, id(c)), _SINK, weight=0.0)
+    graph.graph["shift"] = shift * len(candidates)
+    return graph
+
+
+def _search_vs_dijkstra(snapshot: Snapshot, requests: Sequence[Request]) -> tuple[float, float]:
+    """p95 (ms) of :func:`cheapest_path` and of networkx Dijkstra over the same layers."""
+    captured = _captured_layers(snapshot, requests)
+    graphs = [_layered_graph(index, layers) for index, layers in captured]
+    ours, theirs = [], []
+    for _ in range(ROUNDS):
+        for (index, layers), graph in zip(captured, graphs, strict=True):
+            candidates = _fresh(layers)
+            start = time.perf_counter()
+            path = cheapest_path(index, candidates)
+            ours.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            distance = nx.single_source_dijkstra(graph, _CHILD, weight="weight")[0]
+            theirs.append((time.perf_counter() - start) * 1000)
+            if not any(c.penalty for layer in candidates for c in layer) and not math.isclose(
+                    distance[_SINK] - graph.graph["shift"], path[-1].best, abs_tol=1e-6):
+                raise AssertionError("networkx and the search disagree on a cheapest path")
+    return _p(ours, 95), _p(theirs, 95)
 
 
 def _build_in_fresh_process(path: Path) -> dict[str, float]:

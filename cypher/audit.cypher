@@ -1,6 +1,7 @@
-// The audit trail: one (:Audit {seq, at, actor, action, entity_kind, entity_id, before, after})
-// node per event, numbered in order; before/after are JSON records (absent when null). Entry
-// writes create theirs with the entry (entries:create, entries:replace).
+// The audit trail: one (:Audit {seq, at, actor, action, entity_kind, entity_id, before, after,
+// revision}) node per event, numbered in order; before/after are JSON records (absent when null),
+// revision the one a write to entries made (the change feed). Entry writes create theirs with the
+// entry (entries:create, entries:replace).
 
 // name: append
 // Audit entries numbered by the writing transaction (after meta:lock's audit_seq).
@@ -21,5 +22,14 @@ MATCH (a:Audit {entity_id: $entity_id})
 WHERE a.seq > $after
 RETURN a.seq AS seq, a.at AS at, a.actor AS actor, a.action AS action,
        a.entity_kind AS entity_kind, a.entity_id AS entity_id, a.before AS before, a.after AS after
+ORDER BY a.seq
+LIMIT $limit
+
+// name: changes
+// The change feed: writes to entries after audit number $after, in order, $limit at a time.
+MATCH (a:Audit)
+WHERE a.seq > $after AND a.action IN $actions
+RETURN a.seq AS seq, a.revision AS revision, a.entity_kind AS kind, a.entity_id AS id,
+       a.after AS after
 ORDER BY a.seq
 LIMIT $limit

@@ -27,7 +27,9 @@ from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
 from .hsds.routes import hsds_routes
 from .maps.routes import map_routes
+from .orientation import orientation_index
 from .search import IndexCache
+from .search.index import index_of
 from .settings import Settings
 from .snapshot import SnapshotCache
 from .store import GraphStore, open_store, run_blocking
@@ -96,7 +98,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         app.state.settings = settings
         app.state.store = store or open_store(settings)
-        app.state.snapshots = SnapshotCache(app.state.store)
+        app.state.snapshots = SnapshotCache(app.state.store,
+                                            refresh_s=settings["GRAPH_SERVICE_REFRESH_S"],
+                                            prepare=(index_of, orientation_index))
+        app.state.snapshots.start()
         app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
         stop = asyncio.Event()

@@ -1,22 +1,26 @@
-"""An in-memory, read-only view of the whole annuaire, rebuilt when the store changes.
+"""An in-memory, read-only view of the whole annuaire, kept up with the store's change feed.
 
 Orientation, coverage and search all need every service with its place and its
 referral links at hand, thousands of times a second. Reading them from the
-store per request would make each answer a chain of queries; instead the
-snapshot is built once per store revision (:class:`SnapshotCache`) and shared
-by every reader, immutable. Writes go to the store, never here.
+store per request would make each answer a chain of queries; instead a snapshot
+is built once at start and shared by every reader, immutable. Writes go to the
+store, never here: :class:`SnapshotCache` follows the store's change feed and
+makes the next snapshot from the current one by :func:`advance` (copy-on-write of
+what the changes touch), beside it, then swaps it in.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import itertools
+import logging
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import networkx as nx
 
 from .domain.competence import (
     JURISDICTION_STAGES,
@@ -38,11 +42,20 @@ from .domain.entities import (
     Site,
     Territory,
 )
-from .store.protocol import GraphStore
+from .domain.errors import StoreUnavailable
+from .store.protocol import EntryChange, GraphStore
 
-__all__ = ["Place", "Snapshot", "SnapshotCache", "build_snapshot", "site_place", "snapshot_of"]
+__all__ = ["Place", "Snapshot", "SnapshotCache", "Successors", "advance", "build_snapshot",
+           "site_place", "snapshot_of"]
 
 _PAGE = 5000
+_FOLLOW_MAX = 5000
+"""More changes than this at once (an import) are read anew rather than applied one by one."""
+
+_log = logging.getLogger(__name__)
+
+Successors = dict[str, dict[str, dict[str, ReferralLink]]]
+"""Service id → successor id → ``{"link": ReferralLink}`` (networkx's adjacency shape)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,10 @@ class Place:
     exact_lon: float
 
 
+Group = dict[str, frozenset[str]]
+"""A reverse reference: target id → ids of the entries naming it."""
+
+
 @dataclass(slots=True)
 class Snapshot:
     revision: int
@@ -77,14 +94,16 @@ class Snapshot:
     contacts: dict[str, Contact]
     links: dict[str, ReferralLink]
     memberships: dict[str, Membership]
+    seq: int = 0
+    """The audit number of the last write this snapshot holds: it follows the feed from there."""
     places: dict[str, tuple[Place, ...]] = field(default_factory=dict)
     """Service id → where it is delivered (services with no known place are absent)."""
     by_stage: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Stage code → ids of the services that serve it, sorted."""
     by_province: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Province code → ids of the services delivered there, sorted."""
-    circuit: nx.DiGraph = field(default_factory=nx.DiGraph)
-    """Services as nodes, referral links as edges (attribute ``link``)."""
+    circuit: Successors = field(default_factory=dict)
+    """The circuit: every service, with its successors through referral links."""
     areas: dict[str, ServiceArea] = field(default_factory=dict)
     """Service id → the territories it serves (:func:`~.domain.competence.derive_area`)."""
     authorities: frozenset[str] = frozenset()
@@ -97,19 +116,43 @@ class Snapshot:
     """Stage code → ids of the services a child can be referred to at that stage, sorted:
     those receiving children and, at a jurisdiction stage, authorities only. Orientation
     proposes only these and coverage counts only these: both read this one rule."""
+    sites_of_org: Group = field(default_factory=dict)
+    services_of_org: Group = field(default_factory=dict)
+    services_at_site: Group = field(default_factory=dict)
+    links_from: Group = field(default_factory=dict)
+    """Reverse references (organisation → sites, services; site → services; service →
+    links from it): what :func:`advance` finds the services a change touches by."""
+    courts_under: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Court id → the courts directly under it, whose services make its ressort."""
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Indexes a reader derives from this snapshot once (orientation's spatial index…),
-    keyed by the reader's module name: they live and die with the revision they index."""
+    keyed by the reader's module name: they live and die with the snapshot they index."""
 
     def communes(self) -> list[Territory]:
         return [t for t in self.territories.values() if t.level == "commune"]
 
 
+_MAPS: dict[str, str] = {"organization": "organizations", "site": "sites", "service": "services",
+                         "contact": "contacts", "referral_link": "links",
+                         "membership": "memberships"}
+"""Entry kind → the snapshot's map of it."""
+
+
 def build_snapshot(store: GraphStore) -> Snapshot:
-    """Read everything once and index it. Cost grows with the annuaire, once per revision."""
+    """Read everything once and index it. Cost grows with the annuaire.
+
+    The feed position is read first and the changes committed while reading are applied
+    after: an entry read in a newer state than the position is set again by its own
+    changes, in order, so the snapshot is the store as of its last change.
+    """
+    seq = store.change_seq()
     revision = store.revision()
     entities = itertools.chain.from_iterable(_all(store, kind) for kind in ENTITY_KINDS)
-    return snapshot_of(store.territories(), entities, revision)
+    snap = snapshot_of(store.territories(), entities, revision)
+    snap.seq = seq
+    caught_up = advance(snap, store.changes_since(seq))
+    caught_up.revision = max(revision, caught_up.revision)
+    return caught_up
 
 
 def snapshot_of(
@@ -143,53 +186,95 @@ def _all(store: GraphStore, kind: EntityKind) -> Iterator[AnyEntity]:
         after = page[-1].id
 
 
-def _index(snap: Snapshot) -> None:
-    sites_by_org: dict[str, list[Site]] = defaultdict(list)
-    for site in snap.sites.values():
-        sites_by_org[site.organization_id].append(site)
-    by_stage: dict[str, list[str]] = defaultdict(list)
-    by_province: dict[str, set[str]] = defaultdict(set)
-    for sid in sorted(snap.services):
-        service = snap.services[sid]
-        sites = [snap.sites[i] for i in service.site_ids if i in snap.sites]
-        if not sites:
-            sites = sorted(sites_by_org.get(service.organization_id, []), key=lambda s: s.id)
-        places = tuple(p for p in (site_place(snap, sid, s) for s in sites) if p is not None)
-        if not places:
-            org_place = _org_place(snap, service)
-            places = (org_place,) if org_place else ()
-        if places:
-            snap.places[sid] = places
-            for p in places:
-                by_province[p.province_code].add(sid)
-        for stage in service.stages:
-            by_stage[stage].append(sid)
-    snap.by_stage = {k: tuple(v) for k, v in by_stage.items()}
-    snap.by_province = {k: tuple(sorted(v)) for k, v in by_province.items()}
-    circuit = nx.DiGraph()
-    circuit.add_nodes_from(sorted(snap.services))
-    for lid in sorted(snap.links):
-        link = snap.links[lid]
-        circuit.add_edge(link.from_service_id, link.to_service_id, link=link)
-    snap.circuit = circuit
-    _competence(snap)
+# --- what each index holds, stated once for the full build and for advance -------------------
+def _sites_of_org(site: Site) -> Iterable[str]:
+    return (site.organization_id,)
 
 
-def _competence(snap: Snapshot) -> None:
-    """Each service's area, and which services are authorities or receive children."""
-    services_of: dict[str, list[str]] = defaultdict(list)
-    for sid in sorted(snap.services):
-        services_of[snap.services[sid].organization_id].append(sid)
-    courts_under: dict[str, list[str]] = defaultdict(list)
+def _services_of_org(service: Service) -> Iterable[str]:
+    return (service.organization_id,)
+
+
+def _services_at_site(service: Service) -> Iterable[str]:
+    return service.site_ids
+
+
+def _links_from(link: ReferralLink) -> Iterable[str]:
+    return (link.from_service_id,)
+
+
+_GROUPS: tuple[tuple[str, EntityKind, Any], ...] = (
+    ("sites_of_org", "site", _sites_of_org),
+    ("services_of_org", "service", _services_of_org),
+    ("services_at_site", "service", _services_at_site),
+    ("links_from", "referral_link", _links_from),
+)
+"""(reverse index, the kind it indexes, the keys an entry of it is filed under)."""
+
+
+def _places_of(snap: Snapshot, sid: str) -> tuple[Place, ...]:
+    """Where service ``sid`` is delivered: its sites, else its organisation's sites, else
+    its organisation's province seat."""
+    service = snap.services[sid]
+    sites = [snap.sites[i] for i in service.site_ids if i in snap.sites]
+    if not sites:
+        sites = sorted((snap.sites[i] for i in snap.sites_of_org.get(service.organization_id, ())),
+                       key=lambda s: s.id)
+    places = tuple(p for p in (site_place(snap, sid, s) for s in sites) if p is not None)
+    if not places:
+        org_place = _org_place(snap, service)
+        places = (org_place,) if org_place else ()
+    return places
+
+
+def _successors(snap: Snapshot, sid: str) -> dict[str, dict[str, ReferralLink]]:
+    """The links from ``sid`` by target; of two links to one target, the last by id."""
+    return {snap.links[lid].to_service_id: {"link": snap.links[lid]}
+            for lid in sorted(snap.links_from.get(sid, ()))}
+
+
+def _courts_under(snap: Snapshot) -> dict[str, tuple[str, ...]]:
+    under: dict[str, list[str]] = defaultdict(list)
     for org in sorted(snap.organizations.values(), key=lambda o: o.id):
         parent = snap.organizations.get(org.parent_id or "")
         if parent is not None and is_court(org) and is_court(parent):
-            courts_under[parent.id].append(org.id)
-    areas: dict[str, ServiceArea] = {}
+            under[parent.id].append(org.id)
+    return {k: tuple(v) for k, v in under.items()}
+
+
+def _index(snap: Snapshot) -> None:
+    for name, kind, keys in _GROUPS:
+        grouped: dict[str, set[str]] = defaultdict(set)
+        for eid, entity in getattr(snap, _MAPS[kind]).items():
+            for key in keys(entity):
+                grouped[key].add(eid)
+        setattr(snap, name, {k: frozenset(v) for k, v in grouped.items()})
+    ordered = sorted(snap.services)
+    snap.places = {sid: places for sid in ordered if (places := _places_of(snap, sid))}
+    by_stage: dict[str, list[str]] = defaultdict(list)
+    by_province: dict[str, set[str]] = defaultdict(set)
+    for sid in ordered:
+        for p in snap.places.get(sid, ()):
+            by_province[p.province_code].add(sid)
+        for stage in snap.services[sid].stages:
+            by_stage[stage].append(sid)
+    snap.by_stage = {k: tuple(v) for k, v in by_stage.items()}
+    snap.by_province = {k: tuple(sorted(v)) for k, v in by_province.items()}
+    snap.circuit = {sid: _successors(snap, sid) for sid in ordered}
+    snap.courts_under = _courts_under(snap)
+    snap.areas = {}
+    _competence(snap, ordered)
+
+
+def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = frozenset()
+                ) -> None:
+    """The areas of ``sids`` (the others in ``snap.areas`` are current), and which services
+    are authorities, receive children, or are provisional, among them (``gone``: removed)."""
+    areas = snap.areas
 
     def org_codes(org_id: str, seen: frozenset[str]) -> frozenset[str]:
         codes: set[str] = set()
-        for sid in services_of.get(org_id, ()):
+        for sid in sorted(snap.services_of_org.get(org_id, ())):
             codes |= area(sid, seen).codes
         return frozenset(codes)
 
@@ -198,7 +283,7 @@ def _competence(snap: Snapshot) -> None:
             service = snap.services[sid]
             org_id = service.organization_id
             ressort: set[str] = set()
-            for court in courts_under.get(org_id, ()):
+            for court in snap.courts_under.get(org_id, ()):
                 if court not in seen:  # a cycle of parents adds nothing
                     ressort |= org_codes(court, seen | {court})
             areas[sid] = derive_area(service, snap.organizations.get(org_id),
@@ -206,22 +291,203 @@ def _competence(snap: Snapshot) -> None:
                                      ressort)
         return areas[sid]
 
-    for sid in sorted(snap.services):
+    chosen = sorted(sids)
+    for sid in chosen:
         area(sid, frozenset({snap.services[sid].organization_id}))
-    snap.areas = areas
-    snap.authorities = frozenset(
-        sid for sid, s in snap.services.items()
-        if is_authority(s, snap.organizations.get(s.organization_id)))
-    snap.for_children = frozenset(sid for sid, s in snap.services.items()
-                                  if receives_children(s))
-    snap.provisional = frozenset(
-        sid for sid, s in snap.services.items()
-        if not s.is_verified and (owner := snap.organizations.get(s.organization_id)) is not None
-        and owner.is_reference)
+
+    def which(old: frozenset[str], rule: Any) -> frozenset[str]:
+        verdicts = {sid: bool(rule(sid)) for sid in chosen}
+        removed = {sid for sid, yes in verdicts.items() if not yes and sid in old} | (old & gone)
+        added = {sid for sid, yes in verdicts.items() if yes and sid not in old}
+        return (old - removed) | added if removed or added else old
+
+    snap.authorities = which(snap.authorities, lambda sid: is_authority(
+        snap.services[sid], snap.organizations.get(snap.services[sid].organization_id)))
+    snap.for_children = which(snap.for_children,
+                              lambda sid: receives_children(snap.services[sid]))
+    snap.provisional = which(snap.provisional, lambda sid: _provisional(snap, sid))
     snap.referable = {
         stage: tuple(sid for sid in sids if sid in snap.for_children
                      and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
         for stage, sids in snap.by_stage.items()}
+
+
+def _provisional(snap: Snapshot, sid: str) -> bool:
+    service = snap.services[sid]
+    owner = snap.organizations.get(service.organization_id)
+    return not service.is_verified and owner is not None and owner.is_reference
+
+
+# --- following the change feed -----------------------------------------------------------------
+def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
+    """The snapshot after ``changes`` (in feed order), sharing what they do not touch.
+
+    Only the maps of changed kinds are copied; places, stages, provinces, the circuit
+    and competence are recomputed for the services the changes touch: changed services,
+    the services at changed sites and of changed organisations, the sources of changed
+    links, and, for competence, the services of the courts above any of them (a cour
+    d'appel's ressort is its courts' areas). ``derived`` starts empty: readers index
+    the new snapshot again when they first need it.
+    """
+    if not changes:
+        return snap
+    new = dataclasses.replace(snap, derived={}, seq=changes[-1].seq,
+                              revision=max(snap.revision, *(c.revision or 0 for c in changes)))
+    before: dict[str, AnyEntity | None] = {}
+    for name in {_MAPS[c.kind] for c in changes}:
+        setattr(new, name, dict(getattr(snap, name)))
+    for c in changes:
+        entries: dict[str, Any] = getattr(new, _MAPS[c.kind])
+        before.setdefault(c.id, entries.get(c.id))
+        if c.entry is None:
+            entries.pop(c.id, None)
+        else:
+            entries[c.id] = c.entry
+    kind_of = {c.id: c.kind for c in changes}
+    after = {eid: getattr(new, _MAPS[kind]).get(eid) for eid, kind in kind_of.items()}
+    for name, kind, keys in _GROUPS:
+        _regroup(new, name, keys, [(before[i], after[i]) for i, k in kind_of.items()
+                                   if k == kind])
+
+    changed_services = {i for i, k in kind_of.items() if k == "service"}
+    touched = set(changed_services)
+    orgs: set[str] = set()
+    for eid, kind in kind_of.items():
+        versions = [e for e in (before[eid], after[eid]) if e is not None]
+        if kind == "site":
+            touched |= new.services_at_site.get(eid, frozenset())
+            for e in versions:
+                touched |= new.services_of_org.get(e.organization_id, frozenset())  # type: ignore[union-attr]
+        elif kind == "organization":
+            touched |= new.services_of_org.get(eid, frozenset())
+            orgs.add(eid)
+        elif kind == "service":
+            orgs |= {e.organization_id for e in versions}  # type: ignore[union-attr]
+    gone = {sid for sid in touched if sid not in new.services}
+    live = touched - gone
+    _replace_places(snap, new, live, gone)
+    _restage(snap, new, changed_services)
+    _relink(new, kind_of, before, after, changed_services)
+
+    if any(is_court(e) for eid in kind_of if kind_of[eid] == "organization"
+           for e in (before[eid], after[eid]) if isinstance(e, Organization)):
+        new.courts_under = _courts_under(new)
+    moved = set() if new.courts_under is snap.courts_under else {
+        k for k in set(snap.courts_under) | set(new.courts_under)
+        if snap.courts_under.get(k) != new.courts_under.get(k)}
+    orgs |= moved | {new.services[sid].organization_id for sid in live}
+    orgs = _with_courts_above(new, orgs)
+    recompute = live | {sid for org in orgs for sid in new.services_of_org.get(org, ())}
+    new.areas = dict(snap.areas)
+    for sid in recompute | gone:
+        new.areas.pop(sid, None)
+    _competence(new, recompute, frozenset(gone))
+    return new
+
+
+def _regroup(new: Snapshot, name: str, keys: Any,
+             versions: list[tuple[AnyEntity | None, AnyEntity | None]]) -> None:
+    """Update reverse index ``name`` for entries changed from the first to the second of
+    each pair (``None``: absent)."""
+    group: Group = getattr(new, name)
+    copied = False
+    for old, now in versions:
+        old_keys = set(keys(old)) if old is not None else set()
+        new_keys = set(keys(now)) if now is not None else set()
+        if old_keys == new_keys:
+            continue
+        if not copied:
+            group, copied = dict(group), True
+        eid = (now or old).id  # type: ignore[union-attr]
+        for k in old_keys - new_keys:
+            left = group.get(k, frozenset()) - {eid}
+            if left:
+                group[k] = left
+            else:
+                group.pop(k, None)
+        for k in new_keys - old_keys:
+            group[k] = group.get(k, frozenset()) | {eid}
+    setattr(new, name, group)
+
+
+def _replace_places(snap: Snapshot, new: Snapshot, live: set[str], gone: set[str]) -> None:
+    new.places = dict(snap.places)
+    for sid in gone:
+        new.places.pop(sid, None)
+    for sid in live:
+        places = _places_of(new, sid)
+        if places:
+            new.places[sid] = places
+        else:
+            new.places.pop(sid, None)
+    provinces = {p.province_code for sid in live | gone
+                 for p in (*snap.places.get(sid, ()), *new.places.get(sid, ()))}
+    new.by_province = dict(snap.by_province)
+    for code in provinces:
+        _set_group(new.by_province, code, live | gone, {
+            sid for sid in live if any(p.province_code == code for p in new.places.get(sid, ()))})
+
+
+def _restage(snap: Snapshot, new: Snapshot, changed: set[str]) -> None:
+    stages = {stage for sid in changed for version in (snap.services.get(sid),
+                                                       new.services.get(sid))
+              if version is not None for stage in version.stages}
+    if not stages:
+        return
+    new.by_stage = dict(snap.by_stage)
+    for stage in stages:
+        _set_group(new.by_stage, stage, changed, {
+            sid for sid in changed if sid in new.services and stage in new.services[sid].stages})
+
+
+def _set_group(groups: dict[str, tuple[str, ...]], key: str, remove: set[str],
+               add: set[str]) -> None:
+    """Take ``remove`` out of the sorted ids under ``key`` and put ``add`` in, in place
+    (bisection: a stage holds thousands of services)."""
+    ids = list(groups.get(key, ()))
+    for sid in remove - add:
+        i = bisect.bisect_left(ids, sid)
+        if i < len(ids) and ids[i] == sid:
+            del ids[i]
+    for sid in add:
+        i = bisect.bisect_left(ids, sid)
+        if i == len(ids) or ids[i] != sid:
+            ids.insert(i, sid)
+    if ids:
+        groups[key] = tuple(ids)
+    else:
+        groups.pop(key, None)
+
+
+def _relink(new: Snapshot, kind_of: dict[str, EntityKind], before: dict[str, AnyEntity | None],
+            after: dict[str, AnyEntity | None], changed_services: set[str]) -> None:
+    sources = set(changed_services)
+    for eid, kind in kind_of.items():
+        if kind == "referral_link":
+            sources |= {e.from_service_id for e in (before[eid], after[eid])
+                        if isinstance(e, ReferralLink)}
+    if not sources:
+        return
+    new.circuit = dict(new.circuit)
+    for sid in sources:
+        if sid in new.services:
+            new.circuit[sid] = _successors(new, sid)
+        else:
+            new.circuit.pop(sid, None)
+
+
+def _with_courts_above(snap: Snapshot, orgs: set[str]) -> set[str]:
+    """``orgs`` and every court whose ressort includes one of them, up the parents."""
+    out = set(orgs)
+    todo = list(orgs)
+    while todo:
+        org = snap.organizations.get(todo.pop())
+        parent = org.parent_id if org is not None else None
+        if (org is not None and parent and parent not in out
+                and org.id in snap.courts_under.get(parent, ())):
+            out.add(parent)
+            todo.append(parent)
+    return out
 
 
 def site_place(snap: Snapshot, service_id: str, site: Site) -> Place | None:
@@ -251,20 +517,83 @@ def _org_place(snap: Snapshot, service: Service) -> Place | None:
                  province.lat, province.lon)
 
 
-class SnapshotCache:
-    """One snapshot per store revision, rebuilt by the first reader after a write."""
+def _followable(snap: Snapshot, revision: int, changes: Sequence[EntryChange]) -> bool:
+    """Whether ``changes`` carry every revision from ``snap``'s up to ``revision``: a
+    revision none carries (territories written, a feed from before revisions) is a hole."""
+    made = sorted({c.revision if c.revision is not None else -1 for c in changes})
+    return (len(changes) <= _FOLLOW_MAX and (not made or made[0] > snap.revision)
+            and made == list(range(snap.revision + 1, snap.revision + 1 + len(made)))
+            and (made[-1] if made else snap.revision) >= revision)
 
-    def __init__(self, store: GraphStore) -> None:
+
+class SnapshotCache:
+    """The newest complete snapshot, kept up with the store by a background refresher.
+
+    Readers never wait for a rebuild: :meth:`get` answers with the current snapshot
+    and, at most every ``refresh_s`` seconds, looks whether the store's revision moved;
+    if so one background thread makes the next snapshot (:func:`advance` over the
+    change feed, or a full build when the feed has a hole) and swaps it in. Two
+    readers wait: the first ever (the build at start, begun by :meth:`start`), and a
+    reader of the process that wrote through this store, until the snapshot holds
+    that write (read-your-writes: the write's changes are applied in milliseconds, then
+    the ``prepare`` indexes are built again).
+    """
+
+    def __init__(self, store: GraphStore, *, refresh_s: float = 1.0,
+                 prepare: Sequence[Callable[[Snapshot], object]] = ()) -> None:
         self.store = store
+        self.refresh_s = refresh_s
+        self.prepare = tuple(prepare)
+        """Indexes every reader needs (``derived``), built on a new snapshot before it is
+        swapped in, so that no reader builds them."""
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
+        """Held by whoever makes the next snapshot: one at a time."""
+        self._polled = float("-inf")
+        self._worker: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    def start(self) -> None:
+        """Begin the first build in the background (a served app, at start)."""
+        self._in_background()
 
     def get(self) -> Snapshot:
-        revision = self.store.revision()
         snap = self._snapshot
-        if snap is not None and snap.revision == revision:
-            return snap
+        if snap is None or self.store.written_revision > snap.revision:
+            return self._refresh()
+        now = time.monotonic()
+        if now - self._polled >= self.refresh_s:
+            self._polled = now
+            if self.store.revision() != snap.revision:
+                self._in_background()
+        return snap
+
+    def _in_background(self) -> None:
+        with self._starting:
+            if self._worker is not None and self._worker.is_alive():
+                return
+            self._worker = threading.Thread(target=self._refresh_quietly,
+                                            name="snapshot-refresh", daemon=True)
+            self._worker.start()
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self._refresh()
+        except StoreUnavailable as exc:  # readers keep the snapshot they have
+            _log.warning("snapshot not refreshed: %s", exc)
+
+    def _refresh(self) -> Snapshot:
         with self._lock:
-            if self._snapshot is None or self._snapshot.revision != self.store.revision():
-                self._snapshot = build_snapshot(self.store)
-            return self._snapshot
+            snap = self._snapshot
+            if snap is None:
+                snap = build_snapshot(self.store)
+            else:
+                revision = self.store.revision()  # before the feed: the feed reaches it
+                if revision != snap.revision:
+                    changes = self.store.changes_since(snap.seq, limit=_FOLLOW_MAX + 1)
+                    snap = (advance(snap, changes) if _followable(snap, revision, changes)
+                            else build_snapshot(self.store))
+            for prepare in self.prepare:
+                prepare(snap)
+            self._snapshot = snap
+            return snap

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from store_support import MINI_TERRITORIES
 
 from graph_service.domain.entities import (
     Channel,
@@ -367,3 +368,63 @@ def test_retired_referrals_are_reduced_to_counts(store: GraphStore) -> None:
                        ("sent", None, False, "04.441"): 1}
     assert store.referral_tallies("01.111") == []
     assert store.revision() == revision
+def _feed(store: GraphStore, after: int) -> list[tuple[str, str, int | None, str | None]]:
+    """The change feed after ``after``, read two at a time: (kind, id, version or None, action)."""
+    out: list[tuple[str, str, int | None, str | None]] = []
+    while page := store.changes_since(after, limit=2):
+        out += [(c.kind, c.id, c.entry.version if c.entry else None,
+                 c.entry.name if c.entry and hasattr(c.entry, "name") else None) for c in page]
+        after = page[-1].seq
+    return out
+
+
+def test_the_change_feed_gives_every_committed_write_once_in_order(store: GraphStore) -> None:
+    start = store.change_seq()
+    _seed(store)
+    seeded = store.change_seq()
+    svc = store.get("service", "svc-b")
+    assert svc is not None
+    store.update(dataclasses.replace(svc, name="Suivi de cas"), expected_version=1, actor="bob")
+    store.verify("service", "svc-b", actor="coord")
+    store.delete("referral_link", "link-ab", expected_version=1, actor="bob")
+    assert _feed(store, start) == [
+        ("organization", "org-a", 1, "Association A"), ("site", "site-a", 1, "Local"),
+        ("service", "svc-a", 1, "Écoute"), ("service", "svc-b", 1, "Suivi"),
+        ("referral_link", "link-ab", 1, None),
+        ("service", "svc-b", 2, "Suivi de cas"), ("service", "svc-b", 2, "Suivi de cas"),
+        ("referral_link", "link-ab", None, None),
+    ]
+    later = store.changes_since(seeded)
+    assert [c.seq for c in later] == sorted({c.seq for c in later})
+    verified = later[1].entry
+    assert verified is not None and verified.verified_by == "coord"
+    # each write's transaction made one revision, carried by its changes; the last is current
+    assert [c.revision for c in later] == [store.revision() - 2, store.revision() - 1,
+                                          store.revision()]
+    assert {c.revision for c in store.changes_since(start, limit=5)} == {later[0].revision - 1}
+
+
+def test_the_change_feed_holds_nothing_uncommitted_nor_sign_in_work(store: GraphStore) -> None:
+    start = store.change_seq()
+    bad = dataclasses.replace(LINK, id="link-bad", to_service_id="svc-missing")
+    with pytest.raises(ValidationFailed):
+        store.apply([ORG, SITE, SVC, SVC2, bad], actor="seed")
+    assert store.changes_since(start) == []
+    _seed(store)
+    seq = store.change_seq()
+    with pytest.raises(VersionConflict):
+        store.update(dataclasses.replace(ORG, name="Stale"), expected_version=7, actor="bob")
+    store.put_user(AMAL, actor="admin")
+    store.record_read(actor="amal", entity_kind="organization", entity_id="org-a")
+    store.revoke_tokens("amal", actor="admin")
+    assert store.changes_since(seq) == []
+    assert store.changes_since(store.change_seq()) == []
+
+
+def test_a_write_of_territories_is_a_revision_the_feed_does_not_carry(
+        store: GraphStore) -> None:
+    _seed(store)
+    seq, revision = store.change_seq(), store.revision()
+    store.put_territories(MINI_TERRITORIES)
+    assert store.revision() > revision and store.changes_since(seq) == []
+    assert store.written_revision == store.revision()  # read-your-writes: this object wrote it

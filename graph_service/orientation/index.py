@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +37,7 @@ from ..domain.competence import ServiceArea
 from ..domain.eligibility import deciding_key, ranking_key
 from ..domain.entities import Service, Territory
 from ..domain.taxonomy import STAGE_ORDER
-from ..snapshot import Place, Snapshot
+from ..snapshot import Place, Snapshot, Successors
 from ..text import search_key
 
 __all__ = ["OrientationIndex", "StageTable", "Zone", "orientation_index"]
@@ -136,9 +135,9 @@ class OrientationIndex:
     commune_provinces: frozenset[str]
     """Provinces that have communes of their own (not Casablanca's préfectures
     d'arrondissements, whose communes belong to the préfecture of Casablanca)."""
-    successors: dict[str, dict[str, dict[str, Any]]]
-    """The circuit's adjacency, service id → successor id → ``{"link": ReferralLink}``:
-    networkx's own mapping, read directly as its algorithms do (its views cost a call each)."""
+    successors: Successors
+    """The circuit's adjacency, service id → successor id → ``{"link": ReferralLink}``
+    (the snapshot's own mapping)."""
 
 
 def orientation_index(snapshot: Snapshot) -> OrientationIndex:
@@ -191,7 +190,7 @@ def _build(snap: Snapshot) -> OrientationIndex:
         commune_codes=tuple(c.code for c in communes),
         commune_tree=cKDTree(_points(communes)),
         commune_provinces=frozenset(c.province_code for c in communes if c.province_code),
-        successors=snap.circuit._succ,
+        successors=snap.circuit,
     )
 
 

@@ -11,7 +11,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from ..domain.entities import (
     REFERENCES,
@@ -20,11 +20,15 @@ from ..domain.entities import (
     Counts,
     EntityKind,
     User,
+    from_record,
     to_record,
 )
 from ..domain.errors import FieldError, NotFound, ValidationFailed, VersionConflict
 from ..domain.referral import Referral, ReferralQuery, ReferralTally, Step
-from .protocol import ApplyResult
+from .protocol import ApplyResult, EntryChange
+
+ENTRY_WRITES = ("create", "update", "verify", "delete")
+"""The audited actions that change an entry: what the change feed carries."""
 
 META_FIELDS = frozenset({"version", "last_modified", "verified_at", "verified_by"})
 
@@ -225,6 +229,15 @@ def audit_entry(
         before=json.loads(before) if before else None,
         after=json.loads(after) if after else None,
     )
+
+
+def entry_change(seq: int, revision: int | None, kind: str, id: str,
+                 after: str | None) -> EntryChange:
+    """A change read back from the audit trail: the entry after the write, ``None`` when
+    the write deleted it."""
+    entity_kind = cast(EntityKind, kind)
+    return EntryChange(seq, revision, entity_kind, id,
+                       from_record(entity_kind, json.loads(after)) if after else None)
 
 
 def user_json(user: User) -> str:

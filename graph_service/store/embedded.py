@@ -42,6 +42,7 @@ from ..domain.referral import (
     ReferralTally,
 )
 from .common import (
+    ENTRY_WRITES,
     TALLY_KEYS,
     audit_at,
     audit_entry,
@@ -51,6 +52,7 @@ from .common import (
     check_version,
     counts_from,
     dumps,
+    entry_change,
     found_or_raise,
     now_iso,
     plan_apply,
@@ -71,7 +73,7 @@ from .common import (
     user_json,
     verified,
 )
-from .protocol import ApplyResult
+from .protocol import ApplyResult, EntryChange
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entity (
@@ -103,7 +105,8 @@ CREATE TABLE IF NOT EXISTS audit (
     entity_kind TEXT NOT NULL,
     entity_id TEXT NOT NULL,
     before TEXT,
-    after TEXT
+    after TEXT,
+    revision INTEGER
 );
 CREATE INDEX IF NOT EXISTS audit_entity ON audit(entity_id, seq);
 CREATE TABLE IF NOT EXISTS app_user (
@@ -210,6 +213,9 @@ class EmbeddedStore:
         if columns and "purpose" not in columns:
             conn.execute("DROP TABLE token")  # tokens before purposes: every holder signs in again
         conn.executescript(SCHEMA)
+        if "revision" not in {row[1] for row in conn.execute("PRAGMA table_info(audit)")}:
+            conn.execute("ALTER TABLE audit ADD COLUMN revision INTEGER")  # a file from before
+        self.written_revision = 0
 
     # --- connections ---------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -233,22 +239,27 @@ class EmbeddedStore:
     def _write(self, *, counted: bool = True) -> Iterator[sqlite3.Cursor]:
         """One write transaction; rolls back on error.
 
-        It bumps the revision if it changed anything and is ``counted``: writes to
-        users, tokens, sessions, sign-in throttle counts and referrals are not
-        directory content.
+        It bumps the revision if it changed anything and is ``counted``; the audit
+        entries it writes carry that revision (the change feed). Writes to users,
+        tokens, sessions, sign-in throttle counts and referrals are not directory content.
         """
         conn = self._conn()
         cur = conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         changes = conn.total_changes
+        revision = 0
         try:
+            self._local.revision = (self._revision(cur) + 1) if counted else None
             yield cur
             if counted and conn.total_changes != changes:
-                cur.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
+                revision = self._local.revision
+                cur.execute("UPDATE meta SET value = ? WHERE key = 'revision'", (revision,))
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
+        with self._lock:
+            self.written_revision = max(self.written_revision, revision)
 
     def close(self) -> None:
         with self._lock:
@@ -258,8 +269,22 @@ class EmbeddedStore:
         self._local = threading.local()
 
     def revision(self) -> int:
-        row = self._conn().execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-        return int(row[0])
+        return self._revision(self._conn().cursor())
+
+    @staticmethod
+    def _revision(cur: sqlite3.Cursor) -> int:
+        return int(cur.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+
+    def change_seq(self) -> int:
+        return int(self._conn().execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0])
+
+    def changes_since(self, seq: int, *, limit: int | None = None) -> list[EntryChange]:
+        marks = ",".join("?" * len(ENTRY_WRITES))
+        rows = self._conn().execute(
+            f"SELECT seq, revision, entity_kind, entity_id, after FROM audit "
+            f"WHERE seq > ? AND action IN ({marks}) ORDER BY seq LIMIT ?",
+            (seq, *ENTRY_WRITES, -1 if limit is None else limit))
+        return [entry_change(*row) for row in rows]
 
     # --- territories ---------------------------------------------------------------
     def put_territories(self, territories: Sequence[Territory]) -> int:
@@ -426,8 +451,8 @@ class EmbeddedStore:
         cur.execute("DELETE FROM entity WHERE id = ?", (e.id,))
         self._insert(cur, e)
 
-    @staticmethod
     def _audit(
+        self,
         cur: sqlite3.Cursor,
         actor: str,
         action: str,
@@ -436,8 +461,8 @@ class EmbeddedStore:
         after: AnyEntity | None,
     ) -> None:
         cur.execute(
-            "INSERT INTO audit(at, actor, action, entity_kind, entity_id, before, after) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit(at, actor, action, entity_kind, entity_id, before, after, "
+            "revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 audit_at(action, after),
                 actor,
@@ -446,6 +471,7 @@ class EmbeddedStore:
                 entity.id,
                 record_json(before),
                 record_json(after),
+                self._local.revision,
             ),
         )
 

@@ -62,6 +62,7 @@ from ..domain.referral import (
 )
 from ..settings import Settings
 from .common import (
+    ENTRY_WRITES,
     TALLY_KEYS,
     Change,
     audit_at,
@@ -72,6 +73,7 @@ from .common import (
     check_version,
     counts_from,
     dumps,
+    entry_change,
     found_or_raise,
     now_iso,
     plan_apply,
@@ -93,7 +95,7 @@ from .common import (
     verified,
 )
 from .cypher import Queries
-from .protocol import ApplyResult
+from .protocol import ApplyResult, EntryChange
 
 __all__ = ["Neo4jStore"]
 
@@ -140,8 +142,11 @@ class _Tx:
     """One write transaction: statements by name, audit numbering, whether the graph changed."""
 
     def __init__(self, tx: ManagedTransaction, text: Callable[[str], LiteralString],
-                 last_seq: int) -> None:
+                 last_seq: int, revision: int | None) -> None:
         self._tx, self._text, self.seq, self.changed = tx, text, last_seq, False
+        self.revision = revision
+        """The revision this transaction makes if it changes the graph (``None``: not
+        counted), carried by its audit entries."""
 
     def run(self, name: str, **parameters: Any) -> list[Record]:
         result = self._tx.run(self._text(name), parameters)
@@ -156,7 +161,7 @@ class _Tx:
         self.seq += 1
         return {"seq": self.seq, "at": at or now_iso(), "actor": actor, "action": action,
                 "entity_kind": entity_kind, "entity_id": entity_id, "before": before,
-                "after": after}
+                "after": after, "revision": self.revision}
 
     def audit_write(self, actor: str, action: str, entity: AnyEntity,
                     before: AnyEntity | None, after: AnyEntity | None) -> dict[str, Any]:
@@ -184,6 +189,7 @@ class Neo4jStore:
         self.uri, self.user, self.database = uri, user, database
         self._queries = Queries()
         self._write_lock = threading.Lock()
+        self.written_revision = 0
         try:
             self._driver = GraphDatabase.driver(
                 uri, auth=(user, password), connection_timeout=timeout,
@@ -253,22 +259,37 @@ class Neo4jStore:
 
         def unit(tx: ManagedTransaction) -> T:
             lock = tx.run(self._text("meta:lock")).single(strict=True)
-            state = _Tx(tx, self._text, lock["audit_seq"])
+            state = _Tx(tx, self._text, lock["audit_seq"],
+                        lock["revision"] + 1 if counted else None)
             value = work(state)
             tx.run(self._text("meta:commit"), audit_seq=state.seq,
                    revisions=int(state.changed and counted)).consume()
+            written.append(state.revision if state.changed else None)
             return value
 
+        written: list[int | None] = []  # the last try's, once committed
         bookmarks = self._driver.execute_query_bookmark_manager
         with (
             self._write_lock,
             self._driver.session(database=self.database, bookmark_manager=bookmarks) as session,
         ):
-            return session.execute_write(unit)
+            value = session.execute_write(unit)
+            self.written_revision = max(self.written_revision, written[-1] or 0)
+            return value
 
     @_unavailable_as_typed
     def revision(self) -> int:
         return int(self._read("meta:revision")[0]["revision"])
+
+    @_unavailable_as_typed
+    def change_seq(self) -> int:
+        return int(self._read("meta:audit_seq")[0]["audit_seq"])
+
+    @_unavailable_as_typed
+    def changes_since(self, seq: int, *, limit: int | None = None) -> list[EntryChange]:
+        records = self._pages("audit:changes", "seq", seq, limit, actions=list(ENTRY_WRITES))
+        return [entry_change(r["seq"], r["revision"], r["kind"], r["id"], r["after"])
+                for r in records]
 
     # --- territories ---------------------------------------------------------------
     @_unavailable_as_typed

@@ -27,6 +27,9 @@ Referrals (:mod:`graph_service.domain.referral`) live in an area of their own:
 they are not annuaire entries, so their writes leave ``revision()`` alone and
 never appear in ``entries``/``counts``; they keep the same rules otherwise
 (one transaction, optimistic version, each transition audited with it).
+- every write to entries is in the change feed (:meth:`GraphStore.changes_since`), in
+  commit order, each change tagged with the revision its transaction made; a revision no
+  change carries (a write of territories) is a hole that readers fill by reading anew.
 """
 
 from __future__ import annotations
@@ -48,6 +51,22 @@ class ApplyResult:
     unchanged: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class EntryChange:
+    """One committed write to an entry, as the change feed gives it.
+
+    ``entry`` is the entry as it stands after the write, ``None`` when the write deleted
+    it; ``revision`` is the store revision that write's transaction made (``None`` for
+    writes audited before revisions were recorded: readers then read anew).
+    """
+
+    seq: int
+    revision: int | None
+    kind: EntityKind
+    id: str
+    entry: AnyEntity | None
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """Persistence of the annuaire graph. See the module docstring for the write rules."""
@@ -59,6 +78,20 @@ class GraphStore(Protocol):
 
     def revision(self) -> int:
         """A number that grows with every committed directory write (cache key for views)."""
+        ...
+
+    written_revision: int
+    """The revision of the last directory write committed through this object (0 if
+    none): a reader of the same process waits for its view to reach it (read-your-writes)."""
+
+    def change_seq(self) -> int:
+        """The audit number of the last committed write (0 if none): a view built after
+        reading it follows :meth:`changes_since` from there."""
+        ...
+
+    def changes_since(self, seq: int, *, limit: int | None = None) -> list[EntryChange]:
+        """Writes to entries committed after audit number ``seq``, in order, each once
+        (up to ``limit``); never a write still uncommitted."""
         ...
 
     # --- reference territories -------------------------------------------------------

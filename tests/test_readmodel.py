@@ -1,0 +1,198 @@
+"""The read model follows the store: a snapshot advanced by the change feed is the snapshot
+a fresh build gives, whatever the edits (creates, updates, deletes, verifications)."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph_service.coverage import compute_coverage
+from graph_service.domain.eligibility import Need
+from graph_service.domain.entities import (
+    REFERENCE_SCHEME,
+    AnyEntity,
+    EntityKind,
+    Organization,
+    ReferralLink,
+    Service,
+    Site,
+    Territory,
+)
+from graph_service.domain.errors import ValidationFailed
+from graph_service.orientation import Request, Where, orient
+from graph_service.snapshot import Snapshot, SnapshotCache, advance, build_snapshot
+from graph_service.store.embedded import EmbeddedStore
+
+TERRITORIES = [
+    Territory(code="04", level="region", name_fr="Rabat-Salé-Kénitra",
+              name_ar="الرباط سلا القنيطرة"),
+    *(t for code, name, ar, lat, lon in (("04.441", "Salé", "سلا", 34.04, -6.80),
+                                         ("04.421", "Rabat", "الرباط", 34.02, -6.84))
+      for t in (Territory(code=code, level="province", name_fr=name, name_ar=ar,
+                          parent_code="04", region_code="04", lat=lat, lon=lon),
+                Territory(code=f"{code}.01.0", level="commune", name_fr=name, name_ar=ar,
+                          parent_code=code, region_code="04", province_code=code,
+                          population=1000, children=300, lat=lat, lon=lon))),
+]
+COMMUNES = ("04.441.01.0", "04.421.01.0")
+ORGS, SITES, SERVICES, LINKS = (tuple(f"{p}{i}" for i in range(n)) for p, n in
+                                (("org", 3), ("site", 4), ("svc", 6), ("link", 5)))
+STAGES = ("detection", "signalement", "prise_en_charge", "suivi")
+
+orgs = st.builds(
+    lambda i, sector, parent, province, reference: Organization(
+        id=ORGS[i], name=f"Organisation {i}", org_kind="association", sector=sector,
+        parent_id=ORGS[parent] if parent < i else None, province_code=province,
+        identifiers=(f"{REFERENCE_SCHEME}:{i}",) if reference else ()),
+    st.integers(0, len(ORGS) - 1), st.sampled_from(("justice", "justice", "societe_civile",
+                                                      "surete_nationale")),
+    st.integers(0, len(ORGS) - 1), st.sampled_from(("04.441", "04.421", None)), st.booleans())
+sites = st.builds(
+    lambda i, org, commune, confidential: Site(
+        id=SITES[i], organization_id=ORGS[org], name=f"Site {i}", commune_code=commune,
+        confidential=confidential),
+    st.integers(0, len(SITES) - 1), st.integers(0, len(ORGS) - 1), st.sampled_from(COMMUNES),
+    st.booleans())
+services = st.builds(
+    lambda i, org, stages, site_ids, kind, children, areas: Service(
+        id=SERVICES[i], organization_id=ORGS[org], name=f"Service {i}", type=kind,
+        stages=tuple(stages), situations=("negligence",), site_ids=tuple(site_ids),
+        receives_children=children, area_codes=tuple(areas)),
+    st.integers(0, len(SERVICES) - 1), st.integers(0, len(ORGS) - 1),
+    st.lists(st.sampled_from(STAGES), min_size=1, max_size=2, unique=True),
+    st.lists(st.sampled_from(SITES), max_size=2, unique=True),
+    st.sampled_from(("ecoute_orientation", "plainte_enquete", "accompagnement_social")),
+    st.sampled_from((None, True, False)), st.lists(st.sampled_from(("04.441", "04.421")),
+                                                  max_size=1))
+links = st.builds(
+    lambda i, a, b: ReferralLink(id=LINKS[i], from_service_id=SERVICES[a],
+                                 to_service_id=SERVICES[b], link_kind="protocol"),
+    st.integers(0, len(LINKS) - 1), st.integers(0, len(SERVICES) - 1),
+    st.integers(0, len(SERVICES) - 1))
+entries = st.one_of(orgs, sites, services, links)
+ids = st.sampled_from([(k, i) for k, pool in (("organization", ORGS), ("site", SITES),
+                                               ("service", SERVICES), ("referral_link", LINKS))
+                       for i in pool])
+operations = st.one_of(st.tuples(st.just("put"), entries), st.tuples(st.just("delete"), ids),
+                       st.tuples(st.just("verify"), ids))
+
+
+def write(store: EmbeddedStore, op: str, arg: AnyEntity | tuple[str, str]) -> None:
+    """One person's edit; one the store refuses (a reference to nothing) changes nothing."""
+    try:
+        if isinstance(arg, tuple):
+            kind, eid = arg
+            current = store.get(_kind(kind), eid)
+            if current is not None and op == "delete":
+                store.delete(current.kind, eid, expected_version=current.version, actor="t")
+            elif current is not None:
+                store.verify(current.kind, eid, actor="t")
+            return
+        current = store.get(arg.kind, arg.id)
+        if current is None:
+            store.create(arg, actor="t")
+        else:
+            store.update(arg, expected_version=current.version, actor="t")
+    except ValidationFailed:
+        pass
+
+
+def _kind(kind: str) -> EntityKind:
+    return next(k for k in ("organization", "site", "service", "referral_link") if k == kind)
+
+
+def views(snap: Snapshot) -> dict[str, object]:
+    """Everything a reader reads of a snapshot, plus one plan and one coverage figure."""
+    plan = orient(snap, Request(Need(situations=("negligence",), age=10, sex="F"),
+                                Where(commune="Salé")))
+    coverage = compute_coverage(snap)
+    return {
+        "entries": [snap.organizations, snap.sites, snap.services, snap.links],
+        "places": snap.places, "by_stage": snap.by_stage, "by_province": snap.by_province,
+        "circuit": snap.circuit, "areas": snap.areas, "authorities": snap.authorities,
+        "for_children": snap.for_children, "provisional": snap.provisional,
+        "plan": plan.to_json(),
+        "coverage": [(r.stage, r.distance_km.tolist(), r.nearest) for r in coverage.stages],
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(operations, st.booleans()), min_size=1, max_size=25))
+def test_the_advanced_snapshot_is_the_one_a_fresh_build_gives(
+        steps: list[tuple[tuple[str, AnyEntity | tuple[str, str]], bool]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = EmbeddedStore(Path(tmp) / "s.sqlite3", synchronous="OFF")
+        store.put_territories(TERRITORIES)
+        snap = build_snapshot(store)
+        for (op, arg), follow in steps:
+            write(store, op, arg)
+            if follow:  # some changes are applied one by one, others several at once
+                snap = advance(snap, store.changes_since(snap.seq))
+        snap = advance(snap, store.changes_since(snap.seq))
+        fresh = build_snapshot(store)
+        assert (snap.revision, snap.seq) == (fresh.revision, fresh.seq)
+        assert views(snap) == views(fresh)
+        store.close()
+
+
+def test_a_reader_sees_its_own_write_and_keeps_its_snapshot_meanwhile(tmp_path: Path) -> None:
+    """The process that wrote reads its write at once; the snapshot read before is unchanged."""
+    store = EmbeddedStore(tmp_path / "s.sqlite3")
+    store.put_territories(TERRITORIES)
+    org = store.create(Organization(id="org0", name="A", org_kind="association",
+                                    sector="societe_civile"), actor="t")
+    cache = SnapshotCache(store, refresh_s=3600)
+    before = cache.get()
+    store.update(dataclasses.replace(org, name="B"), expected_version=1, actor="t")
+    assert cache.get().organizations["org0"].name == "B"
+    assert before.organizations["org0"].name == "A"
+    store.close()
+
+
+def test_a_write_of_another_process_is_seen_after_the_next_look(tmp_path: Path) -> None:
+    """Another store object on the same file (another process) writes: the cache sees it
+    once it looks again, and meanwhile answers with the snapshot it has."""
+    store, other = (EmbeddedStore(tmp_path / "s.sqlite3") for _ in range(2))
+    store.put_territories(TERRITORIES)
+    cache = SnapshotCache(store, refresh_s=0)
+    assert cache.get().organizations == {}
+    other.create(Organization(id="org0", name="A", org_kind="association",
+                              sector="societe_civile"), actor="t")
+    cache.get()  # sees the revision moved: the next snapshot is made in the background
+    worker = cache._worker
+    assert worker is not None
+    worker.join(timeout=60)
+    assert cache.get().organizations["org0"].name == "A"
+    store.close()
+    other.close()
+
+
+def test_a_cour_d_appel_s_ressort_follows_a_site_moved_by_a_court_under_it(
+        tmp_path: Path) -> None:
+    """A court's site moves to another province: the cour d'appel above it, whose ressort
+    is its courts' areas, now serves that province, as a fresh build says."""
+    store = EmbeddedStore(tmp_path / "s.sqlite3")
+    store.put_territories(TERRITORIES)
+    court = dict(org_kind="institution_publique", sector="justice")
+    store.apply([Organization(id="ca", name="Cour d'appel", province_code="04.421", **court),
+                 Organization(id="tpi", name="Tribunal", parent_id="ca", **court),
+                 Site(id="greffe", organization_id="tpi", name="Greffe",
+                      commune_code=COMMUNES[0]),
+                 Service(id="svc-tpi", organization_id="tpi", name="Parquet",
+                         type="plainte_enquete", stages=("signalement",)),
+                 Service(id="svc-ca", organization_id="ca", name="Parquet général",
+                         type="plainte_enquete", stages=("signalement",))], actor="t")
+    snap = build_snapshot(store)
+    assert snap.areas["svc-ca"].codes == {"04.441"}
+    site = store.get("site", "greffe")
+    assert isinstance(site, Site)
+    store.update(dataclasses.replace(site, commune_code=COMMUNES[1]), expected_version=1,
+                 actor="t")
+    snap = advance(snap, store.changes_since(snap.seq))
+    assert snap.areas["svc-ca"].codes == {"04.421"}
+    assert views(snap) == views(build_snapshot(store))
+    store.close()
