@@ -28,6 +28,7 @@ from graph_service.domain.entities import Organization, Service, Site
 from graph_service.orientation import plan
 from graph_service.snapshot import SnapshotCache
 from graph_service.store import GraphStore
+from graph_service.text import search_key
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +104,16 @@ def test_text_search_ignores_accents_and_case(api: TestClient) -> None:
     spellings = ["Salé", "sale", "SALE", "  salé! "]
     results = [all_ids(api, "organizations", {"text": t}) for t in spellings]
     assert results[0] and all(r == results[0] for r in results)
-    names = {o.id: o.name for o in store_of(api).entries("organization")
-             if isinstance(o, Organization)}
-    assert all("sal" in names[i].lower() for i in results[0])
+    snapshot = SnapshotCache(store_of(api)).get()
+    for oid in results[0]:  # named Salé, working in Salé, or saying so of itself or a service
+        org = snapshot.organizations[oid]
+        services = [s for s in snapshot.services.values() if s.organization_id == oid]
+        places = [p for s in services for p in snapshot.places.get(s.id, ())]
+        texts = [org.name, org.description, *(f"{s.name} {s.description}" for s in services),
+                 *(snapshot.territories[p.province_code].name_fr for p in places)]
+        assert any("sale" in search_key(text) for text in texts), org.name
+    named = {o.id for o in snapshot.organizations.values() if "Salé" in o.name}
+    assert named <= set(results[0])
 
 
 def test_text_search_matches_arabic_names(client: TestClient) -> None:

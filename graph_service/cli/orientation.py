@@ -11,19 +11,27 @@ value, and exit status 2.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 
 from ..domain.eligibility import Need
-from ..domain.taxonomy import ACCESS_MODES, GAP_KINDS, LINK_KINDS, SEXES, SITUATIONS, STAGE_ORDER
+from ..domain.taxonomy import (
+    ACCESS_MODES,
+    CHANNEL_KINDS,
+    GAP_KINDS,
+    LINK_KINDS,
+    SEXES,
+    SITUATIONS,
+    STAGE_ORDER,
+)
 from ..orientation import MAX_ALTERNATIVES, Gap, Plan, Request, ServiceChoice, Where, orient
-from ..snapshot import build_snapshot
+from ..reachability import DAY_NAMES, MOROCCO_TZ, NOT_GIVEN, Dial, Reachability, reachability
+from ..snapshot import Snapshot, build_snapshot
 from ..web.i18n import Lang
 from .context import opened_store
 
 FR = Lang("fr")
-_DAYS = {"MO": "lun.", "TU": "mar.", "WE": "mer.", "TH": "jeu.", "FR": "ven.", "SA": "sam.",
-         "SU": "dim."}
 
 
 @click.command("route")
@@ -59,15 +67,17 @@ def route_cmd(commune: str | None, province: str | None, lat: float | None, lon:
             Where(commune=commune, province=province, lat=lat, lon=lon),
             start_stage=start_stage, max_km=max_km, alternatives=alternatives,
         )
-        plan = orient(build_snapshot(store), request)
+        snapshot = build_snapshot(store)
+        plan = orient(snapshot, request)
     if as_json:
         sys.stdout.write(plan.to_json() + "\n")
     else:
-        click.echo(render_text(plan))
+        click.echo(render_text(plan, snapshot, datetime.now(MOROCCO_TZ)))
 
 
-def render_text(plan: Plan) -> str:
-    """The plan in French, as a social worker reads it."""
+def render_text(plan: Plan, snapshot: Snapshot, at: datetime) -> str:
+    """The plan in French, as a social worker reads it; each service as the pages show how to
+    reach it (:mod:`graph_service.reachability`), open or closed at ``at``."""
     s, loc = plan.situation, plan.location
     place = f"{loc.commune.name} ({loc.province.name})" if loc.commune else loc.province.name
     who = [", ".join(SITUATIONS[c].fr.lower() for c in s.situations)]
@@ -89,11 +99,11 @@ def render_text(plan: Plan) -> str:
             gap = next((g for g in plan.gaps if g.stage == stage.stage), None)
             lines.append(f"   {_gap(gap)}." if gap else "   Aucun service à proposer.")
         else:
-            lines += _service(stage.service, "→ ")
+            lines += _service(stage.service, "→ ", _reach(snapshot, stage.service, at))
             if stage.alternatives:
                 lines.append("   Autres possibilités :")
                 for alternative in stage.alternatives:
-                    lines += _service(alternative, "  · ", brief=True)
+                    lines += _service(alternative, "  · ")
         lines += [f"   ({note})" for note in stage.reasons if not stage.skipped]
         lines.append("")
     if plan.gaps:
@@ -115,33 +125,42 @@ def _gap(gap: Gap) -> str:
     return text
 
 
-def _service(c: ServiceChoice, bullet: str, brief: bool = False) -> list[str]:
+def _reach(snapshot: Snapshot, c: ServiceChoice, at: datetime) -> Reachability:
+    return reachability(snapshot, snapshot.services[c.id], snapshot.sites.get(c.site_id or ""),
+                        at, c.documents)
+
+
+def _service(c: ServiceChoice, bullet: str, reach: Reachability | None = None) -> list[str]:
+    """A proposed service: its head line; with ``reach`` (the recommended one), how to reach it."""
     where = c.commune.name if c.commune else c.province.name
     flags = [FR.t(key) for key, on in (("competent", c.competent), ("out_of_area", c.out_of_area),
                                        ("to_verify", not c.verified)) if on]
     head = f"   {bullet}{c.name} — {c.organization.name} ({where}, {c.distance_km:.1f} km)" + \
         (f" [{', '.join(flags)}]" if flags else "")
-    if brief:
+    if reach is None:
         return [head]
-    facts = ["24h/24, 7j/7" if c.emergency_24_7 else _hours(c),
-             ACCESS_MODES[c.access].fr.lower() if c.access in ACCESS_MODES else c.access]
-    lines = [head, f"     {' · '.join(f for f in facts if f)}"]
-    if c.address:
-        lines.append(f"     Adresse : {c.address}")
+    missing = NOT_GIVEN["fr"]
+    hours = "; ".join(f"{' '.join(DAY_NAMES['fr'].get(d, d) for d in h.byday.split(','))} "
+                      f"{h.opens_at}–{h.closes_at}" for h in reach.hours)
+    lines = [head,
+             f"     {reach.open_now.text()}" + (f" · {hours}" if hours else "")
+             + (f" · {reach.schedule_note}" if reach.schedule_note else "")
+             + f" · {ACCESS_MODES[reach.access].fr.lower()}",
+             "     Adresse : " + (FR.t("confidential_address") if reach.confidential
+                                  else reach.address or missing)
+             + "".join(f", {t.name_fr}" for t in (reach.commune, reach.province) if t)]
     if c.linked_from:
         lines.append(f"     Lien d'orientation : {LINK_KINDS[c.linked_from.kind].fr.lower()}")
-    if c.documents:
-        lines.append(f"     À apporter : {', '.join(c.documents)}")
-    if c.channels:
-        lines.append("     Contact : " + ", ".join(f"{ch.kind} {ch.value}" for ch in c.channels))
+    lines.append(f"     À apporter : {', '.join(reach.documents) or missing}")
+    lines.append("     Joindre : " + (", ".join(_dial(d) for d in reach.channels) or missing))
+    if reach.fallback:
+        lines.append("     À défaut : " + ", ".join(_dial(d) for d in reach.fallback))
     lines.append(f"     Pourquoi : {' ; '.join(c.reasons)}")
     return lines
 
 
-def _hours(c: ServiceChoice) -> str:
-    slots = [f"{' '.join(_DAYS.get(d, d) for d in h.byday.split(','))} "
-             f"{h.opens_at}–{h.closes_at}" for h in c.hours]
-    return "; ".join(filter(None, [*slots, c.schedule_note])) or "horaires non renseignés"
+def _dial(d: Dial) -> str:
+    return f"{d.text} ({d.label or CHANNEL_KINDS[d.kind].fr})"
 
 
 def _label(plan: Plan, stage: str) -> str:

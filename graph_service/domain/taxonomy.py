@@ -231,6 +231,16 @@ VOCABULARIES: dict[str, dict[str, Term]] = {
 """Every vocabulary by name, for validation messages and the API's enum lists."""
 
 
+FIELD_VOCABULARIES: dict[str, str] = {
+    "type": "service_type", "stages": "stage", "situations": "situation",
+    "languages": "language", "sex": "sex", "access": "access", "status": "status",
+    "org_kind": "organization_kind", "sector": "sector", "link_kind": "link_kind",
+    "coordinates_precision": "coordinates_precision", "kind": "channel_kind",
+}
+"""The vocabulary each coded field of an entry (or of a channel) draws from, so that a
+reader sees its label wherever the code is shown (a diff, a history line)."""
+
+
 def unknown_code(field: str, value: str, vocab: dict[str, Term]) -> FieldError:
     """The one answer to a code not in ``vocab`` (CLI, API, forms, files): the valid codes
     and the closest one, in French and in Arabic.

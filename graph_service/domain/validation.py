@@ -79,15 +79,31 @@ MAX_ITEMS = 100
 """Most items of any list field (channels, hours, documents, stages, sites…)."""
 SEARCH_TEXT_MAX = 200
 """Most characters of a search text (a list's ``text`` filter, a place name to look up)."""
+PHONE_EXAMPLE = "05 37 88 12 34 ou +212 5 37 88 12 34"
+"""How a number is expected, in every message refusing one."""
+PHONE_EXAMPLE_AR = "05 37 88 12 34"
+"""The Arabic messages' example: one number, so the right-to-left text cannot reorder two."""
+
+
+class InputError(ValueError):
+    """A refused value, with its message in Arabic too (shown on Arabic pages)."""
+
+    def __init__(self, message: str, message_ar: str = "") -> None:
+        super().__init__(message)
+        self.message_ar = message_ar
+
+
 REQUIRED = "est obligatoire"
 """The message of a missing value, wherever a form, an API input or a file lacks one."""
 
 __all__ = [
     "MAX_ITEMS",
     "MOROCCO_BBOX",
+    "PHONE_EXAMPLE",
     "REQUIRED",
     "SEARCH_TEXT_MAX",
     "TEXT_LIMITS",
+    "InputError",
     "normalize_email",
     "normalize_phone",
     "search_text_errors",
@@ -103,15 +119,29 @@ def normalize_phone(value: str) -> str:
     as typed.
     """
     raw = value.strip()
+    letters = sorted(set(re.findall(r"[^\W\d_]", raw)))
+    if letters:
+        # phonenumbers reads letters as a keypad's (O → 6): a letter O typed for a zero
+        # would be stored as another, valid, number.
+        raise InputError(
+            f"{value!r} contient {'la lettre' if len(letters) == 1 else 'les lettres'} "
+            f"{', '.join(letters)} : un numéro ne s'écrit qu'avec des chiffres (0, pas la "
+            f"lettre O), par exemple {PHONE_EXAMPLE}",
+            f"{value!r} يحتوي على حروف ({', '.join(letters)}): يكتب الرقم بالأرقام فقط "
+            f"(0 وليس الحرف O)، مثلا {PHONE_EXAMPLE_AR}")
     digits = re.sub(r"[\s.\-()/]", "", raw)
     if re.fullmatch(r"\d{2,4}", digits):
         return digits
     try:
         number = phonenumbers.parse(raw, "MA")
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{value!r} n'est pas un numéro de téléphone") from exc
+        raise InputError(f"{value!r} n'est pas un numéro de téléphone, "
+                         f"par exemple {PHONE_EXAMPLE}",
+                         f"{value!r} ليس رقم هاتف، مثلا {PHONE_EXAMPLE_AR}") from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{value!r} n'est pas un numéro marocain ou international valide")
+        raise InputError(f"{value!r} n'est pas un numéro marocain ou international valide, "
+                         f"par exemple {PHONE_EXAMPLE}",
+                         f"{value!r} ليس رقما مغربيا أو دوليا صالحا، مثلا {PHONE_EXAMPLE_AR}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -198,7 +228,8 @@ class _Checker:
         try:
             normalized = normalize(value)
         except ValueError as exc:
-            self.fail(field, str(exc))
+            self.errors.append(FieldError(field, str(exc), self.where,
+                                          getattr(exc, "message_ar", "")))
             return
         if normalized != value:
             self.fail(field, f"doit être enregistré sous la forme normalisée {normalized!r}")

@@ -91,7 +91,7 @@ def build_annuaire_map(
         by_sector[marker.org.sector].append(marker)
     for sector in SECTORS:  # taxonomy order: the same legend on every map
         if sector in by_sector:
-            _sector_layer(sector, by_sector[sector], assets).add_to(m)
+            _sector_layer(snapshot, sector, by_sector[sector], assets).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     add_title(m, "Annuaire des acteurs de la protection de l'enfance"
               + (f" — {where.name_fr}" if where else ""),
@@ -102,7 +102,8 @@ def build_annuaire_map(
     return m
 
 
-def _sector_layer(sector: str, markers: list[_Marker], assets: str) -> MarkerCluster:
+def _sector_layer(snapshot: Snapshot, sector: str, markers: list[_Marker],
+                  assets: str) -> MarkerCluster:
     colour = SECTOR_COLOURS[sector]
     term = SECTORS[sector]
     cluster = MarkerCluster(name=f"{escape(term.fr)} ({len(markers)}) — {escape(term.ar)}",
@@ -110,7 +111,7 @@ def _sector_layer(sector: str, markers: list[_Marker], assets: str) -> MarkerClu
     use_local(cluster, assets)
     point_layer(
         ((mk.lat, mk.lon, {"name": escape(mk.org.name), "popup": place_popup(
-            mk.org, mk.services, site=mk.site, commune=mk.commune, province=mk.province)})
+            snapshot, mk.org, mk.services, site=mk.site, commune=mk.commune, province=mk.province)})
          for mk in markers),
         name=term.fr, icon_html=_PIN.format(colour=colour),
     ).add_to(cluster)

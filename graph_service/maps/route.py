@@ -125,7 +125,7 @@ def _popup(snapshot: Snapshot, choice: ServiceChoice, heading: str) -> str:
     site = snapshot.sites.get(choice.site_id) if choice.site_id else None
     commune = snapshot.territories.get(choice.commune.code) if choice.commune else None
     province = snapshot.territories.get(choice.province.code)
-    return place_popup(org, [service], site=site, commune=commune, province=province,
+    return place_popup(snapshot, org, [service], site=site, commune=commune, province=province,
                        heading=heading)
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from ..domain.errors import FieldError, ValidationFailed
+from ..text import search_key
 from .index import Index, IndexCache, index_of
 
 __all__ = [
@@ -22,9 +25,12 @@ __all__ = [
     "Index",
     "IndexCache",
     "Near",
+    "Suggestion",
+    "by_relevance",
     "index_of",
     "organization_ids",
     "service_ids",
+    "suggestions",
 ]
 
 MAX_RADIUS_KM = 500.0
@@ -134,3 +140,63 @@ def _intersection(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | Non
 def _sorted(order: tuple[str, ...], sets: Iterable[frozenset[str] | None]) -> list[str]:
     found = _intersection(sets)
     return list(order) if found is None else sorted(found)
+
+
+def _name_score(query: str, names: Iterable[str]) -> float:
+    """How well a folded ``query`` matches the best of ``names`` (0–100)."""
+    return max((fuzz.WRatio(query, search_key(n)) for n in names if n), default=0.0)
+
+
+def by_relevance(index: Index, organization_ids: Iterable[str], text: str) -> list[str]:
+    """Organisations found by ``text``, those whose name or one of whose services' names
+    matches it best first (then by id): « parquet » puts the tribunals first.
+
+    For the pages only: the API keeps the id order its cursors page through.
+    """
+    query = search_key(text)
+    snap = index.snapshot
+
+    def score(oid: str) -> float:
+        org = snap.organizations[oid]
+        names = [org.name, org.name_ar]
+        for sid in index.services_by_org.get(oid, ()):
+            names += (snap.services[sid].name, snap.services[sid].name_ar)
+        return _name_score(query, names)
+
+    return sorted(organization_ids, key=lambda i: (-score(i), i))
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A name to complete a search box with: an organisation or a service (``kind``)."""
+
+    kind: str
+    id: str
+    name: str
+    name_ar: str
+    organization_id: str
+
+
+def suggestions(index: Index, text: str, limit: int = 8) -> list[Suggestion]:
+    """The organisations and services whose names best match ``text`` as typed so far."""
+    snap = index.snapshot
+    query = search_key(text)
+    found: list[tuple[float, Suggestion]] = []
+    for oid in index.org_text.matching(text) or ():
+        o = snap.organizations[oid]
+        found.append((_name_score(query, (o.name, o.name_ar)),
+                      Suggestion("organization", o.id, o.name, o.name_ar, o.id)))
+    for sid in index.service_text.matching(text) or ():
+        s = snap.services[sid]
+        found.append((_name_score(query, (s.name, s.name_ar)),
+                      Suggestion("service", s.id, s.name, s.name_ar, s.organization_id)))
+    found.sort(key=lambda pair: (-pair[0], pair[1].name, pair[1].id))
+    seen: set[str] = set()
+    out: list[Suggestion] = []
+    for _, suggestion in found:
+        if suggestion.name not in seen:
+            seen.add(suggestion.name)
+            out.append(suggestion)
+        if len(out) == limit:
+            break
+    return out

@@ -15,10 +15,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
 from ..coverage import km_to_chord, unit_vectors
 from ..domain.entities import EntityKind, Organization, Service
+from ..domain.taxonomy import (
+    ORGANIZATION_KINDS,
+    SECTORS,
+    SERVICE_TYPES,
+    SITUATIONS,
+    STAGES,
+    Term,
+)
 from ..snapshot import Place, Snapshot, SnapshotCache, site_place
 from ..store.protocol import GraphStore
 from ..text import search_key
@@ -28,15 +37,25 @@ __all__ = ["Index", "IndexCache", "PlaceTable", "TextIndex", "build_index", "ind
 EMPTY: frozenset[str] = frozenset()
 
 
+FUZZY_MIN_LENGTH = 4
+"""Shorter query words are matched exactly: two letters off in three is another word."""
+FUZZY_CUTOFF = 75.0
+"""Least similarity (rapidfuzz ``ratio``, 0–100) of a mistyped word to an indexed one:
+« amana » finds « amane » (80), « parket » finds « parquet » (77)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TextIndex:
-    """Entries by the words of their names (French and Arabic, as :func:`search_key` folds them).
+    """Entries by the words of their texts (French and Arabic, as :func:`search_key` folds them).
 
     A query word matches an entry when it is part of one of the entry's words
-    (« sale » finds « Salé », « طفولة » finds « الطفولة »).
+    (« sale » finds « Salé », « طفولة » finds « الطفولة »); a word of
+    :data:`FUZZY_MIN_LENGTH` letters or more that is part of none matches the words
+    closest to it (a typo: « amana » finds « AMANE »).
     """
 
     by_word: Mapping[str, frozenset[str]]
+    words: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, names: Iterable[tuple[str, Iterable[str]]]) -> TextIndex:
@@ -48,7 +67,7 @@ class TextIndex:
                     words[text] = search_key(text).split()
                 for word in words[text]:
                     by_word[word].add(entry_id)
-        return cls({w: frozenset(ids) for w, ids in by_word.items()})
+        return cls({w: frozenset(ids) for w, ids in by_word.items()}, tuple(sorted(by_word)))
 
     def matching(self, text: str) -> frozenset[str] | None:
         """Entries matching every word of ``text``; None when it has no word (no criterion)."""
@@ -57,11 +76,26 @@ class TextIndex:
             return None
         found: frozenset[str] | None = None
         for query in sorted(set(words), key=len, reverse=True):
-            ids = frozenset().union(*(ids for w, ids in self.by_word.items() if query in w))
+            ids = frozenset().union(*(self.by_word[w] for w in self.words_like(query)))
             found = ids if found is None else found & ids
             if not found:
                 return EMPTY
         return found
+
+
+    def words_like(self, query: str) -> list[str]:
+        """The indexed words containing ``query`` (a folded word), else those closest to it."""
+        found = [w for w in self.words if query in w]
+        if found or len(query) < FUZZY_MIN_LENGTH:
+            return found
+        close = process.extract(query, self.words, scorer=fuzz.ratio, processor=_unarticled,
+                                limit=None, score_cutoff=FUZZY_CUTOFF)
+        return [word for word, _, _ in close]
+
+
+def _unarticled(word: str) -> str:
+    """An Arabic word without its article: « الرازي » and « الترابي » are not alike."""
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +205,7 @@ class Index:
 def build_index(snap: Snapshot) -> Index:
     """Index a snapshot. Cost grows with the annuaire, once per revision."""
     org_places = _org_places(snap)
+    service_texts = _service_texts(snap)
     return Index(
         snapshot=snap,
         service_order=tuple(sorted(snap.services)),
@@ -190,8 +225,8 @@ def build_index(snap: Snapshot) -> Index:
             "seat": _sets((o.province_code, o.id) for o in snap.organizations.values()
                           if o.province_code),
         },
-        service_text=TextIndex.of(_service_names(snap)),
-        org_text=TextIndex.of((o.id, (o.name, o.name_ar)) for o in snap.organizations.values()),
+        service_text=TextIndex.of((sid, texts) for sid, texts in service_texts.items()),
+        org_text=TextIndex.of(_org_texts(snap, service_texts, org_places)),
         service_places=PlaceTable.of(
             snap, [(sid, p) for sid in sorted(snap.places) for p in snap.places[sid]]),
         org_place_table=PlaceTable.of(
@@ -235,11 +270,49 @@ def _services_by(snap: Snapshot) -> dict[str, dict[str, frozenset[str]]]:
     }
 
 
-def _service_names(snap: Snapshot) -> Iterable[tuple[str, tuple[str, ...]]]:
-    """A service is found by its names and its organisation's."""
+def _labels(vocab: Mapping[str, Term], codes: Iterable[str]) -> Iterable[str]:
+    for code in codes:
+        term = vocab.get(code)
+        if term is not None:
+            yield from (term.fr, term.ar)
+
+
+def _territory_names(snap: Snapshot, places: Iterable[Place]) -> Iterable[str]:
+    for place in places:
+        for code in (place.commune_code, place.province_code):
+            territory = snap.territories.get(code)
+            if territory is not None:
+                yield from (territory.name_fr, territory.name_ar)
+
+
+def _service_texts(snap: Snapshot) -> dict[str, tuple[str, ...]]:
+    """What a service is found by: its names and description, its type, stages and situations
+    (French and Arabic labels: « parquet », « violence », « عنف »), its organisation's names
+    and the communes and provinces where it is delivered (French and Arabic)."""
+    out: dict[str, tuple[str, ...]] = {}
     for s in snap.services.values():
         org: Organization | None = snap.organizations.get(s.organization_id)
-        yield s.id, (s.name, s.name_ar, *((org.name, org.name_ar) if org else ()))
+        out[s.id] = tuple(dict.fromkeys(t for t in (
+            s.name, s.name_ar, s.description, *((org.name, org.name_ar) if org else ()),
+            *_labels(SERVICE_TYPES, (s.type,)), *_labels(STAGES, s.stages),
+            *_labels(SITUATIONS, s.situations),
+            *_territory_names(snap, snap.places.get(s.id, ()))) if t))
+    return out
+
+
+def _org_texts(snap: Snapshot, service_texts: Mapping[str, tuple[str, ...]],
+               org_places: Mapping[str, tuple[Place, ...]],
+               ) -> Iterable[tuple[str, tuple[str, ...]]]:
+    """An organisation is found by its own names, description, kind and sector, where it
+    works, and by what finds any of its services (« parquet » finds the tribunal)."""
+    services: dict[str, list[str]] = defaultdict(list)
+    for sid, texts in service_texts.items():
+        services[snap.services[sid].organization_id].extend(texts)
+    for o in snap.organizations.values():
+        yield o.id, tuple(dict.fromkeys(t for t in (
+            o.name, o.name_ar, o.description, *_labels(ORGANIZATION_KINDS, (o.org_kind,)),
+            *_labels(SECTORS, (o.sector,)), *_territory_names(snap, org_places.get(o.id, ())),
+            *services.get(o.id, ())) if t))
 
 
 def _org_places(snap: Snapshot) -> dict[str, tuple[Place, ...]]:

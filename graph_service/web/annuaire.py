@@ -15,24 +15,36 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..access import Principal, check_can_edit, public_site, scope_of
-from ..domain.entities import READ_CONTACTS, Contact, Organization, Service, Site
+from ..domain.entities import READ_CONTACTS, Contact, Organization, Service, Site, Territory
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.taxonomy import SECTORS, SERVICE_TYPES, SITUATIONS, STAGES, check_code
 from ..domain.validation import SEARCH_TEXT_MAX
+from ..search import Index, by_relevance, service_ids, suggestions
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
-from .communes import resolve_commune
+from .communes import resolve_commune, territory_options
 from .forms import error_map
-from .pages import Filter, index_of, lang, organization_ids, page, render, store_of
+from .pages import (
+    Filter,
+    index_of,
+    lang,
+    organization_ids,
+    page,
+    reacher,
+    render,
+    store_of,
+)
 from .session import principal_of
 
 __all__ = ["PAGE_SIZE", "routes"]
 
 PAGE_SIZE = 20
+SHOWN_SERVICES = 2
+"""Services shown with each organisation found; the others are on its page."""
 _SELECTS = {"sector": SECTORS, "stage": STAGES, "situation": SITUATIONS,
             "service_type": SERVICE_TYPES}
 
@@ -65,19 +77,26 @@ async def search(request: Request) -> Response:
     criteria = Filter(province=province, commune=commune, text=text, sector=chosen["sector"],
                       stage=chosen["stage"], situation=chosen["situation"],
                       service_type=chosen["service_type"])
-    ids = await run_blocking(organization_ids, index, criteria,
-                             exact_places=principal.sees_personal_data)
+    exact = principal.sees_personal_data
+
+    def find() -> list[str]:  # every organisation of the country: off the event loop
+        found = organization_ids(index, criteria, exact_places=exact)
+        return by_relevance(index, found, text) if text is not None else found
+
+    ids = await run_blocking(find)
     pages = max(1, math.ceil(len(ids) / PAGE_SIZE))
     number = _page_number(params.get("page"), pages)
     shown = ids[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
+    asked = criteria != Filter(province=province, commune=commune)
+    matching = frozenset(service_ids(index, criteria, exact_places=exact)) if asked else None
     return await render(request, "annuaire.html", {
         "params": {**{k: v or "" for k, v in chosen.items()}, "province": province or "",
                    "commune": commune_text, "q": text or ""},
         "errors": errors,
-        "provinces": _provinces(snap),
+        "provinces": territory_options(_provinces(snap), lang(request).code),
         "total": len(ids),
-        "rows": [_row(snap, index.org_places.get(oid, ()), snap.organizations[oid],
-                      len(index.services_by_org.get(oid, ()))) for oid in shown],
+        "rows": [_row(snap, index, snap.organizations[oid], matching) for oid in shown],
+        "reach": reacher(snap),
         "page": number,
         "pages": pages,
         "query": _query_without_page(request),
@@ -96,19 +115,27 @@ def _query_without_page(request: Request) -> str:
     return urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "page"])
 
 
-def _provinces(snap: Snapshot) -> list[tuple[str, str]]:
-    """Provinces that have communes of their own, by name."""
+def _provinces(snap: Snapshot) -> list[Territory]:
+    """Provinces that have communes of their own."""
     with_communes = {t.province_code for t in snap.territories.values() if t.level == "commune"}
-    return sorted(((t.code, t.name_fr) for t in snap.territories.values()
-                   if t.level == "province" and t.code in with_communes), key=lambda p: p[1])
+    return [t for t in snap.territories.values()
+            if t.level == "province" and t.code in with_communes]
 
 
-def _row(snap: Snapshot, places: Any, org: Organization, services: int) -> dict[str, Any]:
-    communes = sorted({snap.territories[p.commune_code].name_fr for p in places
-                       if p.commune_code in snap.territories})
-    province = snap.territories.get(org.province_code or "")
-    return {"org": org, "communes": communes, "services": services,
-            "province": province.name_fr if province else ""}
+def _row(snap: Snapshot, index: Index, org: Organization,
+         matching: frozenset[str] | None) -> dict[str, Any]:
+    """An organisation found: where it works, and its services that match what was asked
+    (all of them when only a place was), the first :data:`SHOWN_SERVICES` with how to reach
+    them."""
+    places = index.org_places.get(org.id, ())
+    communes = sorted({snap.territories[p.commune_code] for p in places
+                       if p.commune_code in snap.territories}, key=lambda t: t.code)
+    services = index.services_by_org.get(org.id, ())
+    matched = [sid for sid in services if matching is None or sid in matching]
+    return {"org": org, "communes": communes, "services": len(services),
+            "province": snap.territories.get(org.province_code or ""),
+            "matched": [snap.services[sid] for sid in matched[:SHOWN_SERVICES]],
+            "more": max(0, len(matched) - SHOWN_SERVICES)}
 
 
 @page
@@ -136,6 +163,7 @@ async def organisation(request: Request) -> Response:
         "service_names": {s.id: s.name for s in services},
         "territory": lambda code: snap.territories.get(code or ""),
         "can_edit": await run_blocking(_can_edit, store, principal, org),
+        "reach": reacher(snap),
     })
 
 
@@ -157,7 +185,25 @@ def _can_edit(store: GraphStore, principal: Principal,
     return True
 
 
+async def suggest(request: Request) -> Response:
+    """Names to complete the annuaire's search box as one types (JSON, at most 8): the
+    organisations and services the same text index finds, best names first."""
+    text = (request.query_params.get("q") or "").strip()[:200]
+    if len(text) < 2:
+        return JSONResponse([])
+    index = await index_of(request)
+    arabic = lang(request).code == "ar"
+    found = await run_blocking(suggestions, index, text)
+    return JSONResponse([
+        {"value": (s.name_ar if arabic and s.name_ar else s.name),
+         "label": lang(request).t(f"kind_{s.kind}"),
+         "url": f"/organisations/{s.organization_id}"
+                + (f"#service-{s.id}" if s.kind == "service" else "")}
+        for s in found])
+
+
 routes = [
     Route("/annuaire", search, methods=["GET"], name="annuaire"),
+    Route("/annuaire/suggestions.json", suggest, methods=["GET"], name="annuaire_suggestions"),
     Route("/organisations/{org_id}", organisation, methods=["GET"], name="organisation"),
 ]

@@ -10,6 +10,7 @@ JavaScript simply gets no suggestions.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -121,6 +122,14 @@ async def communes_json(request: Request) -> JSONResponse:
     snapshot = (await index_of(request)).snapshot
     text = request.query_params.get("q", "")[:SEARCH_TEXT_MAX]
     return JSONResponse(suggestions(snapshot, text))
+
+
+def territory_options(territories: Iterable[Territory], lang: str) -> list[tuple[str, str]]:
+    """(code, name) of ``territories`` for a select, named in ``lang`` and sorted as a reader
+    expects: accents and Arabic spelling variants folded (Kénitra before Khénifra)."""
+    named = [(t.code, t.name_ar if lang == "ar" and t.name_ar else t.name_fr)
+             for t in territories]
+    return sorted(named, key=lambda pair: (search_key(pair[1]), pair[1], pair[0]))
 
 
 routes = [Route("/communes.json", communes_json, methods=["GET"], name="communes")]

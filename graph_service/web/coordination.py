@@ -11,7 +11,7 @@ admin picks one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -21,14 +21,25 @@ from starlette.routing import Route
 from ..access import Principal, check_can_verify, scope_of
 from ..action_plan import draft_action_plan, to_csv, to_markdown
 from ..coverage import AreaSummary, cached_coverage, summarize
-from ..domain.entities import ENTITY_KINDS, AnyEntity
-from ..domain.errors import NotFound, ValidationFailed, VersionConflict
-from ..domain.taxonomy import STAGE_ORDER, STAGES
+from ..domain.entities import (
+    ENTITY_KINDS,
+    REFERENCES,
+    AnyEntity,
+    AuditEntry,
+    Channel,
+    ReferralLink,
+)
+from ..domain.errors import Forbidden, NotFound, ValidationFailed, VersionConflict
+from ..domain.taxonomy import FIELD_VOCABULARIES, STAGE_ORDER, STAGES
 from ..editing import Editor
+from ..reachability import DAY_NAMES, dial
 from ..review import diff, in_province, pending, stale
+from ..search import Index
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
-from .pages import PageError, index_of, page, redirect, render, signed_in, store_of
+from .communes import territory_options
+from .i18n import LABELS, Lang
+from .pages import PageError, index_of, lang, page, redirect, render, signed_in, store_of
 
 __all__ = ["SHOWN", "routes"]
 
@@ -58,7 +69,10 @@ async def desk(request: Request) -> Response:
     index = await index_of(request)
     snap = index.snapshot
     province = _province_of(request, principal, snap)
-    context: dict[str, Any] = {"province": None, "provinces": _provinces(snap)}
+    context: dict[str, Any] = {
+        "province": None,
+        "provinces": territory_options((t for t in snap.territories.values()
+                                        if t.level == "province"), lang(request).code)}
     if province is not None:
         summary, problem = await run_blocking(_summary, snap, province)
         entries = await run_blocking(in_province, index, province)
@@ -77,6 +91,7 @@ async def desk(request: Request) -> Response:
             "map_url": "/maps/gaps?" + urlencode({"stage": stage, "province": province}),
             "plan_query": urlencode({"province": province}),
             "org_name": lambda e: _org_name(snap, e),
+            "edit_url": edit_url,
         })
     return await render(request, "coordination.html", context)
 
@@ -86,11 +101,6 @@ def _summary(snap: Snapshot, province: str) -> tuple[AreaSummary | None, str]:
         return summarize(cached_coverage(snap), province), ""
     except ValidationFailed as exc:
         return None, "; ".join(e.message for e in exc.errors)
-
-
-def _provinces(snap: Snapshot) -> list[tuple[str, str]]:
-    return sorted(((t.code, t.name_fr) for t in snap.territories.values()
-                   if t.level == "province"), key=lambda p: p[1])
 
 
 def _org_name(snap: Snapshot, entity: AnyEntity) -> str:
@@ -123,9 +133,13 @@ async def _review(request: Request, principal: Principal, status: int = 200) -> 
     store = store_of(request)
     entity = await run_blocking(_checked, store, principal, index.kind_of(entity_id), entity_id)
     changes = await run_blocking(diff, store, principal, entity)
+    shown = _Shown(index.snapshot, lang(request))
     return await render(request, "review.html", {
         "diff": changes, "org_name": _org_name(index.snapshot, entity),
-        "show": _shown,
+        "show": shown, "changed_fields": _changed_fields, "edit_url": edit_url(entity),
+        "name": shown.entry_name(entity),
+        "action_label": lambda action: (lang(request).t(f"action_{action}")
+                                        if f"action_{action}" in LABELS else action),
     }, status)
 
 
@@ -171,30 +185,126 @@ async def plan_download(request: Request) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _shown(value: Any) -> str:
-    """A stored field value as text, for the diff table."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return "✔" if value else "✘"
-    if isinstance(value, list):
-        return "\n".join(_item(v) for v in value)
-    return str(value)
+EDIT_PATHS = {"organization": "organisations", "site": "lieux", "service": "services"}
+"""Where each kind of entry is edited (:mod:`.organisation`); other kinds have no form."""
 
 
-def _item(value: Any) -> str:
-    if isinstance(value, dict) and "byday" in value:
-        return f"{value['byday']} {value['opens_at']}–{value['closes_at']}"
-    if isinstance(value, dict) and "kind" in value:
-        label = f" ({value['label']})" if value.get("label") else ""
-        return f"{value['kind']} : {value['value']}{label}"
-    return str(value)
+def edit_url(entity: AnyEntity) -> str | None:
+    """The edit form of ``entity``, if its kind has one."""
+    path = EDIT_PATHS.get(entity.kind)
+    return f"/{path}/{entity.id}/modifier" if path else None
+
+
+class _Shown:
+    """Stored values as a reviewer reads them: labels for codes, names for ids and HCP codes,
+    hours with day names, in the page's language; ``—`` for nothing."""
+
+    _TERRITORIES = frozenset({"commune_code", "province_code", "area_codes"})
+    _REFERENCED: ClassVar[dict[str, str]] = {
+        field: f"{kind}s" for fields in REFERENCES.values() for field, kind in fields.items()
+        if kind in ("organization", "site", "service")}
+    """Fields naming another entry (:data:`~graph_service.domain.entities.REFERENCES`) →
+    the snapshot's table of that kind."""
+
+    def __init__(self, snap: Snapshot, page_lang: Lang) -> None:
+        self.snap, self.lang = snap, page_lang
+
+    def __call__(self, field: str, value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return "—"
+        if isinstance(value, bool):
+            return self.lang.t("yes" if value else "no")
+        if isinstance(value, list):
+            return "\n".join(self(field, v) for v in value)
+        if isinstance(value, dict) and "byday" in value:
+            days = ", ".join(DAY_NAMES[self.lang.code].get(d, d) for d in value["byday"].split(","))
+            return f"{days} {value['opens_at']}–{value['closes_at']}"
+        if isinstance(value, dict) and "kind" in value:
+            label = f" ({value['label']})" if value.get("label") else ""
+            shown = dial(Channel(kind=value["kind"], value=value["value"])).text
+            return f"{self.lang.term('channel_kind', value['kind'])} : {shown}{label}"
+        if field in FIELD_VOCABULARIES:
+            return self.lang.term(FIELD_VOCABULARIES[field], str(value))
+        if field in self._TERRITORIES:
+            territory = self.snap.territories.get(str(value))
+            if territory is not None:
+                name = territory.name_ar if self.lang.code == "ar" and territory.name_ar \
+                    else territory.name_fr
+                return f"{name} ({territory.code})"
+        if field in self._REFERENCED:
+            entry = getattr(self.snap, self._REFERENCED[field]).get(str(value))
+            if entry is not None:
+                return self.entry_name(entry)
+        return str(value)
+
+    def entry_name(self, entity: AnyEntity) -> str:
+        """An entry as a reader names it: its name (Arabic on Arabic pages, when it has one),
+        a contact's function, a link's two services."""
+        if isinstance(entity, ReferralLink):
+            return " → ".join(self("service_id", sid)
+                              for sid in (entity.from_service_id, entity.to_service_id))
+        arabic = getattr(entity, "name_ar", "") if self.lang.code == "ar" else ""
+        return str(arabic or getattr(entity, "name", "") or getattr(entity, "function", "")
+                   or entity.id)
+
+
+def _changed_fields(entry: AuditEntry) -> list[str]:
+    """The fields an audited write changed (all of a created entry's), bookkeeping left out."""
+    before, after = entry.before or {}, entry.after or {}
+    return [k for k in (after or before) if k not in _BOOKKEEPING
+            and before.get(k) != after.get(k)]
+
+
+_BOOKKEEPING = frozenset({"id", "version", "last_modified", "verified_at", "verified_by",
+                          "created_by"})
+
+
+def _selected(values: list[str]) -> list[tuple[str, int]]:
+    """``id:version`` pairs of the entries ticked on the desk (unreadable ones dropped)."""
+    out = []
+    for value in values:
+        entity_id, _, version = value.rpartition(":")
+        if entity_id and version.isdigit():
+            out.append((entity_id, int(version)))
+    return out
+
+
+@page
+async def verify_selected(request: Request) -> Response:
+    """Verify every ticked entry, each at the version the coordinator saw: an entry changed
+    since is left for review (and counted), as are those outside their province."""
+    principal = await _coordinator(request)
+    index = await index_of(request)
+    form = await request.form()
+    chosen = _selected([str(v) for v in form.getlist("entry")])
+    store = store_of(request)
+    done, left = await run_blocking(_verify_all, store, principal, index, chosen)
+    back = "/coordination" + (f"?province={p}" if (p := str(form.get("province") or ""))
+                              and principal.role == "admin" else "") + "#pending"
+    return redirect(back, "bulk_verified", request, n=done, left=left)
+
+
+def _verify_all(store: GraphStore, principal: Principal, index: Index,
+                chosen: list[tuple[str, int]]) -> tuple[int, int]:
+    editor = Editor(store)
+    done = 0
+    for entity_id, version in chosen:
+        kind = next((k for k in ENTITY_KINDS if k == index.kind_of(entity_id)), None)
+        try:
+            if kind is None:
+                raise NotFound("entry", entity_id)
+            editor.verify(principal, kind, entity_id, version)
+            done += 1
+        except (NotFound, Forbidden, VersionConflict):
+            continue
+    return done, len(chosen) - done
 
 
 routes = [
     Route("/coordination", desk, methods=["GET"], name="coordination"),
     Route("/coordination/revue/{entity_id}", review, methods=["GET"], name="review"),
     Route("/coordination/revue/{entity_id}/verifier", verify, methods=["POST"], name="verify"),
+    Route("/coordination/verifier", verify_selected, methods=["POST"], name="verify_selected"),
     Route("/coordination/plan-action.{fmt:str}", plan_download, methods=["GET"],
           name="action_plan"),
 ]

@@ -113,6 +113,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "competent_institution": ("Institution compétente : {name}", "المؤسسة المختصة: {name}"),
     "for_information": ("Pour information, pas une recommandation : {name}, à {km} km",
                         "للعلم فقط، وليس توصية: {name}، على بعد {km} كلم"),
+    "not_given": ("non renseigné", "غير متوفر"),
+    "fallback_organization": ("À défaut, joindre l'organisation :", "عند التعذر، اتصل بالمؤسسة:"),
+    "fallback_national": ("À défaut, les numéros nationaux (appel gratuit) :",
+                          "عند التعذر، الأرقام الوطنية (مكالمة مجانية):"),
     "emergency_numbers": ("Numéros d'urgence (appel gratuit)", "أرقام الطوارئ (مكالمة مجانية)"),
     # referral sheet
     "sheet_title": ("Fiche de liaison", "بطاقة الربط"),
@@ -131,7 +135,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "back_to_plan": ("Retour au plan", "العودة إلى الخطة"),
     # annuaire
     "search": ("Rechercher", "بحث"),
-    "search_text": ("Nom (français ou arabe)", "الاسم (بالفرنسية أو بالعربية)"),
+    "search_text": ("Nom, service ou situation (français ou arabe)",
+                    "الاسم أو الخدمة أو الوضعية (بالفرنسية أو بالعربية)"),
+    "more_services": ("{n} autre(s) service(s) correspondant(s)", "{n} خدمة أخرى مطابقة"),
     "province": ("Province ou préfecture", "الإقليم أو العمالة"),
     "commune_filter": ("Commune", "الجماعة"),
     "sector": ("Secteur", "القطاع"),
@@ -241,6 +247,17 @@ LABELS: dict[str, tuple[str, str]] = {
                         "été vérifié. Relisez la nouvelle version ci-dessous.",
                         "تم تعديل هذه البطاقة منذ فتحها: لم يتم التحقق من أي شيء. "
                         "راجع النسخة الجديدة أدناه."),
+    "bulk_verified": ("{n} fiche(s) vérifiée(s) ; {left} laissée(s) : modifiée(s) entre-temps "
+                      "ou hors de votre province.", "تم التحقق من {n} بطاقة؛ وبقيت {left}: "
+                      "عدلت في الأثناء أو خارج إقليمك."),
+    "verify_selected": ("Marquer la sélection comme vérifiée", "التأشير على المحدد كمتحقق منه"),
+    "select_entry": ("Sélectionner {name}", "تحديد {name}"),
+    "select_all": ("Tout sélectionner", "تحديد الكل"),
+    "changed_fields": ("champs : {fields}", "الحقول: {fields}"),
+    "action_create": ("création", "إنشاء"),
+    "action_update": ("modification", "تعديل"),
+    "action_verify": ("vérification", "تحقق"),
+    "action_delete": ("suppression", "حذف"),
     "history": ("Historique", "السجل"),
     "coverage": ("Couverture de la province", "تغطية الإقليم"),
     "coverage_intro": ("Enfants de 0 à 17 ans (estimation RGPH 2024) selon la distance au "
@@ -259,6 +276,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "download_csv": ("Télécharger (CSV, tableur)", "تحميل (CSV)"),
     "open_map": ("Ouvrir la carte en plein écran", "فتح الخريطة في شاشة كاملة"),
     "show_map": ("Afficher la carte", "عرض الخريطة"),
+    "org_kind": ("Type d'organisation", "نوع المؤسسة"),
+    "parent_id": ("Organisation de rattachement", "المؤسسة الأم"),
+    "body_id": ("Instance de coordination", "هيئة التنسيق"),
+    "role": ("Rôle", "الدور"),
+    "function": ("Fonction", "الوظيفة"),
+    "person_name": ("Nom de la personne", "اسم الشخص"),
+    "identifiers": ("Identifiants", "المعرفات"),
+    "coordinates_precision": ("Précision de la position", "دقة الموقع"),
+    "link_kind": ("Nature du lien", "طبيعة الرابط"),
+    "typical_delay_hours": ("Délai habituel (heures)", "المدة المعتادة (بالساعات)"),
     "kind_organization": ("Organisation", "مؤسسة"),
     "kind_site": ("Lieu", "مكان"),
     "kind_service": ("Service", "خدمة"),
@@ -341,7 +368,11 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 """Key → (French, Arabic). Placeholders are filled with ``str.format``."""
 
-FIELD_LABELS: dict[str, str] = {"type": "service_type", "commune_code": "commune_filter"}
+FIELD_LABELS: dict[str, str] = {"type": "service_type", "commune_code": "commune_filter",
+                                "province_code": "province", "site_ids": "sites",
+                                "from_service_id": "from_service", "to_service_id": "to_service",
+                                "service_id": "kind_service",
+                                "organization_id": "kind_organization"}
 """Form inputs whose label key is not their own name (the others are labelled by their name)."""
 _ROWS: dict[str, tuple[str, str]] = {"channels": ("channel_n", "channel_{}"),
                                      "hours": ("hours_n", "{}")}

@@ -24,7 +24,7 @@ from ..snapshot import Snapshot
 from ..store import run_blocking
 from .communes import commune_code
 from .forms import Values, error_map, form_values
-from .pages import index_of, lang, page, render
+from .pages import index_of, lang, page, reacher, render
 from .referrals import my_services
 from .session import principal_of
 
@@ -69,6 +69,7 @@ async def _answer(request: Request, template: str) -> Response:
         "hidden": pairs,
         "map_fields": _with_codes(pairs),
         "territory": lambda code: snapshot.territories.get(code or ""),
+        "reach": reacher(snapshot),
     })
 
 

@@ -11,7 +11,7 @@ the reader's language instead of tracebacks.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,11 @@ from starlette.templating import Jinja2Templates
 
 from ..access import Principal
 from ..api.limits import MAX_BODY_BYTES
-from ..domain.entities import Channel, Hours
 from ..domain.errors import Forbidden, NotFound
 from ..domain.taxonomy import VOCABULARIES
+from ..reachability import DAY_NAMES, MOROCCO_TZ, Reachability, dial, reachability
 from ..search import Filter, Index, IndexCache, organization_ids
+from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 from .i18n import Lang, lang_of, term
 from .session import CsrfFailed, check_csrf, csrf_token, principal_of
@@ -41,6 +42,7 @@ __all__ = [
     "local_path",
     "organization_ids",
     "page",
+    "reacher",
     "redirect",
     "render",
     "signed_in",
@@ -128,14 +130,14 @@ async def render(
         "term_in": term,
         "opts": lambda name: [(code, page_lang.term(name, code)) for code in VOCABULARIES[name]],
         "first": _first,
-        "days": list(_DAYS[page_lang.code].items()),
+        "days": list(DAY_NAMES[page_lang.code].items()),
+        "day_name": lambda code: DAY_NAMES[page_lang.code].get(code, code),
         "principal": principal,
         "csrf": csrf_token(request),
-        "flash": page_lang.t(flash) if isinstance(flash, str) else None,
+        "flash": _flash(page_lang, flash),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "fmt_date": _fmt_date,
-        "fmt_hours": _fmt_hours,
-        "fmt_channel": _fmt_channel,
+        "fmt_channel": dial,
         **(context or {}),
     }
     headers = dict(SECURITY_HEADERS)
@@ -145,11 +147,22 @@ async def render(
                                       headers=headers)
 
 
-def redirect(path: str, flash: str | None = None, request: Request | None = None) -> Response:
-    """A 303 to ``path`` (after a POST), with a one-time message shown on the next page."""
+def redirect(path: str, flash: str | None = None, request: Request | None = None,
+             **values: int | str) -> Response:
+    """A 303 to ``path`` (after a POST), with a one-time message shown on the next page
+    (a label key, its placeholders filled with ``values``)."""
     if flash and request is not None:
-        request.session["flash"] = flash
+        request.session["flash"] = [flash, values] if values else flash
     return RedirectResponse(path, status_code=303)
+
+
+def _flash(page_lang: Lang, flash: object) -> str | None:
+    """The one-time message kept by :func:`redirect`: a key, or a key and its values."""
+    if isinstance(flash, str):
+        return page_lang.t(flash)
+    if isinstance(flash, list) and len(flash) == 2 and isinstance(flash[1], dict):
+        return page_lang.t(str(flash[0]), **flash[1])
+    return None
 
 
 def page(handler: Handler) -> Handler:
@@ -204,23 +217,17 @@ def _fmt_date(value: str | None) -> str:
         return value
 
 
-_DAYS = {
-    "fr": {"MO": "lun.", "TU": "mar.", "WE": "mer.", "TH": "jeu.", "FR": "ven.", "SA": "sam.",
-           "SU": "dim."},
-    "ar": {"MO": "الاثنين", "TU": "الثلاثاء", "WE": "الأربعاء", "TH": "الخميس", "FR": "الجمعة",
-           "SA": "السبت", "SU": "الأحد"},
-}
+def reacher(snap: Snapshot) -> Callable[..., Reachability | None]:
+    """``reach(service_id, site_id=None, documents=())`` for a page's templates: every
+    service of the page read at the same moment (:func:`~graph_service.reachability.
+    reachability`)."""
+    now = datetime.now(MOROCCO_TZ)
 
+    def reach(service_id: str, site_id: str | None = None,
+              documents: Sequence[str] = ()) -> Reachability | None:
+        service = snap.services.get(service_id)
+        if service is None:
+            return None
+        return reachability(snap, service, snap.sites.get(site_id or ""), now, documents)
 
-def _fmt_hours(hours: Hours, lang_code: str) -> str:
-    days = _DAYS[lang_code]
-    named = ", ".join(days.get(d.strip(), d.strip()) for d in hours.byday.split(",") if d.strip())
-    return f"{named} {hours.opens_at}–{hours.closes_at}"
-
-
-def _fmt_channel(channel: Channel) -> dict[str, str]:
-    """The link a channel opens (``tel:``, ``mailto:``, the URL) and its text."""
-    scheme = {"phone": "tel:", "mobile": "tel:", "hotline": "tel:", "fax": "",
-              "email": "mailto:", "website": ""}.get(channel.kind, "")
-    href = scheme + channel.value if scheme or channel.kind == "website" else ""
-    return {"href": href, "text": channel.value, "label": channel.label}
+    return reach

@@ -27,7 +27,17 @@ from ..store import run_blocking
 from .coordination import _coordinator, _province_of
 from .forms import error_map, form_values
 from .i18n import Lang
-from .pages import PageError, index_of, lang, page, redirect, render, signed_in, store_of
+from .pages import (
+    PageError,
+    index_of,
+    lang,
+    page,
+    reacher,
+    redirect,
+    render,
+    signed_in,
+    store_of,
+)
 
 __all__ = ["my_services", "routes"]
 
@@ -125,7 +135,7 @@ async def _names(request: Request, referrals: list[Referral],
     snapshot = (await index_of(request)).snapshot
     ids = {i for r in referrals for i in (r.from_service_id, r.to_service_id)} | set(more)
     return {"services": {i: snapshot.services.get(i) for i in ids},
-            "orgs": snapshot.organizations, "snapshot": snapshot}
+            "orgs": snapshot.organizations, "snapshot": snapshot, "reach": reacher(snapshot)}
 
 
 def _actions(principal: Principal, referral: Referral) -> list[str]:

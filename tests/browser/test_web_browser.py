@@ -108,10 +108,10 @@ def test_association_edits_its_entry_and_a_coordinator_verifies(page: Any,
     pending = page.locator(f"#pending [data-entry='{org.id}']")
     assert pending.count() == 1
     check_page(page, "coordination")
-    pending.locator("a").click()
+    pending.locator("a", has_text="Examiner").click()
     changed = page.locator("#diff tr.changed[data-field=channels]")
-    assert "+212537887766" in changed.locator("td.after").inner_text()
-    assert "+212537887766" not in changed.locator("td.before").inner_text()
+    assert "05 37 88 77 66" in changed.locator("td.after").inner_text()  # read as dialled
+    assert "05 37 88 77 66" not in changed.locator("td.before").inner_text()
     check_page(page, "review")
     page.click("#verify")
     page.wait_for_url("**/coordination")

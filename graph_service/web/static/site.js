@@ -2,8 +2,10 @@
 (function () {
   "use strict";
 
-  // Commune suggestions for inputs marked data-communes (fills their <datalist>).
+  // Suggestions as one types, for inputs marked data-communes or data-suggest="URL" (fills
+  // their <datalist> from the JSON the URL answers: [{value, label}]).
   function wire(input) {
+    var source = input.getAttribute("data-suggest") || "/communes.json";
     var list = document.getElementById(input.getAttribute("list"));
     if (!list) return;
     var timer = null, last = "";
@@ -13,14 +15,14 @@
       last = q;
       clearTimeout(timer);
       timer = setTimeout(function () {
-        fetch("/communes.json?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        fetch(source + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (items) {
             list.textContent = "";
             items.forEach(function (item) {
               var option = document.createElement("option");
               option.value = item.value;
-              option.label = item.province;
+              option.label = item.label || item.province;
               list.appendChild(option);
             });
           })
@@ -29,7 +31,7 @@
     });
   }
 
-  document.querySelectorAll("input[data-communes]").forEach(wire);
+  document.querySelectorAll("input[data-communes], input[data-suggest]").forEach(wire);
   // The plan's route map is posted into its frame (its fields never go in a URL).
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });
   document.querySelectorAll("[data-print]").forEach(function (button) {
