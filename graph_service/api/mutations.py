@@ -28,12 +28,18 @@ from .inputs import (
     new_entry,
     patched_entry,
 )
-from .results import ForbiddenError, NotFoundError, ValidationError, VersionConflictError
+from .results import (
+    ForbiddenError,
+    NotFoundError,
+    Problems,
+    ValidationError,
+    VersionConflictError,
+    problem_of,
+)
 
 __all__ = ["AnnuaireMutation"]
 
 P = TypeVar("P")
-Problems = ValidationError | VersionConflictError | NotFoundError | ForbiddenError
 
 
 @strawberry.type
@@ -104,16 +110,8 @@ async def _write(info: Info, write: Callable[[], domain.AnyEntity],
     """Run one write in a worker thread; expected failures become their result types."""
     try:
         stored = await run_blocking(write)
-    except ValidationFailed as exc:
-        return ValidationError.of(exc)
-    except AlreadyExists as exc:
-        return ValidationError.exists(exc)
-    except VersionConflict as exc:
-        return VersionConflictError.of(exc)
-    except NotFound as exc:
-        return NotFoundError.of(exc)
-    except Forbidden as exc:
-        return ForbiddenError.of(exc)
+    except (ValidationFailed, AlreadyExists, VersionConflict, NotFound, Forbidden) as exc:
+        return problem_of(exc)
     await info.context.written(stored)
     return payload(stored)
 

@@ -30,6 +30,7 @@ from .results import (
     SignInRequired,
     ValidationError,
     VersionConflictError,
+    problem_of,
 )
 from .vocabulary import AgeBand, ReferralReason, ReferralStatus, Sex, Situation, Stage
 
@@ -134,14 +135,8 @@ async def _answer(work: Callable[[], model.Referral]) -> ReferralResult:
     """Run a referral write in a worker thread; expected failures become their result types."""
     try:
         return ReferralPayload(referral=Referral.of(await run_blocking(work)))
-    except ValidationFailed as exc:
-        return ValidationError.of(exc)
-    except VersionConflict as exc:
-        return VersionConflictError.of(exc)
-    except Forbidden as exc:
-        return ForbiddenError.of(exc)
-    except NotFound as exc:
-        return NotFoundError.of(exc)
+    except (ValidationFailed, VersionConflict, Forbidden, NotFound) as exc:
+        return problem_of(exc)
     except model.TransitionError as exc:
         return TransitionError(message=str(exc), current=exc.current, allowed=list(exc.allowed))
 

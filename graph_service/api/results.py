@@ -19,10 +19,12 @@ __all__ = [
     "ForbiddenError",
     "NotFoundError",
     "Problem",
+    "Problems",
     "SignInRequired",
     "ValidationError",
     "VersionConflictError",
     "api_field_name",
+    "problem_of",
 ]
 
 _SNAKE = re.compile(r"_([a-z0-9])")
@@ -96,3 +98,23 @@ class ForbiddenError(Problem):
 @strawberry.type(description="Only signed-in professionals may see this; sign in with `login`.")
 class SignInRequired(Problem):
     pass
+
+
+Problems = ValidationError | VersionConflictError | NotFoundError | ForbiddenError
+"""The result types of the domain's expected failures."""
+
+
+def problem_of(exc: domain.GraphServiceError) -> Problems:
+    """The result type of an expected failure, the one mapping every operation shares;
+    anything else is re-raised (and answered as an internal error, masked)."""
+    if isinstance(exc, domain.ValidationFailed):
+        return ValidationError.of(exc)
+    if isinstance(exc, domain.AlreadyExists):
+        return ValidationError.exists(exc)
+    if isinstance(exc, domain.VersionConflict):
+        return VersionConflictError.of(exc)
+    if isinstance(exc, domain.NotFound):
+        return NotFoundError.of(exc)
+    if isinstance(exc, domain.Forbidden):
+        return ForbiddenError.of(exc)
+    raise exc
