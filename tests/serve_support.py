@@ -38,12 +38,18 @@ def serving(env: Mapping[str, str], log: Path | None = None) -> Iterator[str]:
             pytest.fail("the server did not answer /healthz within 60 s")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        for stream in (process.stderr, out):
-            if stream:
-                stream.close()
+        stop(process)
+        if out:
+            out.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End a served process: politely, then for sure; close its error stream."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    if process.stderr:
+        process.stderr.close()

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from bolt_server import free_port
+from serve_support import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_SOURCE = {"var", "build", "dist", "test-artifacts", "maps", "plans"}
@@ -110,14 +111,7 @@ def served(installed: Installed) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stderr:
-            process.stderr.close()
+        stop(process)
 
 
 def test_serve_answers_healthz(served: str) -> None:

@@ -7,6 +7,7 @@ refused with the field named and, for names, the closest known ones.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,8 +93,12 @@ class Request:
 
 def max_km_of(request: Request) -> float:
     """The distance asked, else the deployment's default (``GRAPH_SERVICE_MAX_KM``)."""
-    if request.max_km is not None:
-        return request.max_km
+    return request.max_km if request.max_km is not None else _default_max_km()
+
+
+@functools.cache
+def _default_max_km() -> float:
+    """Read once per process, like every setting: not on each query's path."""
     return float(Settings()["GRAPH_SERVICE_MAX_KM"])
 
 
