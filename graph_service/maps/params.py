@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from ..domain.eligibility import Need
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.messages import Message
 from ..domain.taxonomy import STAGE_ORDER
 from ..orientation import Request, Where
 
@@ -100,7 +101,7 @@ def _integer(params: Params, name: str, errors: list[FieldError]) -> int | None:
     try:
         return int(value)
     except ValueError:
-        errors.append(FieldError(name, f"{value!r} is not a whole number"))
+        errors.append(FieldError(name, Message("not_whole_number", value=value)))
         return None
 
 
@@ -111,7 +112,7 @@ def _number(params: Params, name: str, errors: list[FieldError]) -> float | None
     try:
         return float(value.replace(",", "."))
     except ValueError:
-        errors.append(FieldError(name, f"{value!r} is not a number"))
+        errors.append(FieldError(name, Message("not_number", value=value)))
         return None
 
 
@@ -120,5 +121,5 @@ def _flag(params: Params, name: str, errors: list[FieldError]) -> bool:
     if value in _TRUE:
         return True
     if value not in _FALSE:
-        errors.append(FieldError(name, f"{value!r} is not yes or no"))
+        errors.append(FieldError(name, Message("not_yes_no", value=value)))
     return False

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 
 from ..domain.entities import Channel, Hours
+from ..domain.messages import Message
 
 __all__ = [
     "Area",
@@ -97,7 +98,7 @@ class ServiceChoice:
     documents: tuple[str, ...]
     channels: tuple[Channel, ...]
     linked_from: LinkRef | None
-    reasons: tuple[str, ...]
+    reasons: tuple[Message, ...]
     competent: bool | None
     out_of_area: bool
     verified: bool
@@ -117,8 +118,8 @@ class StagePlan:
     label: str
     service: ServiceChoice | None
     alternatives: tuple[ServiceChoice, ...]
-    reasons: tuple[str, ...]
-    skipped: str | None = None
+    reasons: tuple[Message, ...]
+    skipped: Message | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ class Gap:
     province: Area
     nearest: ServiceChoice | None
     distance_km: float | None
-    reason: str
+    reason: Message
     institution: str = ""
     institution_ar: str = ""
 

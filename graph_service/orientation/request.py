@@ -16,6 +16,7 @@ from ..coverage import resolve_area, unit_vectors
 from ..domain.eligibility import Need
 from ..domain.entities import Territory
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.messages import Bilingual, Message
 from ..domain.taxonomy import STAGE_ORDER, STAGES, check_code
 from ..domain.validation import MOROCCO_BBOX, search_text_errors
 from ..settings import Settings
@@ -42,14 +43,13 @@ class Where:
         given = [self.commune is not None, self.province is not None,
                  self.lat is not None or self.lon is not None]
         if sum(given) != 1:
-            errors.append(FieldError("commune", "give exactly one of a commune, a province "
-                                                "or a latitude/longitude"))
+            errors.append(FieldError("commune", Message("one_place")))
         elif given[2]:
             errors.extend(_check_point(self.lat, self.lon))
         for name in ("commune", "province"):
             value = getattr(self, name)
             if value is not None and not value.strip():
-                errors.append(FieldError(name, "is empty"))
+                errors.append(FieldError(name, Message("empty")))
             errors.extend(search_text_errors(name, value))
         if errors:
             raise ValidationFailed(errors)
@@ -57,13 +57,15 @@ class Where:
 
 def _check_point(lat: float | None, lon: float | None) -> list[FieldError]:
     if lat is None or lon is None:
-        return [FieldError("lat" if lat is None else "lon", "latitude and longitude go together")]
+        return [FieldError("lat" if lat is None else "lon", Message("lat_lon_together"))]
     lat_min, lat_max, lon_min, lon_max = MOROCCO_BBOX
     errors = []
     if not lat_min <= lat <= lat_max:
-        errors.append(FieldError("lat", f"{lat} is outside Morocco ({lat_min} to {lat_max})"))
+        errors.append(FieldError("lat", Message("outside_morocco", value=lat, low=lat_min,
+                                                high=lat_max)))
     if not lon_min <= lon <= lon_max:
-        errors.append(FieldError("lon", f"{lon} is outside Morocco ({lon_min} to {lon_max})"))
+        errors.append(FieldError("lon", Message("outside_morocco", value=lon, low=lon_min,
+                                                high=lon_max)))
     return errors
 
 
@@ -83,10 +85,10 @@ class Request:
         errors = []
         errors += check_code("stage", self.start_stage, STAGES)
         if self.max_km is not None and not self.max_km > 0:
-            errors.append(FieldError("max_km", f"{self.max_km} is not a positive distance"))
+            errors.append(FieldError("max_km", Message("not_positive_km", value=self.max_km)))
         if not 0 <= self.alternatives <= MAX_ALTERNATIVES:
-            errors.append(FieldError("alternatives",
-                                     f"{self.alternatives} is outside 0–{MAX_ALTERNATIVES}"))
+            errors.append(FieldError("alternatives", Message(
+                "outside_range", value=self.alternatives, low=0, high=MAX_ALTERNATIVES)))
         if errors:
             raise ValidationFailed(errors)
 
@@ -122,13 +124,13 @@ def locate(index: OrientationIndex, where: Where) -> Location:
                 and parent.level == "province":
             province = parent  # a préfecture d'arrondissements: its communes are its parent's
         if province.lat is None or province.lon is None:
-            raise ValidationFailed([FieldError(
-                "province", f"{province.name_fr} ({province.code}) has no point on the map; "
-                            "give one of its communes")])
+            raise ValidationFailed([FieldError("province", Message(
+                "province_no_point", province=Bilingual(province.name_fr, province.name_ar),
+                code=province.code))])
         return Location(None, Area(province.code, province.name_fr), province.lat, province.lon)
     assert where.lat is not None and where.lon is not None  # checked by Where
     if not index.commune_codes:
-        raise ValidationFailed([FieldError("lat", "no commune is known to place this point in")])
+        raise ValidationFailed([FieldError("lat", Message("no_commune_known"))])
     _, row = index.commune_tree.query(unit_vectors([where.lat], [where.lon])[0])
     commune = snap.territories[index.commune_codes[int(row)]]
     return _location(index, commune, where.lat, where.lon)
@@ -154,17 +156,19 @@ def _commune(index: OrientationIndex, text: str) -> Territory:
     if len(codes) == 1:
         return territories[codes[0]]
     if codes:
-        names = ", ".join(_label(index, territories[c]) for c in codes)
+        names = tuple(_label(index, territories[c]) for c in codes)
         raise ValidationFailed([FieldError(
-            "commune", f"{text!r} is ambiguous: {names}; give the HCP code")])
-    names_by_key = {search_key(territories[c].name_fr): _label(index, territories[c])
-                    for c in index.commune_codes}
-    hint = closest(query, names_by_key)
-    suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
-    raise ValidationFailed([FieldError("commune", f"no commune matches {text!r}{suffix}")])
+            "commune", Message("ambiguous_commune", value=text, names=names))])
+    labels = {search_key(territories[c].name_fr): c for c in index.commune_codes}
+    hint = tuple(_label(index, territories[c]) for c in closest(query, labels))
+    raise ValidationFailed([FieldError("commune", Message(
+        "unknown_commune_close", value=text, names=hint) if hint else Message(
+        "unknown_commune", value=text))])
 
 
-def _label(index: OrientationIndex, commune: Territory) -> str:
+def _label(index: OrientationIndex, commune: Territory) -> Bilingual:
+    """« Salé (Salé, 04.441.01.0) », with the Arabic names on Arabic pages."""
     province = index.snapshot.territories.get(commune.province_code or "")
-    where = f"{province.name_fr}, " if province else ""
-    return f"{commune.name_fr} ({where}{commune.code})"
+    return Bilingual(
+        f"{commune.name_fr} ({province.name_fr + ', ' if province else ''}{commune.code})",
+        f"{commune.name_ar} ({province.name_ar + '، ' if province else ''}{commune.code})")
