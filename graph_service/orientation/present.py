@@ -13,7 +13,7 @@ from ..domain.messages import Bilingual, Message, termed
 from ..domain.taxonomy import LINK_KINDS
 from .index import OrientationIndex, StageTable
 from .paths import Candidate, Hop
-from .plan import Area, LinkRef, Named, ServiceChoice
+from .plan import Area, LinkRef, Named, ServiceChoice, area
 
 __all__ = ["choice_reasons", "service_choice"]
 
@@ -43,13 +43,14 @@ def service_choice(index: OrientationIndex, table: StageTable, c: Candidate, hop
     return ServiceChoice(
         id=service.id,
         name=service.name,
+        name_ar=service.name_ar,
         type=service.type,
         organization=Named(service.organization_id, org.name if org else "",
-                           org.sector if org else ""),
+                           org.sector if org else "", org.name_ar if org else ""),
         site_id=place.site_id,
         address=site.address if site is not None and not site.confidential else "",
-        commune=Area(commune.code, commune.name_fr) if commune else None,
-        province=Area(place.province_code, territory.name_fr if territory else ""),
+        commune=area(commune) if commune else None,
+        province=area(territory) if territory else Area(place.province_code, ""),
         lat=round(place.lat, 6),
         lon=round(place.lon, 6),
         location_precision=precision,

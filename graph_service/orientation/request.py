@@ -22,7 +22,7 @@ from ..domain.validation import MOROCCO_BBOX, search_text_errors
 from ..settings import Settings
 from ..text import closest, search_key
 from .index import OrientationIndex
-from .plan import Area, Location
+from .plan import Area, Location, area
 
 __all__ = ["MAX_ALTERNATIVES", "Request", "Where", "locate", "max_km_of"]
 
@@ -127,7 +127,7 @@ def locate(index: OrientationIndex, where: Where) -> Location:
             raise ValidationFailed([FieldError("province", Message(
                 "province_no_point", province=Bilingual(province.name_fr, province.name_ar),
                 code=province.code))])
-        return Location(None, Area(province.code, province.name_fr), province.lat, province.lon)
+        return Location(None, area(province), province.lat, province.lon)
     assert where.lat is not None and where.lon is not None  # checked by Where
     if not index.commune_codes:
         raise ValidationFailed([FieldError("lat", Message("no_commune_known"))])
@@ -139,8 +139,8 @@ def locate(index: OrientationIndex, where: Where) -> Location:
 def _location(index: OrientationIndex, commune: Territory, lat: float, lon: float) -> Location:
     province = index.snapshot.territories.get(commune.province_code or "")
     return Location(
-        Area(commune.code, commune.name_fr),
-        Area(commune.province_code or "", province.name_fr if province else ""),
+        area(commune),
+        area(province) if province else Area(commune.province_code or "", ""),
         float(np.round(lat, 6)), float(np.round(lon, 6)),
     )
 
