@@ -136,6 +136,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_date": ("Date et signature", "التاريخ والتوقيع"),
     "sheet_steps": ("Parcours proposé", "المسار المقترح"),
     "print": ("Imprimer", "طباعة"),
+    "download_pdf": ("Télécharger la fiche (PDF)", "تحميل البطاقة (PDF)"),
+    "sheet_day": ("Date", "التاريخ"),
     "back_to_plan": ("Retour au plan", "العودة إلى الخطة"),
     # annuaire
     "search": ("Rechercher", "بحث"),
