@@ -8,13 +8,15 @@ import re
 from collections.abc import Callable
 
 import pytest
+from api_support import gql
 from starlette.testclient import TestClient
 from web_support import Web, form_of, open_web, sign_in, submit
 
 from graph_service.action_plan import draft_action_plan, to_csv, to_markdown
 from graph_service.coverage import cached_coverage, summarize
-from graph_service.domain.entities import Channel, Hours, Service
+from graph_service.domain.entities import Channel, Hours, Service, Site
 from graph_service.domain.taxonomy import ACCESS_MODES
+from graph_service.review import full_trail, open_correction
 from graph_service.search import IndexCache
 
 
@@ -139,3 +141,71 @@ def test_show_keeps_the_page_at_the_section_it_filters(web: Web) -> None:
     page = web.client.get("/coordination").text
     assert 'action="/coordination#gap-map"' in page
     assert 'action="/coordination/verifier"' in page
+
+
+def test_a_correction_goes_back_to_the_association_until_it_edits_the_entry(web: Web) -> None:
+    site = web.store.update(dataclasses.replace(web.association.site, address="rue des Orangers"),
+                            expected_version=web.association.site.version, actor="asso")
+    review = f"/coordination/revue/{site.id}"
+    action = f"{review}/correction"
+    # refused: nothing typed, then too long — each error names the field by its label
+    empty = submit(web.client, review, action, message="   ")
+    assert empty.status_code == 400
+    text = html.unescape(empty.text)
+    assert "Ce qu'il faut corriger dans la fiche" in text and "est obligatoire" in text
+    too_long = submit(web.client, review, action, message="x" * 501)
+    assert too_long.status_code == 400
+    assert "501 caractères : au plus 500" in html.unescape(too_long.text)
+    assert "x" * 501 in too_long.text  # what was typed is kept
+    assert open_correction(full_trail(web.store, site.id)) is None
+    revision = web.store.revision()
+    sent = submit(web.client, review, action, message="L'adresse manque le numéro de rue.")
+    assert sent.status_code == 200 and "Demande de correction envoyée" in html.unescape(sent.text)
+    assert web.store.revision() == revision  # not an edit: the entry keeps its version
+    assert "correction demandée" in html.unescape(web.client.get("/coordination").text)
+    reviewed = html.unescape(web.client.get(review).text)
+    assert "L'adresse manque le numéro de rue." in reviewed
+    assert re.search(r'data-action="request_correction">[^<]*correction demandée', reviewed)
+
+    association = signed_in_elsewhere(web, "asso")
+    mine = html.unescape(association.get("/mon-organisation").text)
+    assert re.search(rf'id="entry-{site.id}".*?Correction demandée par la coordination le .*?'
+                     r"L'adresse manque le numéro de rue\.", mine, re.S)
+    token = gql(association, """mutation { login(username: "asso",
+        password: "a-long-test-password") { ... on LoginSuccess { token } } }""")["login"]["token"]
+    changes = gql(association, """query($id: ID!) { changes(entityId: $id) { ... on
+        ChangeConnection { edges { node { action after } } } } }""", token, id=site.id)
+    asked = [e["node"] for e in changes["changes"]["edges"]
+             if e["node"]["action"] == "request_correction"]
+    assert asked[-1]["after"] == {"message": "L'adresse manque le numéro de rue.",
+                                  "version": str(site.version)}
+    # the association corrects the entry: the request is answered
+    current = web.store.get("site", site.id)
+    assert isinstance(current, Site)
+    web.store.update(dataclasses.replace(current, address="12, rue des Orangers"),
+                     expected_version=current.version, actor="asso")
+    assert "Correction demandée" not in html.unescape(association.get("/mon-organisation").text)
+    assert open_correction(full_trail(web.store, site.id)) is None
+
+
+def test_a_correction_about_an_entry_changed_since_is_refused(web: Web) -> None:
+    site = web.association.site
+    review = f"/coordination/revue/{site.id}"
+    form = form_of(web.client.get(review).text, f"{review}/correction")
+    current = web.store.get("site", site.id)
+    assert isinstance(current, Site)
+    web.store.update(dataclasses.replace(current, description="changée"),
+                     expected_version=current.version, actor="asso")
+    answer = web.client.post(f"{review}/correction",
+                             data=form.values(message="Le téléphone ne répond pas"))
+    assert answer.status_code == 409
+    assert "modifiée depuis que vous l'avez ouverte" in html.unescape(answer.text)
+    assert "Le téléphone ne répond pas" in html.unescape(answer.text)  # kept to send again
+    assert open_correction(full_trail(web.store, site.id)) is None
+
+
+def signed_in_elsewhere(web: Web, username: str) -> TestClient:
+    """A second browser on the same app (its own cookies), signed in as ``username``."""
+    client = TestClient(web.client.app)
+    sign_in(client, username)
+    return client
