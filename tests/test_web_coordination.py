@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import io
 import re
 from collections.abc import Callable
 
+import docx
+import openpyxl
 import pytest
 from api_support import gql
 from starlette.testclient import TestClient
 from web_support import Web, form_of, open_web, sign_in, submit
 
-from graph_service.action_plan import draft_action_plan, to_csv, to_markdown
+from graph_service.action_plan import draft_action_plan, plan_text, to_csv, to_markdown
 from graph_service.coverage import cached_coverage, summarize
 from graph_service.domain.entities import Channel, Hours, Service, Site
 from graph_service.domain.taxonomy import ACCESS_MODES
@@ -49,6 +52,38 @@ def test_the_action_plan_draft_downloads_as_markdown_and_csv(web: Web) -> None:
     table = web.client.get("/coordination/plan-action.csv")
     assert table.content.decode("utf-8-sig") == to_csv(plan)  # BOM: spreadsheets read UTF-8
     assert web.client.get("/coordination/plan-action.pdf").status_code == 404
+
+
+def test_the_action_plan_downloads_as_word_and_excel_with_the_markdowns_content(
+        web: Web) -> None:
+    snapshot = IndexCache(web.store).get().snapshot
+    plan = draft_action_plan(cached_coverage(snapshot), web.association.province)
+    assert plan.rows
+    text = plan_text(plan)
+    sheet = web.client.get("/coordination/plan-action.xlsx")
+    assert sheet.status_code == 200 and "attachment" in sheet.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(sheet.content))
+    canvas, coverage = book.worksheets
+    rows = [[c or "" for c in row] for row in canvas.iter_rows(values_only=True)]
+    header = rows.index(["Objectif général", *text.canvas_header])
+    assert [r[2] for r in rows[header + 1:]] == [r.action for r in plan.rows]
+    assert rows[0][0] == text.title and text.note in [r[0] for r in rows]
+    stages = {row[0]: row for row in coverage.iter_rows(values_only=True)}
+    assert all(line.stage in stages for line in text.coverage)
+
+    word = docx.Document(io.BytesIO(web.client.get("/coordination/plan-action.docx").content))
+    cells = {c.text for table in word.tables for row in table.rows for c in row.cells}
+    assert {r.action for r in plan.rows} <= cells
+    paragraphs = [p.text for p in word.paragraphs]
+    assert text.title in paragraphs and text.context in paragraphs
+    assert [o.heading for o in text.objectives] == [
+        p.text for p in word.paragraphs if p.style is not None and p.style.name == "Heading 3"]
+
+    submit(web.client, "/coordination", "/langue", lang="ar")
+    arabic = openpyxl.load_workbook(io.BytesIO(
+        web.client.get("/coordination/plan-action.xlsx").content)).worksheets[0]
+    assert arabic.sheet_view.rightToLeft and arabic.title == "خطة العمل"
+    assert arabic["A1"].value == "خطة العمل الإقليمية لحماية الطفولة"
 
 
 def test_the_gap_map_of_the_chosen_stage_is_embedded(web: Web) -> None:

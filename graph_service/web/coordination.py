@@ -11,6 +11,7 @@ admin picks one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..access import Principal, check_can_verify, scope_of
-from ..action_plan import draft_action_plan, to_csv, to_markdown
+from ..action_plan import ActionPlan, draft_action_plan, to_csv, to_markdown
 from ..coverage import AreaSummary, cached_coverage, summarize
 from ..domain.entities import (
     ENTITY_KINDS,
@@ -33,6 +34,7 @@ from ..domain.entities import (
 from ..domain.errors import Forbidden, NotFound, ValidationFailed, VersionConflict
 from ..domain.taxonomy import FIELD_VOCABULARIES, STAGE_ORDER, STAGES
 from ..editing import Editor
+from ..plan_files import DOCX_MEDIA, XLSX_MEDIA, to_docx, to_xlsx
 from ..reachability import DAY_NAMES, dial
 from ..review import diff, in_province, open_correction, open_corrections, pending, stale
 from ..search import Index
@@ -204,17 +206,27 @@ async def plan_download(request: Request) -> Response:
     if province is None:
         raise NotFound("province", request.query_params.get("province", ""))
     fmt = request.path_params["fmt"]
-    if fmt not in ("md", "csv"):
+    if fmt not in _PLAN_FILES:
         raise NotFound("format", fmt)
     try:
         plan = await run_blocking(draft_action_plan, cached_coverage(snap), province)
     except ValidationFailed as exc:
         raise PageError(400, "error", "; ".join(e.message for e in exc.errors)) from exc
-    body, media = ((to_csv(plan), "text/csv; charset=utf-8") if fmt == "csv"
-                   else (to_markdown(plan), "text/markdown; charset=utf-8"))
-    name = f"plan-action-{province}.{fmt}"
-    return Response(("\ufeff" + body) if fmt == "csv" else body, media_type=media,
+    write, media = _PLAN_FILES[fmt]
+    body = await run_blocking(write, plan, lang(request).code)
+    name = f"plan-action-{province}-{lang(request).code}.{fmt}"
+    return Response(body, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+_PLAN_FILES: dict[str, tuple[Callable[[ActionPlan, str], str | bytes], str]] = {
+    "md": (to_markdown, "text/markdown; charset=utf-8"),
+    "csv": (lambda plan, _: "\ufeff" + to_csv(plan), "text/csv; charset=utf-8"),
+    "docx": (to_docx, DOCX_MEDIA),
+    "xlsx": (to_xlsx, XLSX_MEDIA),
+}
+"""The action plan's downloads: how each is written (in the page's language; the CSV's
+columns stay the CLI's, with a BOM so that spreadsheets read UTF-8) and its media type."""
 
 
 EDIT_PATHS = {"organization": "organisations", "site": "lieux", "service": "services"}
