@@ -40,6 +40,7 @@ from ..review import diff, in_province, open_correction, open_corrections, pendi
 from ..search import Index
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
+from ..text import thousands
 from .communes import territory_options
 from .forms import error_map
 from .i18n import LABELS, Lang
@@ -98,6 +99,7 @@ async def desk(request: Request) -> Response:
             "plan_query": urlencode({"province": province}),
             "org_name": lambda e: _org_name(snap, e),
             "edit_url": edit_url,
+            "thousands": thousands,
         })
     return await render(request, "coordination.html", context)
 

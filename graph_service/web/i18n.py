@@ -227,6 +227,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "coordination_of": ("Coordination — {province}", "التنسيق — {province}"),
     "choose_province": ("Choisir une province", "اختر إقليما"),
     "show": ("Afficher", "عرض"),
+    "filters_of": ("Filtres : {what}", "التصفية: {what}"),
     "to_review": ("Modifications à vérifier ({n})", "تعديلات يجب التحقق منها ({n})"),
     "stale": ("Fiches non vérifiées depuis 12 mois ({n})",
               "بطاقات لم يتم التحقق منها منذ 12 شهرا ({n})"),
