@@ -37,8 +37,12 @@ from .text import search_key, thousands
 __all__ = [
     "CANVAS_COLUMNS",
     "ActionPlan",
+    "CoverageLine",
+    "Objective",
     "PlanRow",
+    "PlanText",
     "draft_action_plan",
+    "plan_text",
     "to_csv",
     "to_markdown",
     "write_action_plan",
@@ -247,60 +251,163 @@ def to_csv(plan: ActionPlan) -> str:
     return out.getvalue()
 
 
-def to_markdown(plan: ActionPlan) -> str:
-    """The canvas of the guide, with the coverage figures it was drafted from."""
+PRIORITY_AR = "رصد الأطفال ضحايا العنف والاعتداء والإهمال والاستغلال والتكفل بهم وتتبعهم"
+OBJECTIVES = {1: (OBJECTIVE_COMPLETE, "استكمال مسار التكفل في الإقليم"),
+              2: (OBJECTIVE_CLOSER, "تقريب الخدمات من الأطفال البعيدين عنها"),
+              3: (OBJECTIVE_CONFIRM, "تأكيد المؤسسات العمومية المسجلة تلقائيا في الدليل")}
+"""Each general objective in French and Arabic."""
+CANVAS_COLUMNS_AR = ("المسؤول(ون)", "الشركاء", "الجدول الزمني",
+                     "الموارد البشرية / المادية اللازمة", "الميزانية", "المؤشرات",
+                     "التتبع/المراجعة")
+_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("PLAN D'ACTION PROVINCIAL DE PROTECTION DE L'ENFANCE",
+              "خطة العمل الإقليمية لحماية الطفولة"),
+    "period": ("(Période concernée : à compléter)", "(الفترة المعنية: تستكمل لاحقا)"),
+    "note": ("Projet préparé à partir de l'annuaire des acteurs (révision {revision}) : à "
+             "discuter et compléter par le comité technique animé par le CAPE, puis à soumettre "
+             "au CPPE. Les colonnes pilote(s), partenaires, échéancier, ressources, budget, "
+             "indicateurs et suivi sont à remplir.",
+             "مشروع معد انطلاقا من دليل الفاعلين (المراجعة {revision}): للمناقشة والاستكمال من "
+             "طرف اللجنة التقنية التي ينشطها مركز حماية الطفولة، ثم يعرض على اللجنة الإقليمية "
+             "لحماية الطفولة. تملأ أعمدة المسؤول(ين) والشركاء والجدول الزمني والموارد والميزانية "
+             "والمؤشرات والتتبع. نص الأهداف الخاصة والإجراءات محرر بالفرنسية."),
+    "context_heading": ("Contexte : couverture du circuit de prise en charge",
+                        "السياق: تغطية مسار التكفل"),
+    "context": ("{children} enfants de 0 à 17 ans (estimation, RGPH 2024) dans {communes} "
+                "communes. Distance de chaque commune au prestataire actif le plus proche de "
+                "chaque étape",
+                "{children} طفل من 0 إلى 17 سنة (تقدير، الإحصاء العام 2024) في {communes} جماعة. "
+                "مسافة كل جماعة إلى أقرب مقدم خدمة نشط في كل مرحلة"),
+    "competent": (" ; pour l'étape « {stage} », au seul service compétent pour la commune : "
+                  "{institution}", "؛ وفي مرحلة « {stage} »، إلى المصلحة الوحيدة المختصة "
+                  "بالنسبة للجماعة: {institution}"),
+    "stage": ("Étape", "المرحلة"),
+    "providers": ("Prestataires dans la province", "مقدمو الخدمات في الإقليم"),
+    "within": ("Enfants à ≤ {km} km", "الأطفال على بعد ≤ {km} كلم"),
+    "beyond": ("Enfants à > {km} km", "الأطفال على بعد > {km} كلم"),
+    "none": ("aucun", "لا أحد"),
+    "priority": ("Priorité 1 : {priority}", "الأولوية 1: {priority}"),
+    "no_gap": ("Aucun écart de couverture relevé par l'annuaire : chaque étape a un prestataire "
+               "dans la province et aucun enfant n'est à plus de {km} km. Les objectifs restent "
+               "à définir par le comité technique.",
+               "لم يرصد الدليل أي نقص في التغطية: لكل مرحلة مقدم خدمة في الإقليم ولا يوجد أي طفل "
+               "على بعد أكثر من {km} كلم. تبقى الأهداف للتحديد من طرف اللجنة التقنية."),
+    "objective": ("Objectif général {n} : {text}", "الهدف العام {n}: {text}"),
+    "specific": ("Objectifs spécifiques", "الأهداف الخاصة"),
+    "actions": ("Moyens / actions", "الوسائل / الإجراءات"),
+    "expected": ("Résultats attendus", "النتائج المنتظرة"),
+}
+"""The words of the plan's frame, in French and Arabic (the actions are drafted in French)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageLine:
+    """One stage of the context table: its label, providers (``gap``: none) and figures."""
+
+    stage: str
+    providers: int
+    gap: bool
+    children: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """A general objective's heading and its canvas lines: (specific objective, action,
+    expected result), the first two left empty on the following actions of one specific."""
+
+    heading: str
+    lines: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanText:
+    """The plan as every file writes it (Markdown, Word, Excel), in one language: the same
+    headings, paragraphs and tables, so that no format says something another does not."""
+
+    lang: str
+    title: str
+    subtitle: str
+    period: str
+    note: str
+    context_heading: str
+    context: str
+    coverage_header: tuple[str, ...]
+    coverage: tuple[CoverageLine, ...]
+    none: str
+    """What a stage with no provider says next to its 0."""
+    priority: str
+    no_gap: str
+    """The paragraph in place of the objectives when the annuaire found no gap ("" else)."""
+    canvas_header: tuple[str, ...]
+    objectives: tuple[Objective, ...]
+
+
+def plan_text(plan: ActionPlan, lang: str = "fr") -> PlanText:
+    """The words and tables of ``plan`` in ``lang`` (``fr`` or ``ar``)."""
+    ar = lang == "ar"
+
+    def w(key: str, **values: object) -> str:
+        return _WORDS[key][1 if ar else 0].format(**values)
+
     s = plan.summary
-    lines = [
-        "# PLAN D'ACTION PROVINCIAL DE PROTECTION DE L'ENFANCE",
-        f"## {s.name_fr} — {s.name_ar} ({s.code})",
-        "",
-        "*(Période concernée : à compléter)*",
-        "",
-        "> Projet préparé à partir de l'annuaire des acteurs (révision "
-        f"{plan.revision}) : à discuter et compléter par le comité technique animé par le CAPE, "
-        "puis à soumettre au CPPE. Les colonnes pilote(s), partenaires, échéancier, "
-        "ressources, budget, indicateurs et suivi sont à remplir.",
-        "",
-        "### Contexte : couverture du circuit de prise en charge",
-        "",
-        f"{thousands(s.children)} enfants de 0 à 17 ans (estimation, RGPH 2024) dans "
-        f"{s.communes} communes. Distance de chaque commune au prestataire actif le plus proche "
-        "de chaque étape"
-        + "".join(f" ; pour l'étape « {STAGES[j].fr} », au seul service compétent pour la "
-                  f"commune : {competent_institution(j, None).fr}"
-                  for j in sorted(JURISDICTION_STAGES)) + ".",
-        "",
-        "| Étape | Prestataires dans la province | "
-        + " | ".join(f"Enfants à ≤ {km} km" for km in REACH_KM)
-        + f" | Enfants à > {FAR_KM} km |",
-        "|---|---:|" + "---:|" * (len(REACH_KM) + 1),
-    ]
-    for st in s.stages:
-        within = (st.children_within_10_km, st.children_within_30_km, st.children_within_60_km)
-        gap = " **(aucun)**" if st.gap else ""
-        lines.append(f"| {st.label_fr} | {st.providers}{gap} | "
-                     + " | ".join(thousands(n) for n in within)
-                     + f" | {thousands(st.children_beyond_30_km)} |")
-    lines += ["", f"### Priorité 1 : {PRIORITY}", ""]
-    if not plan.rows:
-        lines += ["Aucun écart de couverture relevé par l'annuaire : chaque étape a un "
-                  f"prestataire dans la province et aucun enfant n'est à plus de {FAR_KM} km. "
-                  "Les objectifs restent à définir par le comité technique.", ""]
-    header = ("| Objectifs spécifiques | Moyens / actions | Résultats attendus | "
-              + " | ".join(CANVAS_COLUMNS) + " |")
-    rule = "|" + "---|" * (3 + len(CANVAS_COLUMNS))
-    objective, specific = 0, 0
+    objectives: list[Objective] = []
     for r in plan.rows:
-        if r.objective != objective:
-            objective, specific = r.objective, 0
-            lines += ["", f"#### Objectif général {r.objective} : {r.objective_text}", "",
-                      header, rule]
+        if not objectives or objectives[-1].heading != w(
+                "objective", n=r.objective, text=OBJECTIVES[r.objective][ar]):
+            objectives.append(Objective(w("objective", n=r.objective,
+                                          text=OBJECTIVES[r.objective][ar]), ()))
+            specific = 0
         first = r.specific != specific  # the objective and its result head its first action
         specific = r.specific
-        what = f"{r.objective}.{r.specific} {_cell(r.specific_text)}" if first else ""
-        expected = _cell(r.expected) if first else ""
-        lines.append(f"| {what} | {_cell(r.action)} | {expected} |"
-                     + " |" * len(CANVAS_COLUMNS))
+        line = (f"{r.objective}.{r.specific} {r.specific_text}" if first else "", r.action,
+                r.expected if first else "")
+        objectives[-1] = Objective(objectives[-1].heading, (*objectives[-1].lines, line))
+    return PlanText(
+        lang="ar" if ar else "fr",
+        title=w("title"), subtitle=f"{s.name_fr} — {s.name_ar} ({s.code})",
+        period=w("period"), note=w("note", revision=plan.revision),
+        context_heading=w("context_heading"),
+        context=w("context", children=thousands(s.children), communes=s.communes)
+        + "".join(w("competent", stage=STAGES[j].ar if ar else STAGES[j].fr,
+                    institution=(competent_institution(j, None).ar if ar
+                                 else competent_institution(j, None).fr))
+                  for j in sorted(JURISDICTION_STAGES)) + ".",
+        coverage_header=(w("stage"), w("providers"), *(w("within", km=km) for km in REACH_KM),
+                         w("beyond", km=FAR_KM)),
+        coverage=tuple(CoverageLine(
+            STAGES[st.stage].ar if ar else st.label_fr, st.providers, st.gap,
+            tuple(thousands(n) for n in (st.children_within_10_km, st.children_within_30_km,
+                                         st.children_within_60_km, st.children_beyond_30_km)))
+            for st in s.stages),
+        none=w("none"),
+        priority=w("priority", priority=PRIORITY_AR if ar else PRIORITY),
+        no_gap="" if plan.rows else w("no_gap", km=FAR_KM),
+        canvas_header=(w("specific"), w("actions"), w("expected"),
+                       *(CANVAS_COLUMNS_AR if ar else CANVAS_COLUMNS)),
+        objectives=tuple(objectives),
+    )
+
+
+def to_markdown(plan: ActionPlan, lang: str = "fr") -> str:
+    """The canvas of the guide, with the coverage figures it was drafted from."""
+    text = plan_text(plan, lang)
+    lines = [f"# {text.title}", f"## {text.subtitle}", "", f"*{text.period}*", "",
+             f"> {text.note}", "", f"### {text.context_heading}", "", text.context, "",
+             "| " + " | ".join(text.coverage_header) + " |",
+             "|---|---:|" + "---:|" * (len(text.coverage_header) - 2)]
+    for st in text.coverage:
+        gap = f" **({text.none})**" if st.gap else ""
+        lines.append(f"| {st.stage} | {st.providers}{gap} | " + " | ".join(st.children) + " |")
+    lines += ["", f"### {text.priority}", ""]
+    if text.no_gap:
+        lines += [text.no_gap, ""]
+    blanks = len(text.canvas_header) - 3
+    for objective in text.objectives:
+        lines += ["", f"#### {objective.heading}", "",
+                  "| " + " | ".join(text.canvas_header) + " |",
+                  "|" + "---|" * len(text.canvas_header)]
+        lines += [f"| {_cell(what)} | {_cell(action)} | {_cell(expected)} |" + " |" * blanks
+                  for what, action, expected in objective.lines]
     return "\n".join(lines) + "\n"
 
 

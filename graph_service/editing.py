@@ -18,9 +18,9 @@ from .access import (
     scope_of,
     verifies_own_edits,
 )
-from .domain.entities import AnyEntity, EntityKind
-from .domain.errors import NotFound, ValidationFailed
-from .domain.validation import validate_entity
+from .domain.entities import REQUEST_CORRECTION, AnyEntity, EntityKind
+from .domain.errors import NotFound, ValidationFailed, VersionConflict
+from .domain.validation import correction_message_errors, validate_entity
 from .store.protocol import GraphStore
 
 __all__ = ["Editor"]
@@ -68,6 +68,31 @@ class Editor:
         check_can_verify(principal, scope_of(self.store, current), f"{kind} {id}")
         return self.store.verify(kind, id, actor=principal.actor,
                                  expected_version=expected_version)
+
+    def request_correction(self, principal: Principal, kind: EntityKind, id: str,
+                           expected_version: int, message: str) -> AnyEntity:
+        """Send the entry back to its organisation with ``message`` (what to correct).
+
+        Who may verify an entry may ask for its correction, about the version they reviewed
+        (:class:`VersionConflict` if it changed since: the association may have corrected it
+        already). The request is audited, not written to the entry (its version stays); the
+        entry's next update or verification closes it (:func:`graph_service.review.
+        open_correction`). Returns the entry as it is.
+        """
+        current = self.store.get(kind, id)
+        if current is None:
+            raise NotFound(kind, id)
+        check_can_verify(principal, scope_of(self.store, current), f"{kind} {id}")
+        errors = correction_message_errors(message)
+        if errors:
+            raise ValidationFailed(errors)
+        if current.version != expected_version:
+            raise VersionConflict(kind, id, expected_version, current.version)
+        self.store.record_event(actor=principal.actor, action=REQUEST_CORRECTION,
+                                entity_kind=kind, entity_id=id,
+                                detail={"message": message.strip(),
+                                        "version": str(expected_version)})
+        return current
 
     def _maybe_verify(self, principal: Principal, stored: AnyEntity) -> AnyEntity:
         if verifies_own_edits(principal):

@@ -10,7 +10,7 @@ before the first such edit against the entry as it is now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from .access import Principal
 from .domain.entities import (
     READ_CONTACTS,
+    REQUEST_CORRECTION,
     AnyEntity,
     AuditEntry,
     Organization,
@@ -31,13 +32,17 @@ from .store import GraphStore
 from .store.common import iso
 
 __all__ = [
+    "CLOSES_CORRECTION",
     "STALE_DAYS",
+    "CorrectionRequest",
     "Diff",
     "FieldChange",
     "diff",
     "entries_of",
     "full_trail",
     "in_province",
+    "open_correction",
+    "open_corrections",
     "pending",
     "provinces_of",
     "readable_trail",
@@ -173,3 +178,47 @@ def diff(store: GraphStore, principal: Principal, entity: AnyEntity) -> Diff:
     names = [k for k in after if k not in _META]
     fields = tuple(FieldChange(k, (before or {}).get(k), after.get(k)) for k in names)
     return Diff(entity, before is None, fields, tuple(trail))
+
+
+CLOSES_CORRECTION = frozenset({"update", "verify", "delete"})
+"""What answers a request for a correction: the entry edited (by its association or anyone
+allowed), verified as it is, or deleted."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionRequest:
+    """A coordinator's open request to correct an entry, as the audit trail holds it."""
+
+    at: str
+    actor: str
+    message: str
+    version: int
+    """The version the coordinator reviewed when asking."""
+
+
+def open_correction(trail: Sequence[AuditEntry]) -> CorrectionRequest | None:
+    """The last correction asked for in ``trail`` (one entry's, in order), unless something
+    in :data:`CLOSES_CORRECTION` came after it.
+
+    The request is an audit event (:data:`~graph_service.domain.entities.REQUEST_CORRECTION`)
+    and is closed by the next write of the entry, so no state of its own can disagree with
+    the entry: the page, ``changes`` and « Mon organisation » all read it from here.
+    """
+    found: CorrectionRequest | None = None
+    for event in trail:
+        if event.action == REQUEST_CORRECTION and event.after:
+            found = CorrectionRequest(event.at, event.actor, str(event.after.get("message", "")),
+                                      int(event.after.get("version", 0)))
+        elif event.action in CLOSES_CORRECTION:
+            found = None
+    return found
+
+
+def open_corrections(store: GraphStore, ids: Iterable[str]) -> dict[str, CorrectionRequest]:
+    """The open requests among the entries ``ids`` (an organisation's few entries)."""
+    out = {}
+    for entity_id in ids:
+        request = open_correction(full_trail(store, entity_id))
+        if request is not None:
+            out[entity_id] = request
+    return out

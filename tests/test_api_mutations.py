@@ -8,6 +8,7 @@ import pytest
 from api_support import gql, sign_in
 from starlette.testclient import TestClient
 
+from graph_service.review import full_trail, open_correction
 from graph_service.store import GraphStore
 
 
@@ -161,6 +162,41 @@ def test_every_edit_is_audited_with_who_when_before_after(client: TestClient,
     assert update["actor"] == "admin.rabat" and update["at"]
     assert update["before"]["description"] == service["description"]
     assert update["after"]["description"] == "horaires d'été"
+
+
+REQUEST_CORRECTION = """mutation($id: ID!, $v: Int!, $m: String!) {
+    requestCorrection(entityId: $id, expectedVersion: $v, message: $m) {
+      __typename
+      ... on RequestCorrectionPayload { entry { version } message }
+      ... on ValidationError { fields { field message } }
+      ... on VersionConflictError { currentVersion } } }"""
+
+
+def test_a_correction_request_is_checked_audited_and_closed_by_the_next_edit(
+        client: TestClient, admin: str) -> None:
+    service = some_service(client)
+    ask = {"id": service["id"], "v": service["version"]}
+    empty = gql(client, REQUEST_CORRECTION, admin, **ask, m=" ")["requestCorrection"]
+    assert empty == {"__typename": "ValidationError",
+                     "fields": [{"field": "message", "message": "est obligatoire"}]}
+    long = gql(client, REQUEST_CORRECTION, admin, **ask, m="x" * 501)["requestCorrection"]
+    assert long["fields"][0]["message"] == "501 caractères : au plus 500"
+    stale = gql(client, REQUEST_CORRECTION, admin, id=service["id"], v=service["version"] - 1,
+                m="Horaires à compléter")["requestCorrection"]
+    assert stale == {"__typename": "VersionConflictError", "currentVersion": service["version"]}
+    sent = gql(client, REQUEST_CORRECTION, admin, **ask, m="  Horaires à compléter ")[
+        "requestCorrection"]
+    assert sent == {"__typename": "RequestCorrectionPayload",
+                    "entry": {"version": service["version"]}, "message": "Horaires à compléter"}
+    changes = gql(client, """query($id: ID!) { changes(entityId: $id) {
+        ... on ChangeConnection { nodes { action actor after } } } }""",
+                  admin, id=service["id"])["changes"]["nodes"]
+    assert changes[-1] == {"action": "request_correction", "actor": "admin.rabat", "after": {
+        "message": "Horaires à compléter", "version": str(service["version"])}}
+    trail = full_trail(store_of(client), service["id"])
+    assert open_correction(trail) is not None
+    gql(client, UPDATE_SERVICE, admin, **ask, input={"description": "horaires complétés"})
+    assert open_correction(full_trail(store_of(client), service["id"])) is None
 
 
 def test_reads_of_contacts_are_logged_once_per_contact_and_request(client: TestClient) -> None:

@@ -235,6 +235,11 @@ CASES: dict[str, Case] = {
                    "{ __typename } }", lambda w: {"id": (s := _site(w)),
                                                   "v": w.version("site", s)},
                    frozenset({"coordinator-own", "admin"})),
+    "requestCorrection": Case(
+        "mutation($id: ID!, $v: Int!) { requestCorrection(entityId: $id, expectedVersion: $v, "
+        'message: "Le numéro de téléphone ne répond pas") { __typename } }',
+        lambda w: {"id": (s := _site(w)), "v": w.version("site", s)},
+        frozenset({"coordinator-own", "admin"})),
     # reference fields: planting entries under another organisation's
     "createContact under another organisation's service": Case(
         _create("Contact", "ContactInput"), lambda w: {
@@ -291,6 +296,8 @@ CASES: dict[str, Case] = {
 def _expected_result(allowed: bool, mutation: str) -> str:
     if not allowed:
         return "ForbiddenError"
+    if "requestCorrection(" in mutation:
+        return "RequestCorrectionPayload"
     return "VerifyPayload" if "verify(" in mutation else (
         mutation.split("{ ", 1)[1].split("(")[0].removeprefix("create").removeprefix("update")
         + "Payload")
@@ -391,6 +398,28 @@ def test_verify_form(world: World, principal: str) -> None:
                                follow_redirects=False)
     if principal in ("coordinator-own", "admin"):
         assert answer.status_code == 303 and world.store.revision() > mark[0]
+        return
+    if principal == "anonymous":
+        assert answer.headers["location"].startswith("/connexion")
+    else:
+        assert answer.status_code == 403
+    assert world.unchanged_since(mark)
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_request_correction_form(world: World, principal: str) -> None:
+    """Asking for a correction is allowed to those who may verify: it is audited (the
+    trail grows) but writes nothing to the entry (the revision stays)."""
+    site = _site(world)
+    path = f"/coordination/revue/{site}/correction"
+    csrf = _as(world, principal)
+    mark = world.settle()
+    answer = world.client.post(path, data={"csrf": csrf, "message": "Adresse incomplète",
+                                           "version": str(world.version("site", site))},
+                               follow_redirects=False)
+    if principal in ("coordinator-own", "admin"):
+        assert answer.status_code == 303 and world.store.revision() == mark[0]
+        assert not world.unchanged_since(mark)
         return
     if principal == "anonymous":
         assert answer.headers["location"].startswith("/connexion")

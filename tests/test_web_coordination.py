@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import io
 import re
 from collections.abc import Callable
 
+import docx
+import openpyxl
 import pytest
+from api_support import gql
 from starlette.testclient import TestClient
 from web_support import Web, form_of, open_web, sign_in, submit
 
-from graph_service.action_plan import draft_action_plan, to_csv, to_markdown
+from graph_service.action_plan import draft_action_plan, plan_text, to_csv, to_markdown
 from graph_service.coverage import cached_coverage, summarize
-from graph_service.domain.entities import Channel, Hours, Service
+from graph_service.domain.entities import Channel, Hours, Service, Site
 from graph_service.domain.taxonomy import ACCESS_MODES
+from graph_service.review import full_trail, open_correction
 from graph_service.search import IndexCache
 
 
@@ -29,8 +34,9 @@ def test_the_desk_shows_the_provinces_coverage_figures(web: Web) -> None:
     page = web.client.get("/coordination").text
     snapshot = IndexCache(web.store).get().snapshot
     summary = summarize(cached_coverage(snapshot), web.association.province)
-    rows = re.findall(r"<tr(?: class=\"gap\")?><th scope=\"row\">([^<]+)</th>\s*<td>(\d+)</td>"
-                      r"<td><bdi dir=\"ltr\">([\d\u202f]+)</bdi></td>", page)
+    number = r'<td><bdi dir="ltr">([\d\u202f]+)</bdi></td>'  # never split nor reordered
+    rows = re.findall(r"<tr(?: class=\"gap\")?><th scope=\"row\">([^<]+)</th>\s*"
+                      + number + number, page)
     assert [(int(providers), int(near.replace("\u202f", ""))) for _, providers, near in rows] == [
         (s.providers, s.children_within_10_km) for s in summary.stages]
     assert html.unescape(f"Coordination — {summary.name_fr}") in html.unescape(page)
@@ -47,6 +53,38 @@ def test_the_action_plan_draft_downloads_as_markdown_and_csv(web: Web) -> None:
     table = web.client.get("/coordination/plan-action.csv")
     assert table.content.decode("utf-8-sig") == to_csv(plan)  # BOM: spreadsheets read UTF-8
     assert web.client.get("/coordination/plan-action.pdf").status_code == 404
+
+
+def test_the_action_plan_downloads_as_word_and_excel_with_the_markdowns_content(
+        web: Web) -> None:
+    snapshot = IndexCache(web.store).get().snapshot
+    plan = draft_action_plan(cached_coverage(snapshot), web.association.province)
+    assert plan.rows
+    text = plan_text(plan)
+    sheet = web.client.get("/coordination/plan-action.xlsx")
+    assert sheet.status_code == 200 and "attachment" in sheet.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(sheet.content))
+    canvas, coverage = book.worksheets
+    rows = [[c or "" for c in row] for row in canvas.iter_rows(values_only=True)]
+    header = rows.index(["Objectif général", *text.canvas_header])
+    assert [r[2] for r in rows[header + 1:]] == [r.action for r in plan.rows]
+    assert rows[0][0] == text.title and text.note in [r[0] for r in rows]
+    stages = {row[0]: row for row in coverage.iter_rows(values_only=True)}
+    assert all(line.stage in stages for line in text.coverage)
+
+    word = docx.Document(io.BytesIO(web.client.get("/coordination/plan-action.docx").content))
+    cells = {c.text for table in word.tables for row in table.rows for c in row.cells}
+    assert {r.action for r in plan.rows} <= cells
+    paragraphs = [p.text for p in word.paragraphs]
+    assert text.title in paragraphs and text.context in paragraphs
+    assert [o.heading for o in text.objectives] == [
+        p.text for p in word.paragraphs if p.style is not None and p.style.name == "Heading 3"]
+
+    submit(web.client, "/coordination", "/langue", lang="ar")
+    arabic = openpyxl.load_workbook(io.BytesIO(
+        web.client.get("/coordination/plan-action.xlsx").content)).worksheets[0]
+    assert arabic.sheet_view.rightToLeft and arabic.title == "خطة العمل"
+    assert arabic["A1"].value == "خطة العمل الإقليمية لحماية الطفولة"
 
 
 def test_the_gap_map_of_the_chosen_stage_is_embedded(web: Web) -> None:
@@ -139,3 +177,71 @@ def test_show_keeps_the_page_at_the_section_it_filters(web: Web) -> None:
     page = web.client.get("/coordination").text
     assert 'action="/coordination#gap-map"' in page
     assert 'action="/coordination/verifier"' in page
+
+
+def test_a_correction_goes_back_to_the_association_until_it_edits_the_entry(web: Web) -> None:
+    site = web.store.update(dataclasses.replace(web.association.site, address="rue des Orangers"),
+                            expected_version=web.association.site.version, actor="asso")
+    review = f"/coordination/revue/{site.id}"
+    action = f"{review}/correction"
+    # refused: nothing typed, then too long — each error names the field by its label
+    empty = submit(web.client, review, action, message="   ")
+    assert empty.status_code == 400
+    text = html.unescape(empty.text)
+    assert "Ce qu'il faut corriger dans la fiche" in text and "est obligatoire" in text
+    too_long = submit(web.client, review, action, message="x" * 501)
+    assert too_long.status_code == 400
+    assert "501 caractères : au plus 500" in html.unescape(too_long.text)
+    assert "x" * 501 in too_long.text  # what was typed is kept
+    assert open_correction(full_trail(web.store, site.id)) is None
+    revision = web.store.revision()
+    sent = submit(web.client, review, action, message="L'adresse manque le numéro de rue.")
+    assert sent.status_code == 200 and "Demande de correction envoyée" in html.unescape(sent.text)
+    assert web.store.revision() == revision  # not an edit: the entry keeps its version
+    assert "correction demandée" in html.unescape(web.client.get("/coordination").text)
+    reviewed = html.unescape(web.client.get(review).text)
+    assert "L'adresse manque le numéro de rue." in reviewed
+    assert re.search(r'data-action="request_correction">[^<]*correction demandée', reviewed)
+
+    association = signed_in_elsewhere(web, "asso")
+    mine = html.unescape(association.get("/mon-organisation").text)
+    assert re.search(rf'id="entry-{site.id}".*?Correction demandée par la coordination le .*?'
+                     r"L'adresse manque le numéro de rue\.", mine, re.S)
+    token = gql(association, """mutation { login(username: "asso",
+        password: "a-long-test-password") { ... on LoginSuccess { token } } }""")["login"]["token"]
+    changes = gql(association, """query($id: ID!) { changes(entityId: $id) { ... on
+        ChangeConnection { edges { node { action after } } } } }""", token, id=site.id)
+    asked = [e["node"] for e in changes["changes"]["edges"]
+             if e["node"]["action"] == "request_correction"]
+    assert asked[-1]["after"] == {"message": "L'adresse manque le numéro de rue.",
+                                  "version": str(site.version)}
+    # the association corrects the entry: the request is answered
+    current = web.store.get("site", site.id)
+    assert isinstance(current, Site)
+    web.store.update(dataclasses.replace(current, address="12, rue des Orangers"),
+                     expected_version=current.version, actor="asso")
+    assert "Correction demandée" not in html.unescape(association.get("/mon-organisation").text)
+    assert open_correction(full_trail(web.store, site.id)) is None
+
+
+def test_a_correction_about_an_entry_changed_since_is_refused(web: Web) -> None:
+    site = web.association.site
+    review = f"/coordination/revue/{site.id}"
+    form = form_of(web.client.get(review).text, f"{review}/correction")
+    current = web.store.get("site", site.id)
+    assert isinstance(current, Site)
+    web.store.update(dataclasses.replace(current, description="changée"),
+                     expected_version=current.version, actor="asso")
+    answer = web.client.post(f"{review}/correction",
+                             data=form.values(message="Le téléphone ne répond pas"))
+    assert answer.status_code == 409
+    assert "modifiée depuis que vous l'avez ouverte" in html.unescape(answer.text)
+    assert "Le téléphone ne répond pas" in html.unescape(answer.text)  # kept to send again
+    assert open_correction(full_trail(web.store, site.id)) is None
+
+
+def signed_in_elsewhere(web: Web, username: str) -> TestClient:
+    """A second browser on the same app (its own cookies), signed in as ``username``."""
+    client = TestClient(web.client.app)
+    sign_in(client, username)
+    return client

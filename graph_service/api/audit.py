@@ -12,7 +12,7 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from ..domain.entities import AuditEntry
+from ..domain.entities import REQUEST_CORRECTION, AuditEntry
 from ..review import readable_trail
 from ..store import run_blocking
 from .context import Info
@@ -21,7 +21,9 @@ from .results import SignInRequired
 
 __all__ = ["AuditQuery", "Change"]
 
-WRITES = frozenset({"create", "update", "verify", "delete"})
+WRITES = frozenset({"create", "update", "verify", "delete", REQUEST_CORRECTION})
+"""What every signed-in user sees of a trail: the writes, and the corrections asked for
+(``after``: ``message``, ``version``)."""
 
 
 @strawberry.type(description="One audited event on an entry.")
@@ -30,8 +32,9 @@ class Change:
     at: str
     actor: str
     action: str = strawberry.field(
-        description="create, update, verify, delete; for admins also read_contacts, put_user, "
-                    "remove_user, revoke_user.")
+        description="create, update, verify, delete, request_correction (`after`: the "
+                    "`message` and the `version` it is about); for admins also read_contacts, "
+                    "put_user, remove_user, revoke_user.")
     entity_kind: str
     entity_id: str
     before: JSON | None

@@ -72,6 +72,13 @@ class VerifyPayload:
     entry: Entry
 
 
+@strawberry.type(description="The correction was asked for: the entry as it is (its version "
+                             "is unchanged) and the message its organisation will read.")
+class RequestCorrectionPayload:
+    entry: Entry
+    message: str
+
+
 CreateOrganizationResult = Annotated[
     OrganizationPayload | ValidationError | ForbiddenError,
     strawberry.union("CreateOrganizationResult")]
@@ -103,6 +110,9 @@ UpdateReferralLinkResult = Annotated[
 VerifyResult = Annotated[
     VerifyPayload | VersionConflictError | NotFoundError | ForbiddenError,
     strawberry.union("VerifyResult")]
+RequestCorrectionResult = Annotated[
+    RequestCorrectionPayload | ValidationError | VersionConflictError | NotFoundError
+    | ForbiddenError, strawberry.union("RequestCorrectionResult")]
 
 
 async def _write(info: Info, write: Callable[[], domain.AnyEntity],
@@ -238,3 +248,27 @@ class AnnuaireMutation:
         # Editor.verify fails only with NotFound, VersionConflict or Forbidden.
         return cast("VerifyPayload | VersionConflictError | NotFoundError | ForbiddenError",
                     result)
+
+    @strawberry.mutation(description="Send the entry back to its organisation with a message "
+                                     "saying what to correct (who may verify it may ask; "
+                                     "`expectedVersion` is the version you reviewed). The "
+                                     "message is about the entry, never about a child: at "
+                                     "most 500 characters. It shows in `changes` (action "
+                                     "`request_correction`) and on the organisation's page "
+                                     "until the entry is next updated or verified.")
+    async def request_correction(self, info: Info, entity_id: ID, expected_version: int,
+                                 message: str) -> RequestCorrectionResult:
+        ctx = info.context
+        kind = ctx.index.kind_of(entity_id)
+        if kind is None or kind == "membership":
+            return NotFoundError.of(NotFound("entry", entity_id))
+
+        def write() -> domain.AnyEntity:
+            return ctx.editor.request_correction(ctx.principal, kind, entity_id,
+                                                 expected_version, message)
+
+        result = await _write(info, write, lambda e: RequestCorrectionPayload(
+            entry=entry_of(e), message=message.strip()))
+        # Editor.request_correction fails only with these (never AlreadyExists).
+        return cast("RequestCorrectionPayload | ValidationError | VersionConflictError "
+                    "| NotFoundError | ForbiddenError", result)

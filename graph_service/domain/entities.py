@@ -218,6 +218,10 @@ READ_CONTACTS = "read_contacts"
 """Audit action: a professional read a contact's personal data (law 09-08)."""
 SIGN_IN, SIGN_IN_FAILED = "sign_in", "sign_in_failed"
 """Audit actions of a sign-in (``after`` holds the client address; never the password)."""
+REQUEST_CORRECTION = "request_correction"
+"""Audit action: a coordinator sent an entry back to its organisation with a message
+(``after`` holds ``message`` and the ``version`` it is about). It writes nothing to the entry;
+the request stays open until the entry is next updated, verified or deleted."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

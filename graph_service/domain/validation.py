@@ -60,6 +60,7 @@ TEXT_LIMITS: dict[str, int] = {
     "name": 200, "name_ar": 200, "function": 200, "person_name": 200, "role": 200,
     "label": 200, "address": 300, "website": 300, "email": 254, "value": 300,
     "cost": 500, "documents": 500, "schedule_note": 500, "description": 2000,
+    "message": 500,
     # codes and references (vocabularies, HCP codes, ids) are checked against what exists
     "id": _ID_MAX, "organization_id": _ID_MAX, "service_id": _ID_MAX, "parent_id": _ID_MAX,
     "from_service_id": _ID_MAX, "to_service_id": _ID_MAX, "body_id": _ID_MAX,
@@ -104,6 +105,7 @@ __all__ = [
     "SEARCH_TEXT_MAX",
     "TEXT_LIMITS",
     "InputError",
+    "correction_message_errors",
     "normalize_email",
     "normalize_phone",
     "search_text_errors",
@@ -255,6 +257,19 @@ def search_text_errors(field: str, value: str | None) -> list[FieldError]:
     """A search text (a list's filter, a place name) longer than :data:`SEARCH_TEXT_MAX`."""
     if value is not None and len(value) > SEARCH_TEXT_MAX:
         return [FieldError(field, f"{len(value)} caractères : au plus {SEARCH_TEXT_MAX}")]
+    return []
+
+
+def correction_message_errors(message: str) -> list[FieldError]:
+    """A coordinator's request for a correction: a short text about the entry, required and
+    at most ``TEXT_LIMITS["message"]`` characters (it is read by the association, kept in the
+    audit trail and shown in ``changes``: what to fix in the entry, nothing about a child)."""
+    text, limit = message.strip(), TEXT_LIMITS["message"]
+    if not text:
+        return [FieldError("message", REQUIRED, message_ar="إجباري")]
+    if len(text) > limit:
+        return [FieldError("message", f"{len(text)} caractères : au plus {limit}",
+                           message_ar=f"{len(text)} حرفا: {limit} على الأكثر")]
     return []
 
 

@@ -170,8 +170,9 @@ class GraphStore(Protocol):
     def record_event(self, *, actor: str, action: str, entity_kind: str, entity_id: str,
                      detail: Mapping[str, str] | None = None) -> None:
         """Audit an event that writes nothing (``revision()`` stays): a read of contacts'
-        personal data (``read_contacts``), a sign-in (``sign_in``, ``sign_in_failed``);
-        ``detail`` goes to the entry's ``after``."""
+        personal data (``read_contacts``), a sign-in (``sign_in``, ``sign_in_failed``), a
+        coordinator's request for a correction (``request_correction``); ``detail`` goes to
+        the entry's ``after``."""
         ...
 
     # --- users, tokens and sessions (sign-in) -------------------------------------------

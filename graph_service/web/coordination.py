@@ -11,6 +11,7 @@ admin picks one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..access import Principal, check_can_verify, scope_of
-from ..action_plan import draft_action_plan, to_csv, to_markdown
+from ..action_plan import ActionPlan, draft_action_plan, to_csv, to_markdown
 from ..coverage import AreaSummary, cached_coverage, summarize
 from ..domain.entities import (
     ENTITY_KINDS,
@@ -27,17 +28,20 @@ from ..domain.entities import (
     AnyEntity,
     AuditEntry,
     Channel,
+    EntityKind,
     ReferralLink,
 )
 from ..domain.errors import Forbidden, NotFound, ValidationFailed, VersionConflict
 from ..domain.taxonomy import FIELD_VOCABULARIES, STAGE_ORDER, STAGES
 from ..editing import Editor
+from ..plan_files import DOCX_MEDIA, XLSX_MEDIA, to_docx, to_xlsx
 from ..reachability import DAY_NAMES, dial
-from ..review import diff, in_province, pending, stale
+from ..review import diff, in_province, open_correction, open_corrections, pending, stale
 from ..search import Index
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 from .communes import territory_options
+from .forms import error_map
 from .i18n import LABELS, Lang
 from .pages import PageError, index_of, lang, page, redirect, render, signed_in, store_of
 
@@ -87,6 +91,8 @@ async def desk(request: Request) -> Response:
             "problem": problem,
             "pending": waiting[:SHOWN], "pending_count": len(waiting),
             "stale": old[:SHOWN], "stale_count": len(old),
+            "corrections": await run_blocking(open_corrections, store_of(request),
+                                              {e.id for e in (*waiting[:SHOWN], *old[:SHOWN])}),
             "stage": stage,
             "map_url": "/maps/gaps?" + urlencode({"stage": stage, "province": province}),
             "plan_query": urlencode({"province": province}),
@@ -126,8 +132,10 @@ async def review(request: Request) -> Response:
     return await _review(request, await _coordinator(request))
 
 
-async def _review(request: Request, principal: Principal, status: int = 200) -> Response:
-    """The entry's diff and its verify form, which posts the version shown."""
+async def _review(request: Request, principal: Principal, status: int = 200,
+                  errors: dict[str, list[str]] | None = None, message: str = "") -> Response:
+    """The entry's diff, its verify form and its « demander une correction » form, both of
+    which post the version shown; ``errors`` and ``message``: a refused request, as typed."""
     index = await index_of(request)
     entity_id = request.path_params["entity_id"]
     store = store_of(request)
@@ -138,30 +146,56 @@ async def _review(request: Request, principal: Principal, status: int = 200) -> 
         "diff": changes, "org_name": _org_name(index.snapshot, entity),
         "show": shown, "changed_fields": _changed_fields, "edit_url": edit_url(entity),
         "name": shown.entry_name(entity),
+        "correction": open_correction(changes.history),
+        "errors": errors or {}, "message": message,
         "action_label": lambda action: (lang(request).t(f"action_{action}")
                                         if f"action_{action}" in LABELS else action),
     }, status)
 
 
-@page
-async def verify(request: Request) -> Response:
-    principal = await _coordinator(request)
-    index = await index_of(request)
+async def _reviewed(request: Request) -> tuple[EntityKind, int]:
+    """The kind of the entry a review form is about and the version it posted."""
     entity_id = request.path_params["entity_id"]
-    store = store_of(request)
-    kind = next((k for k in ENTITY_KINDS if k == index.kind_of(entity_id)), None)
+    found = (await index_of(request)).kind_of(entity_id)
+    kind = next((k for k in ENTITY_KINDS if k == found), None)
     if kind is None:
         raise NotFound("entry", entity_id)
     try:
-        version = int(str((await request.form()).get("version", "")))
+        return kind, int(str((await request.form()).get("version", "")))
     except ValueError as exc:
         raise PageError(400, "form_errors") from exc
+
+
+@page
+async def verify(request: Request) -> Response:
+    principal = await _coordinator(request)
+    kind, version = await _reviewed(request)
     try:  # Editor.verify checks the right and the version
-        await run_blocking(Editor(store).verify, principal, kind, entity_id, version)
+        await run_blocking(Editor(store_of(request)).verify, principal, kind,
+                           request.path_params["entity_id"], version)
     except VersionConflict:
         request.session["flash"] = "review_conflict"
         return await _review(request, principal, 409)
     return redirect("/coordination", "verified_flash", request)
+
+
+@page
+async def request_correction(request: Request) -> Response:
+    """« Demander une correction »: the entry goes back to its organisation with a message
+    (Editor.request_correction checks the right, the message and the version)."""
+    principal = await _coordinator(request)
+    kind, version = await _reviewed(request)
+    message = str((await request.form()).get("message", ""))
+    try:
+        await run_blocking(Editor(store_of(request)).request_correction, principal, kind,
+                           request.path_params["entity_id"], version, message)
+    except ValidationFailed as exc:
+        return await _review(request, principal, 400, error_map(exc, lang(request).code),
+                             message)
+    except VersionConflict:
+        request.session["flash"] = "review_conflict"
+        return await _review(request, principal, 409, message=message)
+    return redirect("/coordination#pending", "correction_sent", request)
 
 
 @page
@@ -172,17 +206,27 @@ async def plan_download(request: Request) -> Response:
     if province is None:
         raise NotFound("province", request.query_params.get("province", ""))
     fmt = request.path_params["fmt"]
-    if fmt not in ("md", "csv"):
+    if fmt not in _PLAN_FILES:
         raise NotFound("format", fmt)
     try:
         plan = await run_blocking(draft_action_plan, cached_coverage(snap), province)
     except ValidationFailed as exc:
         raise PageError(400, "error", "; ".join(e.message for e in exc.errors)) from exc
-    body, media = ((to_csv(plan), "text/csv; charset=utf-8") if fmt == "csv"
-                   else (to_markdown(plan), "text/markdown; charset=utf-8"))
-    name = f"plan-action-{province}.{fmt}"
-    return Response(("\ufeff" + body) if fmt == "csv" else body, media_type=media,
+    write, media = _PLAN_FILES[fmt]
+    body = await run_blocking(write, plan, lang(request).code)
+    name = f"plan-action-{province}-{lang(request).code}.{fmt}"
+    return Response(body, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+_PLAN_FILES: dict[str, tuple[Callable[[ActionPlan, str], str | bytes], str]] = {
+    "md": (to_markdown, "text/markdown; charset=utf-8"),
+    "csv": (lambda plan, _: "\ufeff" + to_csv(plan), "text/csv; charset=utf-8"),
+    "docx": (to_docx, DOCX_MEDIA),
+    "xlsx": (to_xlsx, XLSX_MEDIA),
+}
+"""The action plan's downloads: how each is written (in the page's language; the CSV's
+columns stay the CLI's, with a BOM so that spreadsheets read UTF-8) and its media type."""
 
 
 EDIT_PATHS = {"organization": "organisations", "site": "lieux", "service": "services"}
@@ -304,6 +348,8 @@ routes = [
     Route("/coordination", desk, methods=["GET"], name="coordination"),
     Route("/coordination/revue/{entity_id}", review, methods=["GET"], name="review"),
     Route("/coordination/revue/{entity_id}/verifier", verify, methods=["POST"], name="verify"),
+    Route("/coordination/revue/{entity_id}/correction", request_correction, methods=["POST"],
+          name="request_correction"),
     Route("/coordination/verifier", verify_selected, methods=["POST"], name="verify_selected"),
     Route("/coordination/plan-action.{fmt:str}", plan_download, methods=["GET"],
           name="action_plan"),

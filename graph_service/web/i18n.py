@@ -233,6 +233,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "coordination_of": ("Coordination — {province}", "التنسيق — {province}"),
     "choose_province": ("Choisir une province", "اختر إقليما"),
     "show": ("Afficher", "عرض"),
+    "filters_of": ("Filtres : {what}", "التصفية: {what}"),
     "to_review": ("Modifications à vérifier ({n})", "تعديلات يجب التحقق منها ({n})"),
     "stale": ("Fiches non vérifiées depuis 12 mois ({n})",
               "بطاقات لم يتم التحقق منها منذ 12 شهرا ({n})"),
@@ -264,7 +265,26 @@ LABELS: dict[str, tuple[str, str]] = {
     "action_update": ("modification", "تعديل"),
     "action_verify": ("vérification", "تحقق"),
     "action_delete": ("suppression", "حذف"),
+    "action_request_correction": ("correction demandée", "طلب تصحيح"),
     "history": ("Historique", "السجل"),
+    "request_correction": ("Demander une correction", "طلب تصحيح"),
+    "request_correction_intro": ("Renvoyer la fiche à son organisation avec un message : elle "
+                                 "le voit sur « Mon organisation » jusqu'à ce qu'elle modifie "
+                                 "la fiche ou que vous la vérifiiez.",
+                                 "إرجاع البطاقة إلى مؤسستها مع رسالة: تراها في « مؤسستي » إلى "
+                                 "أن تعدل البطاقة أو تتحقق منها."),
+    "message": ("Ce qu'il faut corriger dans la fiche", "ما يجب تصحيحه في البطاقة"),
+    "message_hint": ("Visible par l'organisation. Parlez de la fiche, jamais d'un enfant. "
+                     "500 caractères au plus.",
+                     "تراها المؤسسة. تحدث عن البطاقة، وليس عن أي طفل أبدا. 500 حرف على الأكثر."),
+    "send_correction": ("Envoyer la demande", "إرسال الطلب"),
+    "correction_sent": ("Demande de correction envoyée à l'organisation.",
+                        "تم إرسال طلب التصحيح إلى المؤسسة."),
+    "correction_open": ("Correction demandée le {date} par {actor} :",
+                        "طُلب تصحيح في {date} من طرف {actor}:"),
+    "correction_pending": ("correction demandée", "تصحيح مطلوب"),
+    "correction_to_do": ("Correction demandée par la coordination le {date} :",
+                         "طلبت التنسيقية تصحيحا في {date}:"),
     "coverage": ("Couverture de la province", "تغطية الإقليم"),
     "coverage_intro": ("Enfants de 0 à 17 ans (estimation RGPH 2024) selon la distance au "
                        "service le plus proche.", "الأطفال من 0 إلى 17 سنة (تقدير إحصاء 2024) "
@@ -280,6 +300,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "action_plan": ("Projet de plan d'action provincial", "مشروع خطة العمل الإقليمية"),
     "download_md": ("Télécharger (Markdown)", "تحميل (Markdown)"),
     "download_csv": ("Télécharger (CSV, tableur)", "تحميل (CSV)"),
+    "download_docx": ("Télécharger (Word, .docx)", "تحميل (Word، ‎.docx)"),
+    "download_xlsx": ("Télécharger (Excel, .xlsx)", "تحميل (Excel، ‎.xlsx)"),
     "open_map": ("Ouvrir la carte en plein écran", "فتح الخريطة في شاشة كاملة"),
     "show_map": ("Afficher la carte", "عرض الخريطة"),
     "org_kind": ("Type d'organisation", "نوع المؤسسة"),

@@ -22,6 +22,7 @@ from ..domain.competence import receives_children
 from ..domain.entities import AnyEntity, EntityKind, Organization, Service, Site
 from ..domain.errors import NotFound, ValidationFailed, VersionConflict
 from ..editing import Editor
+from ..review import open_corrections
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 from .communes import commune_label
@@ -55,8 +56,10 @@ async def overview(request: Request) -> Response:
                    key=lambda s: s.id)
     services = sorted((s for s in snap.services.values() if s.organization_id == org.id),
                       key=lambda s: s.id)
+    corrections = await run_blocking(open_corrections, store_of(request),
+                                     [org.id, *(s.id for s in sites), *(s.id for s in services)])
     return await render(request, "mon_organisation.html", {
-        "org": org, "sites": sites, "services": services,
+        "org": org, "sites": sites, "services": services, "corrections": corrections,
         "territory": lambda code: snap.territories.get(code or ""),
     })
 

@@ -34,6 +34,10 @@
   document.querySelectorAll("input[data-communes], input[data-suggest]").forEach(wire);
   // The plan's route map is posted into its frame (its fields never go in a URL).
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });
+  // Filters folded on a phone are unfolded where there is room for them.
+  if (window.matchMedia("(min-width: 48rem)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+  }
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
