@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from starlette.testclient import TestClient
-from web_support import Web, form_of, open_web, sign_in, submit, urls_of
+from web_support import Web, form_of, forms_of, open_web, sign_in, submit, urls_of
 
 from graph_service.domain.entities import Organization, Service
 from graph_service.search import IndexCache
+from graph_service.web.i18n import term
 
 SITUATION = {"commune": "Salé (04.441.01.0)", "age": "12", "sex": "F",
              "situation": "violence_sexuelle", "urgent": "1"}
@@ -94,14 +95,49 @@ def arabic_pages(web: Web) -> Iterator[tuple[str, str]]:
     yield "search", client.get("/annuaire", params={"q": "محكمة"}).text
     yield "organisation", client.get(f"/organisations/{web.association.org.id}").text
     yield "signin", client.get("/connexion").text
+    missing = client.get("/organisations/no-such-entry")
+    assert missing.status_code == 404
+    yield "not found", missing.text
+    expired = client.post("/orienter", data={"situation": "negligence"})  # no CSRF token
+    assert expired.status_code in (400, 403)
+    yield "expired form", expired.text
+    sign_in(client, "asso")
+    yield from association_pages(web)
     sign_in(client, "coord")
     yield "coordination", client.get("/coordination").text
+    yield "review", client.get(f"/coordination/revue/{web.association.service.id}").text
+    yield "orientations desk", client.get("/coordination/orientations").text
     yield "mon organisation", client.get("/mon-organisation").text
 
 
+def association_pages(web: Web) -> Iterator[tuple[str, str]]:
+    """The association's pages: editing its entries (and a refused edit), sending a referral,
+    the referral and its fiche."""
+    client, asso = web.client, web.association
+    for kind, url in (("organisation", f"/organisations/{asso.org.id}/modifier"),
+                      ("site", f"/lieux/{asso.site.id}/modifier"),
+                      ("service", f"/services/{asso.service.id}/modifier")):
+        yield f"edit {kind}", client.get(url).text
+    url = f"/services/{asso.service.id}/modifier"
+    refused = submit(client, url, url, **{"channels[0].kind": "phone",
+                                          "channels[0].value": "O537881234", "age_min": "x"})
+    assert refused.status_code == 400 and "«x» ليس عددا صحيحا" in html.unescape(refused.text)
+    yield "refused edit", refused.text
+    plan = submit(client, "/orienter", "/orienter", **SITUATION).text
+    send = next(f for f in forms_of(plan) if f.action == "/orientations/envoyer")
+    fiche = client.post("/orientations/envoyer", data=send.values())
+    code = re.search(r'id="fiche-code">([^<]+)<', fiche.text)
+    assert code is not None
+    yield "referral fiche", fiche.text
+    yield "referral", client.get(f"/orientations/{code.group(1)}").text
+    yield "orientations", client.get("/orientations").text
+
+
 def test_every_page_in_arabic_shows_no_french_or_english_outside_data(web: Web) -> None:
-    data = data_texts(web)
-    found = {name: ui_latin_words(page, data) for name, page in arabic_pages(web)}
+    pages = dict(arabic_pages(web))
+    referrals = {c for page in pages.values() for c in re.findall(r'data-code="([^"]+)"', page)}
+    data = data_texts(web) | referrals  # a referral's code is data, like an entry's id
+    found = {name: ui_latin_words(page, data) for name, page in pages.items()}
     assert {name: words for name, words in found.items() if words} == {}
 
 
@@ -152,3 +188,19 @@ def test_organisation_and_site_names_come_in_arabic_where_they_have_one(web: Web
                if isinstance(o, Organization) and o.name_ar.startswith("مستشفى الرازي"))
     page = html.unescape(web.client.get(f"/organisations/{org.id}").text)
     assert org.name_ar in page
+
+
+def test_the_referral_fiche_is_in_arabic_only_and_downloads_as_a_pdf(web: Web) -> None:
+    sign_in(web.client, "asso")
+    plan = submit(web.client, "/orienter", "/orienter", **SITUATION).text
+    send = next(f for f in forms_of(plan) if f.action == "/orientations/envoyer")
+    fiche = web.client.post("/orientations/envoyer", data=send.values())
+    text = html.unescape(fiche.text)
+    assert "بطاقة الربط — توجيه طفل" in text and "Fiche de liaison" not in text
+    assert term("age_band", "age_12_14", "ar") in text and "أنثى" in text and "مستعجل" in text
+    pdf_links = [u for u in urls_of(fiche.text) if u.endswith("/fiche.pdf")]
+    assert len(pdf_links) == 1 and "violence" not in pdf_links[0]
+    pdf = web.client.get(pdf_links[0])
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["cache-control"] == "no-store"
+    assert pdf.content.startswith(b"%PDF-") and b"DejaVuSans" in pdf.content

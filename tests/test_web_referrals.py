@@ -61,10 +61,14 @@ def test_send_print_receive_by_code_accept_close(sender: TestClient) -> None:
     fiche = sender.get(f"/orientations/{code}/fiche")
     text = html.unescape(fiche.text)
     assert "<svg" in fiche.text and code in text
-    assert "Fiche de liaison" in text and "بطاقة الربط" in text
+    assert "Fiche de liaison" in text and "بطاقة الربط" not in text  # the page's language
     for blank in ("fiche_child", "fiche_birth", "fiche_guardian", "fiche_pv", "fiche_consent"):
         assert f'data-blank="{blank}"' in fiche.text
     assert 'id="return-slip"' in fiche.text and "Négligence" in text and "12 à 14 ans" in text
+    pdf = sender.get(f"/orientations/{code}/fiche.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["cache-control"] == "no-store"
+    assert pdf.content.startswith(b"%PDF-") and b"DejaVuSans" in pdf.content
     store: GraphStore = sender.app.state.store  # type: ignore[attr-defined]
     stored = store.get_referral(code)
     assert stored is not None
@@ -107,6 +111,8 @@ def test_strangers_cannot_open_or_answer_and_the_sender_cannot_accept(sender: Te
     code = send_from_plan(sender)
     stranger = other_session(sender, "omar")
     assert stranger.get(f"/orientations/{code}").status_code == 404
+    assert stranger.get(f"/orientations/{code}/fiche.pdf").status_code == 404
+    assert "/connexion" in str(TestClient(sender.app).get(f"/orientations/{code}/fiche.pdf").url)
     refused = submit(stranger, "/orientations", "/orientations/code", code=code)
     assert refused.status_code == 404
     own = sender.get(f"/orientations/{code}").text

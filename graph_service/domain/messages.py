@@ -131,6 +131,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_number": ("« {value} » n'est pas un nombre (exemple : 30)",
                    "«{value}» ليس عددا (مثال: 30)"),
     "not_yes_no": ("« {value} » n'est ni oui ni non", "«{value}» ليس نعم ولا لا"),
+    # errors of the web forms (web/forms.py, web/referrals.py)
+    "not_decimal": ("« {value} » n'est pas un nombre décimal (exemple : 34.02)",
+                    "«{value}» ليس عددا عشريا (مثال: 34.02)"),
+    "unknown_choice": ("choix inconnu « {value} »", "اختيار غير معروف «{value}»"),
+    "age_years": ("doit être un nombre d'années (0 à 17)",
+                  "يجب أن يكون عددا من السنوات (0 إلى 17)"),
 }
 """Code → (French, Arabic). Placeholders are filled by :meth:`Message.say`."""
 

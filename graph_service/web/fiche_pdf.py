@@ -11,6 +11,7 @@ answer and never stored; the situation it summarises came in the POST body.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,17 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ..domain.referral import Referral
 from ..orientation import Plan
 from ..reachability import Dial, Reachability
 from ..settings import Settings
 from .i18n import Lang
 
-__all__ = ["FicheSummary", "fiche_pdf"]
+__all__ = ["PAPER_ONLY", "FicheSummary", "Side", "fiche_pdf", "referral_fiche_pdf"]
+
+PAPER_ONLY = ("fiche_child", "fiche_birth", "fiche_guardian", "fiche_pv", "fiche_consent",
+              "fiche_signature")
+"""The referral fiche's lines filled by hand (label keys): they stay on paper."""
 
 _LINE = 6.0
 """Height of a line of text, in mm."""
@@ -49,8 +55,7 @@ def fiche_pdf(plan: Plan, summary: FicheSummary, lang: Lang,
     pdf = _Sheet(lang)
     t = lang.t
     pdf.title_line(t("sheet_title"))
-    pdf.line_of(f"{t('sheet_date')} : {summary.date}" if lang.code == "fr"
-                else f"{t('sheet_date')}: {summary.date}")
+    pdf.pair(t("sheet_date"), summary.date)
     pdf.pair(t("from_service"), summary.referrer or "……………………………………")
     pdf.pair(t("situations"), _joined(lang, [lang.term("situation", s)
                                              for s in summary.situations]))
@@ -78,14 +83,63 @@ def fiche_pdf(plan: Plan, summary: FicheSummary, lang: Lang,
             _reach(pdf, lang, found, name)
     pdf.heading(t("sheet_child"))
     for key in ("sheet_name", "sheet_birth", "sheet_guardian", "sheet_notes"):
-        pdf.line_of(f"{t(key)} : ……………………………………………………" if lang.code == "fr"
-                    else f"{t(key)}: ……………………………………………………")
+        pdf.blank(t(key))
+    return bytes(pdf.output())
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One service of a referral as its fiche names it: « service — organisation »."""
+
+    key: str
+    """The label key of the side (``from_service``, ``to_service``)."""
+    service_id: str
+    name: str
+
+
+def referral_fiche_pdf(referral: Referral, lang: Lang, sides: tuple[Side, Side],
+                       dates: tuple[str, str], qr_png: bytes,
+                       reach: Callable[..., Reachability | None],
+                       name: Callable[[object], str]) -> bytes:
+    """The closed-loop referral's fiche in ``lang``, as its page shows it: code and QR, dates,
+    both services with how to reach them, the situation in codes, the documents, the lines
+    filled by hand and the return slip. The referral holds codes only, and so does the PDF."""
+    pdf = _Sheet(lang)
+    t = lang.t
+    pdf.title_line(t("fiche_title"))
+    pdf.image(io.BytesIO(qr_png), x=pdf.l_margin if pdf.rtl else pdf.w - pdf.r_margin - 30,
+              y=pdf.t_margin, w=30)
+    pdf.pair(t("referral_code"), referral.code)
+    pdf.pair(t("sent_at"), dates[0])
+    pdf.pair(t("deadline"), dates[1])
+    pdf.line_of(t("fiche_qr"))
+    pdf.set_y(max(pdf.get_y(), pdf.t_margin + 32))
+    for side in sides:
+        pdf.heading(t(side.key))
+        pdf.line_of(side.name, bold=True)
+        found = reach(side.service_id)
+        if found is not None:
+            _reach(pdf, lang, found, name)
+    pdf.heading(t("fiche_motif"))
+    pdf.pair(t("stage"), lang.term("stage", referral.stage))
+    pdf.pair(t("situations"), _joined(lang, [lang.term("situation", s)
+                                             for s in referral.situations]))
+    pdf.pair(t("age_band"), lang.term("age_band", referral.age_band))
+    pdf.pair(t("sex"), lang.term("sex", referral.sex))
+    pdf.pair(t("urgency"), t("urgent_yes") if referral.urgent else t("urgent_no"))
+    pdf.heading(t("fiche_paper_only"))
+    for key in PAPER_ONLY:
+        pdf.blank(t(key))
+    pdf.heading(t("fiche_return"))
+    pdf.pair(t("referral_code"), f"{referral.code} · {sides[0].name} → {sides[1].name}")
+    pdf.line_of(t("fiche_return_answer"))
+    pdf.blank(t("fiche_signature"))
     return bytes(pdf.output())
 
 
 def _reach(pdf: _Sheet, lang: Lang, r: Reachability, name: Callable[[object], str]) -> None:
     t = lang.t
-    place = ", ".join(name(x) for x in (r.commune, r.province) if x is not None)
+    place = _joined(lang, [name(x) for x in (r.commune, r.province) if x is not None])
     address = (t("confidential_address") if r.confidential
                else r.address or t("not_given"))
     pdf.pair(t("address"), f"{address} — {place}" if place else address)
@@ -148,6 +202,10 @@ class _Sheet(FPDF):
 
     def pair(self, label: str, value: str) -> None:
         self.line_of(f"{label} : {value}" if not self.rtl else f"{label}: {value}")
+
+    def blank(self, label: str) -> None:
+        """A line to fill by hand."""
+        self.pair(label, "……………………………………………………")
 
     def _cell(self, text: str, height: float) -> None:
         self.multi_cell(0, height, text, align="R" if self.rtl else "L",

@@ -23,6 +23,7 @@ from starlette.datastructures import FormData
 
 from ..domain.entities import Channel, Hours, Organization, Service, Site, Territory
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.messages import Message
 from ..domain.taxonomy import PHONE_KINDS
 from ..domain.validation import REQUIRED, normalize_email, normalize_phone
 from ..snapshot import Snapshot
@@ -120,24 +121,24 @@ class FormReader:
         """Yes, no, or the default (:data:`CHOICES`)."""
         raw = self.text(name)
         if raw not in CHOICES:
-            self.errors.append(FieldError(name, f"choix inconnu {raw!r}"))
+            self.errors.append(FieldError(name, Message("unknown_choice", value=raw)))
             return None
         return CHOICES[raw]
 
     def integer(self, name: str) -> int | None:
-        return self._number(name, int, "n'est pas un nombre entier")
+        return self._number(name, int, "not_whole_number")
 
     def decimal(self, name: str) -> float | None:
-        return self._number(name, float, "n'est pas un nombre décimal")
+        return self._number(name, float, "not_decimal")
 
-    def _number(self, name: str, cast: Callable[[str], Any], message: str) -> Any:
+    def _number(self, name: str, cast: Callable[[str], Any], code: str) -> Any:
         raw = self.text(name).replace(",", ".") if cast is float else self.text(name)
         if not raw:
             return None
         try:
             return cast(raw)
         except ValueError:
-            self.errors.append(FieldError(name, f"{raw!r} {message}"))
+            self.errors.append(FieldError(name, Message(code, value=raw)))
             return None
 
     def channels(self, name: str, rows: int) -> tuple[Channel, ...]:

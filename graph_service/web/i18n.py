@@ -423,9 +423,12 @@ class Lang:
         return "fr" if self.code == "ar" else "ar"
 
     def t(self, key: str, **values: object) -> str:
-        """The label ``key`` in this language, placeholders filled."""
+        """The label ``key`` in this language, placeholders filled; a value already HTML
+        (:func:`num`, :func:`ltr`) stays HTML, so the label comes back as HTML too."""
         fr, ar = LABELS[key]
         text = ar if self.code == "ar" else fr
+        if any(isinstance(v, Markup) for v in values.values()):
+            return escape(text).format(**values)
         return text.format(**values) if values else text
 
     def term(self, vocabulary: str, code: str) -> str:

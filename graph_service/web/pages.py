@@ -37,6 +37,7 @@ __all__ = [
     "Filter",
     "Index",
     "PageError",
+    "fmt_date",
     "index_of",
     "lang",
     "local_path",
@@ -140,7 +141,7 @@ async def render(
         "csrf": csrf_token(request),
         "flash": _flash(page_lang, flash),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        "fmt_date": _fmt_date,
+        "fmt_date": fmt_date,
         "fmt_channel": dial,
         **(context or {}),
     }
@@ -211,7 +212,7 @@ def _first(values: Mapping[str, list[str]], name: str, default: str = "") -> str
     return found[0] if found else default
 
 
-def _fmt_date(value: str | None) -> str:
+def fmt_date(value: str | None) -> str:
     """``2025-03-04T10:11:12.000Z`` → ``04/03/2025`` (the way dates are written in Morocco)."""
     if not value:
         return ""

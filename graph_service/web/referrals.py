@@ -22,13 +22,16 @@ from .. import referrals as service
 from ..access import Principal
 from ..domain.entities import Service
 from ..domain.errors import FieldError, ValidationFailed, VersionConflict
+from ..domain.messages import Message
 from ..domain.referral import ALLOWED, SENDER_STATUSES, Referral, TransitionError, age_band_of
 from ..store import run_blocking
 from .coordination import _coordinator, _province_of
+from .fiche_pdf import PAPER_ONLY, Side, referral_fiche_pdf
 from .forms import error_map, form_values
-from .i18n import Lang
 from .pages import (
+    SECURITY_HEADERS,
     PageError,
+    fmt_date,
     index_of,
     lang,
     page,
@@ -60,7 +63,7 @@ def my_services(request: Request, principal: Principal) -> list[Service]:
 def _age(values: dict[str, list[str]]) -> str:
     raw = (values.get("age") or [""])[0]
     if not raw.strip().isdigit():
-        raise ValidationFailed([FieldError("age", "doit être un nombre d'années (0 à 17)")])
+        raise ValidationFailed([FieldError("age", Message("age_years"))])
     return age_band_of(int(raw))
 
 
@@ -181,16 +184,49 @@ async def detail(request: Request) -> Response:
 
 @page
 async def fiche(request: Request) -> Response:
-    """The printable, bilingual fiche de liaison: code, QR to the referral's page, services,
-    motif, documents, blank lines for the paper-only details, and the return slip."""
+    """The printable fiche de liaison in the page's language: code, QR to the referral's
+    page, services, motif, documents, blank lines for the paper-only details, the return
+    slip, and the same fiche as a PDF."""
+    referral, url, names = await _fiche_data(request)
+    qr = Markup(segno.make(url, error="m").svg_inline(scale=3, title=referral.code))
+    return await render(request, "orientation_fiche.html", {
+        "r": referral, "qr": qr, "url": url, "paper_only": PAPER_ONLY, **names})
+
+
+@page
+async def fiche_download(request: Request) -> Response:
+    """The fiche as a PDF, for a signed-in user who may see the referral: the URL holds the
+    referral's code only, never the child's situation."""
+    referral, url, names = await _fiche_data(request)
+    page_lang = lang(request)
+    services, orgs = names["services"], names["orgs"]
+
+    def side(key: str, service_id: str) -> Side:
+        found = services.get(service_id)
+        org = orgs.get(found.organization_id) if found else None
+        return Side(key, service_id, " — ".join(page_lang.name(x) for x in (found, org) if x)
+                    or service_id)
+
+    qr = io.BytesIO()
+    segno.make(url, error="m").save(qr, kind="png", scale=4)
+    body = await run_blocking(
+        referral_fiche_pdf, referral, page_lang,
+        (side("from_service", referral.from_service_id),
+         side("to_service", referral.to_service_id)),
+        (fmt_date(referral.sent_at), fmt_date(referral.deadline)), qr.getvalue(),
+        names["reach"], page_lang.name)
+    return Response(body, media_type="application/pdf", headers={
+        **SECURITY_HEADERS, "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="fiche-{referral.code}.pdf"'})
+
+
+async def _fiche_data(request: Request) -> tuple[Referral, str, dict[str, Any]]:
+    """The referral the user may see, its page's address (the QR) and the names it shows."""
     principal = await signed_in(request)
     referral = await run_blocking(service.find, store_of(request), principal,
                                   request.path_params["code"])
     url = str(request.url_for("orientation", code=referral.code))
-    qr = Markup(segno.make(url, error="m").svg_inline(scale=3, title=referral.code))
-    return await render(request, "orientation_fiche.html", {
-        "r": referral, "qr": qr, "url": url, "t_fr": Lang("fr").t, "t_ar": Lang("ar").t,
-        **await _names(request, [referral])})
+    return referral, url, await _names(request, [referral])
 
 
 async def _desk_data(request: Request) -> tuple[str, service.Indicators, list[Referral]]:
@@ -249,6 +285,8 @@ routes = [
     Route("/orientations/code", by_code, methods=["POST"], name="referral_code"),
     Route("/orientations/{code}", detail, methods=["GET", "POST"], name="orientation"),
     Route("/orientations/{code}/fiche", fiche, methods=["GET"], name="orientation_fiche"),
+    Route("/orientations/{code}/fiche.pdf", fiche_download, methods=["GET"],
+          name="orientation_fiche_pdf"),
     Route("/coordination/orientations", desk, methods=["GET"], name="referral_desk"),
     Route("/coordination/orientations.csv", desk_csv, methods=["GET"], name="referral_csv"),
 ]
