@@ -18,7 +18,6 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 from .coverage import (
     FAR_KM,
@@ -31,8 +30,9 @@ from .coverage import (
 )
 from .domain.competence import JURISDICTION_STAGES, competent_institution
 from .domain.entities import Territory
+from .domain.messages import Bilingual, Items, Message
 from .domain.taxonomy import STAGES
-from .text import search_key, thousands
+from .text import thousands
 
 __all__ = [
     "CANVAS_COLUMNS",
@@ -45,15 +45,14 @@ __all__ = [
     "plan_text",
     "to_csv",
     "to_markdown",
-    "write_action_plan",
 ]
 
-PRIORITY = ("Détection, prise en charge et suivi des enfants victimes de violence, abus, "
-            "négligence et exploitation")
+PRIORITY = Message("plan_priority")
 """The PPIPEM strand the circuit de prise en charge belongs to (guide, § 2, volet 1)."""
-OBJECTIVE_COMPLETE = "Compléter le circuit de prise en charge dans la province"
-OBJECTIVE_CLOSER = "Rapprocher les services des enfants qui en sont éloignés"
-OBJECTIVE_CONFIRM = "Confirmer les institutions publiques inscrites d'office à l'annuaire"
+OBJECTIVES = {n: Message(code) for n, code in ((1, "plan_objective_complete"),
+                                               (2, "plan_objective_closer"),
+                                               (3, "plan_objective_confirm"))}
+"""The general objectives, by number."""
 CANVAS_COLUMNS = ("Pilote(s)", "Partenaires", "Échéancier",
                   "Ressources humaines / matérielles nécessaires", "Budget", "Indicateurs",
                   "Suivi/Révision")
@@ -68,11 +67,11 @@ class PlanRow:
 
     priority: int
     objective: int
-    objective_text: str
+    objective_text: Message
     specific: int
-    specific_text: str
-    action: str
-    expected: str
+    specific_text: Message
+    action: Message
+    expected: Message
     stage: str
     children: int
     communes: tuple[str, ...]
@@ -111,47 +110,43 @@ def draft_action_plan(coverage: Coverage, province: str) -> ActionPlan:
     snap = coverage.snapshot
     rows: list[PlanRow] = []
     for n, stage in enumerate(summary.missing_stages, start=1):
-        label = STAGES[stage].fr
-        specific = (f"Mettre en place l'étape « {label} » dans la province (aucun prestataire "
-                    f"actif recensé ; {thousands(summary.children)} enfants de 0 à 17 ans)")
-        expected = f"Au moins un prestataire actif de l'étape « {label} » dans la province"
+        label = _stage(stage)
+        specific = Message("plan_set_up", stage=label, children=thousands(summary.children))
+        expected = Message("plan_set_up_expected", stage=label)
         if stage in JURISDICTION_STAGES:
             actions = [_register(stage, None)]
         else:
-            actions = [f"Identifier les acteurs de la province qui peuvent assurer l'étape "
-                       f"« {label} » (services extérieurs, associations) et les inscrire à "
-                       "l'annuaire"]
+            actions = [Message("plan_identify", stage=label)]
             nearest = _nearest_for_most_children(coverage, stage, province)
             if (nearest is not None and nearest.nearest_service_id is not None
                     and nearest.nearest_service_id not in snap.authorities):
-                actions.append(
-                    f"En attendant, formaliser l'orientation vers {_provider(nearest)} "
-                    f"({_km(nearest.distance_km)} de {nearest.name_fr}) par une convention")
-        rows += [PlanRow(1, 1, OBJECTIVE_COMPLETE, n, specific, a, expected, stage,
+                actions.append(Message("plan_meanwhile", provider=_provider(nearest),
+                                       km=_km(nearest.distance_km), commune=_place(nearest)))
+        rows += [PlanRow(1, 1, OBJECTIVES[1], n, specific, a, expected, stage,
                          summary.children, ()) for a in actions]
     far = sorted((s for s in summary.stages if not s.gap and s.children_beyond_30_km > 0),
                  key=lambda s: (-s.children_beyond_30_km, s.stage))
     for n, stage_summary in enumerate(far, start=1):
-        stage, label = stage_summary.stage, stage_summary.label_fr
+        stage, label = stage_summary.stage, _stage(stage_summary.stage)
         beyond = stage_summary.children_beyond_30_km
         share = 100 * beyond / summary.children if summary.children else 0.0
-        specific = (f"Réduire le nombre d'enfants à plus de {FAR_KM} km de l'étape « {label} » "
-                    f"({thousands(beyond)} enfants, {share:.0f} % des enfants de la province)")
-        expected = (f"Moins d'enfants à plus de {FAR_KM} km de l'étape « {label} » "
-                    f"(situation de départ : {thousands(beyond)})")
+        specific = Message("plan_reduce", far=FAR_KM, stage=label, children=thousands(beyond),
+                           share=f"{share:.0f}")
+        expected = Message("plan_reduce_expected", far=FAR_KM, stage=label,
+                           children=thousands(beyond))
         reachable = [c for c in stage_summary.farthest if c.distance_km is not None]
-        steps: list[tuple[str, tuple[str, ...]]] = []
+        steps: list[tuple[Message, tuple[str, ...]]] = []
         if reachable:
-            places = ", ".join(f"{c.name_fr} ({thousands(c.children)} enfants, "
-                               f"{_km(c.distance_km)})" for c in reachable)
-            steps.append((f"Organiser des permanences, une équipe mobile ou une antenne dans "
-                            f"les communes les plus concernées : {places}",
-                            tuple(c.code for c in reachable)))
+            places = tuple(Message("plan_place", commune=_place(c),
+                                   children=thousands(c.children), km=_km(c.distance_km))
+                           for c in reachable)
+            steps.append((Message("plan_outreach", places=places),
+                          tuple(c.code for c in reachable)))
         steps += _register_unserved(coverage, stage, province)
         if reachable and reachable[0].nearest_service_name:
-            steps.append((f"Organiser le transport et l'accompagnement des enfants et des "
-                            f"familles vers {_provider(reachable[0])}", (reachable[0].code,)))
-        rows += [PlanRow(1, 2, OBJECTIVE_CLOSER, n, specific, a, expected, stage, beyond, codes)
+            steps.append((Message("plan_transport", provider=_provider(reachable[0])),
+                          (reachable[0].code,)))
+        rows += [PlanRow(1, 2, OBJECTIVES[2], n, specific, a, expected, stage, beyond, codes)
                  for a, codes in steps]
     n = 0
     for stage_summary in summary.stages:
@@ -159,49 +154,45 @@ def draft_action_plan(coverage: Coverage, province: str) -> ActionPlan:
         if not entries:
             continue
         n += 1
-        label = stage_summary.label_fr
-        specific = (f"Confirmer les institutions de l'étape « {label} » inscrites d'office à "
-                    f"l'annuaire ({len(entries)} entrée(s) de référence non vérifiée(s))")
-        expected = (f"Les prestataires de l'étape « {label} » recensés dans la province sont "
-                    "confirmés (existence, adresse, contacts, horaires, ressort) et vérifiés")
-        action = ("Confirmer auprès des institutions, compléter et marquer comme vérifiées les "
-                  "entrées de référence : " + " ; ".join(entries))
-        rows.append(PlanRow(1, 3, OBJECTIVE_CONFIRM, n, specific, action, expected,
-                            stage_summary.stage, summary.children, ()))
+        label = _stage(stage_summary.stage)
+        rows.append(PlanRow(
+            1, 3, OBJECTIVES[3], n, Message("plan_confirm", stage=label, n=len(entries)),
+            Message("plan_confirm_action", entries=Items(entries)),
+            Message("plan_confirm_expected", stage=label), stage_summary.stage,
+            summary.children, ()))
     return ActionPlan(summary, snap.revision, tuple(rows))
 
 
-def _register(stage: str, commune: Territory | None) -> str:
+def _register(stage: str, commune: Territory | None) -> Message:
     """The action for a missing competent institution: register it, or confirm it."""
-    institution = competent_institution(stage, commune).fr
-    return (f"Recenser / confirmer {institution} et l'inscrire à l'annuaire : seule "
-            "l'autorité compétente pour la commune de l'enfant peut recevoir le signalement, "
-            "aucune autre juridiction ne peut s'y substituer")
+    institution = competent_institution(stage, commune)
+    return Message("plan_register", institution=Bilingual(institution.fr, institution.ar))
 
 
 def _register_unserved(coverage: Coverage, stage: str,
-                       province: str) -> list[tuple[str, tuple[str, ...]]]:
+                       province: str) -> list[tuple[Message, tuple[str, ...]]]:
     """One action per competent institution missing for some communes of ``province`` (a
     stage whose providers may not serve them: the gendarmerie of rural communes when only
     the police is recorded…), naming the communes with the most children."""
     snap = coverage.snapshot
-    unserved: dict[str, list[CommuneReach]] = defaultdict(list)
+    unserved: dict[Message, list[CommuneReach]] = defaultdict(list)
     for reach in commune_reach(coverage, stage):
         if reach.province_code == province and reach.distance_km is None:
             unserved[_register(stage, snap.territories.get(reach.code))].append(reach)
     out = []
     for action, communes in sorted(unserved.items()):
         communes.sort(key=lambda c: (-c.children, c.code))
-        names = ", ".join(f"{c.name_fr} ({thousands(c.children)} enfants)"
-                          for c in communes[:_FAR_COMMUNES])
+        names = tuple(Message("plan_commune_children", commune=_place(c),
+                              children=thousands(c.children))
+                      for c in communes[:_FAR_COMMUNES])
         more = len(communes) - _FAR_COMMUNES
-        names += f" et {more} autre(s) commune(s)" if more > 0 else ""
-        out.append((f"{action} (aucun service compétent recensé pour : {names})",
+        listed = Message("plan_communes_more", names=names, more=more) if more > 0 else names
+        out.append((Message("plan_register_for", action=action, communes=listed),
                     tuple(c.code for c in communes)))
     return out
 
 
-def _unverified_references(coverage: Coverage, stage: str, province: str) -> list[str]:
+def _unverified_references(coverage: Coverage, stage: str, province: str) -> list[Message]:
     """The unverified reference entries (:attr:`~graph_service.snapshot.Snapshot.provisional`)
     among the providers of ``stage`` delivered in ``province``, named."""
     snap = coverage.snapshot
@@ -210,7 +201,10 @@ def _unverified_references(coverage: Coverage, stage: str, province: str) -> lis
         if sid in snap.provisional:
             service = snap.services[sid]
             org = snap.organizations.get(service.organization_id)
-            out.append(f"« {service.name} »" + (f" ({org.name})" if org else ""))
+            name = Bilingual(service.name, service.name_ar)
+            out.append(Message("plan_provider_of", service=name,
+                               organization=Bilingual(org.name, org.name_ar))
+                       if org else Message("plan_provider", service=name))
     return out
 
 
@@ -220,13 +214,24 @@ def _nearest_for_most_children(coverage: Coverage, stage: str,
     return min(rows, key=lambda r: (-r.children, r.code), default=None)
 
 
-def _provider(reach: CommuneReach) -> str:
-    org = f" ({reach.nearest_organization_name})" if reach.nearest_organization_name else ""
-    return f"« {reach.nearest_service_name} »{org}"
+def _provider(reach: CommuneReach) -> Message:
+    """The nearest service of a commune, named as given (its data)."""
+    if reach.nearest_organization_name:
+        return Message("plan_provider_of", service=reach.nearest_service_name,
+                       organization=reach.nearest_organization_name)
+    return Message("plan_provider", service=reach.nearest_service_name)
 
 
-def _km(km: float | None) -> str:
-    return "distance inconnue" if km is None else f"{km:.0f} km"
+def _km(km: float | None) -> Message:
+    return Message("plan_km_unknown") if km is None else Message("plan_km", km=f"{km:.0f}")
+
+
+def _stage(stage: str) -> Bilingual:
+    return Bilingual(STAGES[stage].fr, STAGES[stage].ar)
+
+
+def _place(reach: CommuneReach) -> Bilingual:
+    return Bilingual(reach.name_fr, reach.name_ar)
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -251,11 +256,6 @@ def to_csv(plan: ActionPlan) -> str:
     return out.getvalue()
 
 
-PRIORITY_AR = "رصد الأطفال ضحايا العنف والاعتداء والإهمال والاستغلال والتكفل بهم وتتبعهم"
-OBJECTIVES = {1: (OBJECTIVE_COMPLETE, "استكمال مسار التكفل في الإقليم"),
-              2: (OBJECTIVE_CLOSER, "تقريب الخدمات من الأطفال البعيدين عنها"),
-              3: (OBJECTIVE_CONFIRM, "تأكيد المؤسسات العمومية المسجلة تلقائيا في الدليل")}
-"""Each general objective in French and Arabic."""
 CANVAS_COLUMNS_AR = ("المسؤول(ون)", "الشركاء", "الجدول الزمني",
                      "الموارد البشرية / المادية اللازمة", "الميزانية", "المؤشرات",
                      "التتبع/المراجعة")
@@ -270,7 +270,7 @@ _WORDS: dict[str, tuple[str, str]] = {
              "مشروع معد انطلاقا من دليل الفاعلين (المراجعة {revision}): للمناقشة والاستكمال من "
              "طرف اللجنة التقنية التي ينشطها مركز حماية الطفولة، ثم يعرض على اللجنة الإقليمية "
              "لحماية الطفولة. تملأ أعمدة المسؤول(ين) والشركاء والجدول الزمني والموارد والميزانية "
-             "والمؤشرات والتتبع. نص الأهداف الخاصة والإجراءات محرر بالفرنسية."),
+             "والمؤشرات والتتبع."),
     "context_heading": ("Contexte : couverture du circuit de prise en charge",
                         "السياق: تغطية مسار التكفل"),
     "context": ("{children} enfants de 0 à 17 ans (estimation, RGPH 2024) dans {communes} "
@@ -297,7 +297,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "actions": ("Moyens / actions", "الوسائل / الإجراءات"),
     "expected": ("Résultats attendus", "النتائج المنتظرة"),
 }
-"""The words of the plan's frame, in French and Arabic (the actions are drafted in French)."""
+"""The words of the plan's frame, in French and Arabic (its rows are coded messages, said in
+the plan's language)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,15 +353,14 @@ def plan_text(plan: ActionPlan, lang: str = "fr") -> PlanText:
     s = plan.summary
     objectives: list[Objective] = []
     for r in plan.rows:
-        if not objectives or objectives[-1].heading != w(
-                "objective", n=r.objective, text=OBJECTIVES[r.objective][ar]):
-            objectives.append(Objective(w("objective", n=r.objective,
-                                          text=OBJECTIVES[r.objective][ar]), ()))
+        heading = w("objective", n=r.objective, text=r.objective_text.say(lang))
+        if not objectives or objectives[-1].heading != heading:
+            objectives.append(Objective(heading, ()))
             specific = 0
         first = r.specific != specific  # the objective and its result head its first action
         specific = r.specific
-        line = (f"{r.objective}.{r.specific} {r.specific_text}" if first else "", r.action,
-                r.expected if first else "")
+        line = (f"{r.objective}.{r.specific} {r.specific_text.say(lang)}" if first else "",
+                r.action.say(lang), r.expected.say(lang) if first else "")
         objectives[-1] = Objective(objectives[-1].heading, (*objectives[-1].lines, line))
     return PlanText(
         lang="ar" if ar else "fr",
@@ -380,7 +380,7 @@ def plan_text(plan: ActionPlan, lang: str = "fr") -> PlanText:
                                          st.children_within_60_km, st.children_beyond_30_km)))
             for st in s.stages),
         none=w("none"),
-        priority=w("priority", priority=PRIORITY_AR if ar else PRIORITY),
+        priority=w("priority", priority=PRIORITY.say(lang)),
         no_gap="" if plan.rows else w("no_gap", km=FAR_KM),
         canvas_header=(w("specific"), w("actions"), w("expected"),
                        *(CANVAS_COLUMNS_AR if ar else CANVAS_COLUMNS)),
@@ -413,14 +413,3 @@ def to_markdown(plan: ActionPlan, lang: str = "fr") -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def write_action_plan(plan: ActionPlan, directory: Path) -> tuple[Path, Path]:
-    """Write ``plan-action-<code>-<name>.md`` and ``.csv`` (UTF-8 with BOM, for spreadsheets)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = f"plan-action-{plan.summary.code}-{search_key(plan.summary.name_fr).replace(' ', '-')}"
-    markdown = directory / f"{stem}.md"
-    table = directory / f"{stem}.csv"
-    markdown.write_text(to_markdown(plan), encoding="utf-8")
-    table.write_text(to_csv(plan), encoding="utf-8-sig")
-    return markdown, table

@@ -11,6 +11,7 @@ reads the workbook back (the tests open what is served).
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -22,9 +23,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .action_plan import ActionPlan, PlanText, plan_text
+from .action_plan import ActionPlan, PlanText, plan_text, to_csv, to_markdown
+from .text import search_key
 
-__all__ = ["DOCX_MEDIA", "XLSX_MEDIA", "to_docx", "to_xlsx"]
+__all__ = ["DOCX_MEDIA", "XLSX_MEDIA", "to_docx", "to_xlsx", "write_action_plan"]
 
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,3 +146,24 @@ def _style_table(sheet: Worksheet, header_row: int, widths: tuple[int, ...]) -> 
     sheet.freeze_panes = sheet.cell(header_row + 1, 1)
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[sheet.cell(1, i).column_letter].width = width
+
+
+def write_action_plan(plan: ActionPlan, directory: Path, lang: str = "fr") -> list[Path]:
+    """Write ``plan-action-<code>-<name>[-ar]`` as ``.md``, ``.docx`` and ``.xlsx`` in
+    ``lang``, and ``.csv`` (UTF-8 with BOM, for spreadsheets; its columns are the canvas's
+    in French whatever the language, for the figures to be compared across provinces)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"plan-action-{plan.summary.code}-{search_key(plan.summary.name_fr).replace(' ', '-')}"
+    stem += "-ar" if lang == "ar" else ""
+    files: list[tuple[str, str | bytes]] = [
+        ("md", to_markdown(plan, lang)), ("csv", to_csv(plan)),
+        ("docx", to_docx(plan, lang)), ("xlsx", to_xlsx(plan, lang))]
+    out = []
+    for ext, body in files:
+        path = directory / f"{stem}.{ext}"
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(body, encoding="utf-8-sig" if ext == "csv" else "utf-8")
+        out.append(path)
+    return out

@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import docx
+import openpyxl
 import pytest
 from api_support import gql
 from click.testing import CliRunner, Result
@@ -133,6 +135,27 @@ def test_plan_writes_the_canvas_as_markdown_and_csv(run: Any, tmp_path: Path) ->
             assert int(row["Enfants concernés"]) == far[row["Étape (code)"]] > 0
     assert {r["Étape (code)"] for r in rows if r["Objectif général"].startswith("1.")} == set(
         kenitra["missing_stages"])
+
+
+def test_plan_in_arabic_writes_word_and_excel_with_the_actions_in_arabic(
+        run: Any, tmp_path: Path) -> None:
+    out = tmp_path / "plans"
+    result = run("plan", "--province", "Kénitra", "--out", str(out), "--lang", "ar")
+    assert result.exit_code == 0, result.output
+    stem = "plan-action-04.281-kenitra-ar"
+    assert {p.name for p in out.iterdir()} == {
+        f"{stem}.{ext}" for ext in ("md", "csv", "docx", "xlsx")}
+    canvas = openpyxl.load_workbook(out / f"{stem}.xlsx").worksheets[0]
+    assert canvas.sheet_view.rightToLeft
+    rows = [[c or "" for c in row] for row in canvas.iter_rows(values_only=True)]
+    header = next(i for i, r in enumerate(rows) if r[0] == "الهدف العام")
+    actions = [r[2] for r in rows[header + 1:]]
+    assert actions and all(re.match(r"[\u0600-\u06ff]", a) for a in actions), actions
+    assert any("سوق الأربعاء" in a for a in actions)  # the commune by its Arabic name
+    paragraphs = "\n".join(p.text for p in docx.Document(str(out / f"{stem}.docx"))
+                           .paragraphs)
+    assert "الأولوية 1: رصد الأطفال ضحايا العنف" in paragraphs
+    assert "Compléter le circuit" not in (out / f"{stem}.md").read_text(encoding="utf-8")
 
 
 def plan_rows(run: Any, out: Path, province: str) -> list[dict[str, str]]:

@@ -6,13 +6,14 @@ import dataclasses
 import json
 import math
 import random
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph_service.action_plan import draft_action_plan
+from graph_service.action_plan import draft_action_plan, plan_text
 from graph_service.coverage import (
     EARTH_RADIUS_KM,
     FAR_KM,
@@ -375,6 +376,11 @@ def test_a_missing_jurisdiction_stage_is_registered_not_contracted() -> None:
     # A stage any service may serve still proposes a convention with the nearest one.
     detection = [r.action for r in beta.rows if r.stage == "detection"]
     assert any("convention" in a and "Écoute" in a for a in detection)
+    arabic = plan_text(beta, "ar")
+    [missing] = [o for o in arabic.objectives if o.heading.startswith("الهدف العام 1")]
+    register = [line for line in missing.lines if line[1].startswith("إحصاء / تأكيد")]
+    assert register and "النيابة العامة" in register[0][1]
+    assert not re.search(r"[A-Za-zÀ-ÿ]{3,}", "".join(register[0]))
 
 
 # --- over the real territories and seed ----------------------------------------------------

@@ -204,3 +204,12 @@ def test_the_referral_fiche_is_in_arabic_only_and_downloads_as_a_pdf(web: Web) -
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["cache-control"] == "no-store"
     assert pdf.content.startswith(b"%PDF-") and b"DejaVuSans" in pdf.content
+
+
+def test_the_action_plan_in_arabic_drafts_its_objectives_and_actions_in_arabic(web: Web) -> None:
+    sign_in(web.client, "admin")
+    plan = web.client.get("/coordination/plan-action.md", params={"province": "04.281"})
+    assert plan.status_code == 200
+    canvas = plan.text[plan.text.index("### الأولوية 1"):]
+    assert "#### الهدف العام 2: تقريب الخدمات" in canvas and "سوق الأربعاء (" in canvas
+    assert ui_latin_words(canvas, data_texts(web)) == set()

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..action_plan import draft_action_plan, write_action_plan
+from ..action_plan import draft_action_plan
 from ..coverage import AreaSummary, compute_coverage, resolve_area, summaries, summarize
 from ..domain.taxonomy import STAGE_ORDER
 from ..maps import (
@@ -23,6 +23,7 @@ from ..maps import (
 )
 from ..maps.params import coverage_filters, route_request
 from ..orientation import orient
+from ..plan_files import write_action_plan
 from ..settings import Settings
 from ..snapshot import build_snapshot
 from .context import opened_store
@@ -98,14 +99,17 @@ def _print_area(area: AreaSummary) -> None:
 @click.command("plan")
 @click.option("--province", required=True, help="Province: HCP code or name.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=PLANS_DIR, show_default=True, help="Directory of the Markdown and CSV.")
-def plan_cmd(province: str, out_dir: Path) -> None:
+              default=PLANS_DIR, show_default=True,
+              help="Directory of the Markdown, CSV, Word and Excel files.")
+@click.option("--lang", type=click.Choice(("fr", "ar")), default="fr", show_default=True,
+              help="Language of the Markdown, Word and Excel files.")
+def plan_cmd(province: str, out_dir: Path, lang: str) -> None:
     """Draft the provincial action plan (guide's canvas) from the province's gaps."""
     with opened_store() as store:
         snap = build_snapshot(store)
         code = resolve_area(snap, province).code
         plan = draft_action_plan(compute_coverage(snap), code)
-    for path in write_action_plan(plan, out_dir):
+    for path in write_action_plan(plan, out_dir, lang):
         click.echo(f"wrote {path}")
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the vocabularies' errors are Messages: no import cycle at run time
     from .taxonomy import Term
 
-__all__ = ["MESSAGES", "Bilingual", "Message", "say", "termed"]
+__all__ = ["MESSAGES", "Bilingual", "Items", "Message", "say", "termed"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # why a stage applies or is skipped (orientation/rules.py)
@@ -135,12 +135,86 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_decimal": ("« {value} » n'est pas un nombre décimal (exemple : 34.02)",
                     "«{value}» ليس عددا عشريا (مثال: 34.02)"),
     "unknown_choice": ("choix inconnu « {value} »", "اختيار غير معروف «{value}»"),
+    # the provincial action plan's canvas (action_plan.py)
+    "plan_priority": ("Détection, prise en charge et suivi des enfants victimes de violence, "
+                      "abus, négligence et exploitation",
+                      "رصد الأطفال ضحايا العنف والاعتداء والإهمال والاستغلال والتكفل بهم "
+                      "وتتبعهم"),
+    "plan_objective_complete": ("Compléter le circuit de prise en charge dans la province",
+                                "استكمال مسار التكفل في الإقليم"),
+    "plan_objective_closer": ("Rapprocher les services des enfants qui en sont éloignés",
+                              "تقريب الخدمات من الأطفال البعيدين عنها"),
+    "plan_objective_confirm": ("Confirmer les institutions publiques inscrites d'office à "
+                               "l'annuaire", "تأكيد المؤسسات العمومية المسجلة تلقائيا في "
+                               "الدليل"),
+    "plan_set_up": ("Mettre en place l'étape « {stage} » dans la province (aucun prestataire "
+                    "actif recensé ; {children} enfants de 0 à 17 ans)",
+                    "إرساء مرحلة «{stage}» في الإقليم (لم يتم إحصاء أي مقدم خدمة نشط؛ {children} "
+                    "طفل من 0 إلى 17 سنة)"),
+    "plan_set_up_expected": ("Au moins un prestataire actif de l'étape « {stage} » dans la "
+                             "province", "مقدم خدمة نشط واحد على الأقل لمرحلة «{stage}» في "
+                             "الإقليم"),
+    "plan_identify": ("Identifier les acteurs de la province qui peuvent assurer l'étape "
+                      "« {stage} » (services extérieurs, associations) et les inscrire à "
+                      "l'annuaire", "تحديد فاعلي الإقليم القادرين على ضمان مرحلة «{stage}» "
+                      "(المصالح الخارجية، الجمعيات) وتسجيلهم في الدليل"),
+    "plan_meanwhile": ("En attendant, formaliser l'orientation vers {provider} ({km} de "
+                       "{commune}) par une convention", "في انتظار ذلك، إضفاء الطابع الرسمي على "
+                       "التوجيه نحو {provider} ({km} من {commune}) عبر اتفاقية"),
+    "plan_provider": ("« {service} »", "«{service}»"),
+    "plan_provider_of": ("« {service} » ({organization})", "«{service}» ({organization})"),
+    "plan_km": ("{km} km", "{km} كلم"),
+    "plan_km_unknown": ("distance inconnue", "مسافة غير معروفة"),
+    "plan_reduce": ("Réduire le nombre d'enfants à plus de {far} km de l'étape « {stage} » "
+                    "({children} enfants, {share} % des enfants de la province)",
+                    "تقليص عدد الأطفال على بعد أكثر من {far} كلم من مرحلة «{stage}» ({children} "
+                    "طفل، {share}% من أطفال الإقليم)"),
+    "plan_reduce_expected": ("Moins d'enfants à plus de {far} km de l'étape « {stage} » "
+                             "(situation de départ : {children})",
+                             "عدد أقل من الأطفال على بعد أكثر من {far} كلم من مرحلة «{stage}» "
+                             "(الوضعية الأولية: {children})"),
+    "plan_place": ("{commune} ({children} enfants, {km})", "{commune} ({children} طفل، {km})"),
+    "plan_outreach": ("Organiser des permanences, une équipe mobile ou une antenne dans les "
+                      "communes les plus concernées : {places}",
+                      "تنظيم مداومات أو فريق متنقل أو ملحقة في الجماعات الأكثر تضررا: {places}"),
+    "plan_transport": ("Organiser le transport et l'accompagnement des enfants et des familles "
+                       "vers {provider}", "تنظيم نقل ومرافقة الأطفال والأسر نحو {provider}"),
+    "plan_confirm": ("Confirmer les institutions de l'étape « {stage} » inscrites d'office à "
+                     "l'annuaire ({n} entrée(s) de référence non vérifiée(s))",
+                     "تأكيد مؤسسات مرحلة «{stage}» المسجلة تلقائيا في الدليل ({n} مدخل مرجعي "
+                     "غير متحقق منه)"),
+    "plan_confirm_expected": ("Les prestataires de l'étape « {stage} » recensés dans la "
+                              "province sont confirmés (existence, adresse, contacts, horaires, "
+                              "ressort) et vérifiés", "مقدمو خدمات مرحلة «{stage}» المحصون في "
+                              "الإقليم مؤكدون (الوجود، العنوان، الاتصال، المواقيت، دائرة "
+                              "النفوذ) ومتحقق منهم"),
+    "plan_confirm_action": ("Confirmer auprès des institutions, compléter et marquer comme "
+                            "vérifiées les entrées de référence : {entries}",
+                            "التأكد لدى المؤسسات من المداخل المرجعية واستكمالها والتأشير عليها "
+                            "كمتحقق منها: {entries}"),
+    "plan_register": ("Recenser / confirmer {institution} et l'inscrire à l'annuaire : seule "
+                      "l'autorité compétente pour la commune de l'enfant peut recevoir le "
+                      "signalement, aucune autre juridiction ne peut s'y substituer",
+                      "إحصاء / تأكيد {institution} وتسجيلها في الدليل: وحدها السلطة المختصة "
+                      "بالنسبة لجماعة الطفل يمكنها تلقي التبليغ، ولا يمكن لأي جهة قضائية أخرى "
+                      "أن تحل محلها"),
+    "plan_register_for": ("{action} (aucun service compétent recensé pour : {communes})",
+                          "{action} (لم يتم إحصاء أي خدمة مختصة بالنسبة لـ: {communes})"),
+    "plan_commune_children": ("{commune} ({children} enfants)", "{commune} ({children} طفل)"),
+    "plan_communes_more": ("{names} et {more} autre(s) commune(s)",
+                           "{names} و{more} جماعة أخرى"),
     "age_years": ("doit être un nombre d'années (0 à 17)",
                   "يجب أن يكون عددا من السنوات (0 إلى 17)"),
 }
 """Code → (French, Arabic). Placeholders are filled by :meth:`Message.say`."""
 
 _LIST_SEPARATOR = {"fr": ", ", "ar": "، "}
+_ITEMS_SEPARATOR = {"fr": " ; ", "ar": "؛ "}
+
+
+class Items(tuple[Any, ...]):
+    """Values listed with the language's semicolon, not its comma: names that may hold a
+    comma themselves (« Accueil, écoute et orientation sociale »)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +241,7 @@ class Message(str):
     def __new__(cls, code: str, /, **values: Any) -> Message:
         """The message ``code`` with ``values``: text as given (names), numbers already
         written as shown, :class:`Bilingual` terms, nested messages, or tuples of these
-        (joined with the language's comma)."""
+        (joined with the language's comma; :class:`Items` with its semicolon)."""
         text = super().__new__(cls, _fill(MESSAGES[code][0], values, "fr"))
         text.code = code
         text.values = values
@@ -207,5 +281,6 @@ def _value(value: Any, lang: str) -> str:
     if isinstance(value, Message | Bilingual):
         return value.say(lang)
     if isinstance(value, tuple):
-        return _LIST_SEPARATOR[lang].join(_value(v, lang) for v in value)
+        separator = (_ITEMS_SEPARATOR if isinstance(value, Items) else _LIST_SEPARATOR)[lang]
+        return separator.join(_value(v, lang) for v in value)
     return str(value)

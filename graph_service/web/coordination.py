@@ -211,7 +211,8 @@ async def plan_download(request: Request) -> Response:
     try:
         plan = await run_blocking(draft_action_plan, cached_coverage(snap), province)
     except ValidationFailed as exc:
-        raise PageError(400, "error", "; ".join(e.message for e in exc.errors)) from exc
+        raise PageError(400, "error", "; ".join(e.message_in(lang(request).code)
+                                                 for e in exc.errors)) from exc
     write, media = _PLAN_FILES[fmt]
     body = await run_blocking(write, plan, lang(request).code)
     name = f"plan-action-{province}-{lang(request).code}.{fmt}"
