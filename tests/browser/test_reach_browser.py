@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from page_checks import SCREENSHOTS, Served, check_page
+from page_checks import DESKTOP, PHONE, SCREENSHOTS, Served, check_page
 from test_web_browser import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -179,3 +179,23 @@ def test_search_in_arabic_finds_a_hospital_by_its_arabic_name(
     assert "الرازي" in results.first.locator("h2").inner_text()
     assert page.evaluate(REORDERED) == []
     check_page(page, "search-errazi-ar")
+
+
+def test_the_annuaire_filters_fold_on_a_phone_and_stay_in_the_url(
+        page: Any, served: Served) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto("/annuaire")
+    filters = page.locator("#annuaire-filters")
+    assert filters.get_attribute("open") is None and page.locator("#f-sector").is_hidden()
+    assert page.locator("#f-q").is_visible()  # the search box stays at hand
+    page.locator("#annuaire-filters summary").click()
+    page.select_option("#f-sector", "justice")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_load_state()
+    assert "sector=justice" in page.url
+    assert "Secteur" in page.inner_text("#annuaire-filters summary")  # folded, but named
+    check_page(page, "annuaire-filters-phone")
+    page.set_viewport_size(DESKTOP)
+    page.reload()
+    assert page.locator("#annuaire-filters").get_attribute("open") is not None
+    assert page.input_value("#f-sector") == "justice"
