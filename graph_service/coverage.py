@@ -43,6 +43,7 @@ from .domain.eligibility import Need, check_eligibility, eligibility_key
 from .domain.entities import Service, Territory
 from .domain.errors import FieldError, NotFound, ValidationFailed
 from .domain.taxonomy import SERVICE_TYPES, STAGE_ORDER, STAGES, check_code
+from .domain.validation import quoted
 from .snapshot import Snapshot
 from .text import closest, search_key
 
@@ -61,6 +62,7 @@ __all__ = [
     "compute_coverage",
     "km_to_chord",
     "nearest_km",
+    "not_found",
     "resolve_area",
     "summaries",
     "summarize",
@@ -539,9 +541,36 @@ def resolve_area(snapshot: Snapshot, text: str, level: str = "province") -> Terr
     if len(found) == 1:
         return found[0]
     if found:
-        names = ", ".join(f"{u.name_fr} ({u.code})" for u in found)
-        raise ValidationFailed([FieldError(field_name, f"{text!r} is ambiguous: {names}")])
-    names_by_key = {search_key(u.name_fr): f"{u.name_fr} ({u.code})" for u in units}
-    hint = closest(query, names_by_key)
-    suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
-    raise ValidationFailed([FieldError(field_name, f"no {field_name} matches {text!r}{suffix}")])
+        raise ValidationFailed([not_found(field_name, text, [(f"{u.name_fr} ({u.code})", u)
+                                                             for u in found], ambiguous=True)])
+    by_key = {search_key(u.name_fr): u for u in units}
+    raise ValidationFailed([not_found(field_name, text, [
+        (f"{by_key[k].name_fr} ({by_key[k].code})", by_key[k])
+        for k in closest(query, {k: k for k in by_key})])])
+
+
+def not_found(field: str, text: str, close: list[tuple[str, Territory]], *,
+              ambiguous: bool = False) -> FieldError:
+    """The one answer to a place name that names no territory, or several (``ambiguous``),
+    in French and Arabic: the close ones are named (with their province) and suggested as
+    values the field accepts, ``Name (HCP code)``."""
+    what, none_ar = _WHAT[field]
+    fr_names = ", ".join(label for label, _ in close)
+    ar_names = "، ".join(f"{t.name_ar or t.name_fr} ({t.code})" for _, t in close)
+    if ambiguous:
+        fr = f"plusieurs {what}s s'appellent {quoted(text)} : choisissez-en une ({fr_names})"
+        ar = f"عدة أماكن تحمل اسم {quoted(text)}: اختر واحدا ({ar_names})"
+    else:
+        fr = (f"aucune {what} ne s'appelle {quoted(text)} ; "
+              + (f"voulez-vous dire {fr_names} ?" if close else
+                 f"écrivez son nom en français ou en arabe, par exemple {_EXAMPLES[field]}"))
+        ar = (f"{none_ar} باسم {quoted(text)}؛ "
+              + (f"هل تقصد {ar_names}؟" if close else
+                 f"اكتب الاسم بالفرنسية أو بالعربية، مثلا {_EXAMPLES[field]}"))
+    return FieldError(field, fr, message_ar=ar,
+                      suggestions=tuple(f"{t.name_fr} ({t.code})" for _, t in close))
+
+
+_EXAMPLES = {"commune": "Salé", "province": "Kénitra", "region": "Rabat-Salé-Kénitra"}
+_WHAT = {"commune": ("commune", "لا توجد جماعة"), "province": ("province", "لا يوجد إقليم"),
+         "region": ("région", "لا توجد جهة")}

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
-from web_support import Web, form_of, open_web, sign_in, submit
+from web_support import Web, field_error, form_of, open_web, sign_in, submit
 
 from graph_service.domain.entities import Channel, Organization, Service, Site
 
@@ -21,11 +21,6 @@ def web(make_client: Callable[..., TestClient]) -> Web:
 
 def org_edit(web: Web) -> str:
     return f"/organisations/{web.association.org.id}/modifier"
-
-
-def field_error(html: str, field_id: str) -> str:
-    found = re.search(rf'id="{re.escape(field_id)}-error">([^<]+)<', html)
-    return found.group(1) if found else ""
 
 
 def stored_org(web: Web) -> Organization:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-import uuid
 from enum import Enum
 from typing import Any
 
@@ -21,6 +20,7 @@ import strawberry
 from ..domain import entities as domain
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.validation import REQUIRED
+from ..editing import new_id
 from .results import api_field_name
 from .vocabulary import (
     AccessMode,
@@ -153,7 +153,7 @@ def new_entry(
 ) -> domain.AnyEntity:
     """A new entry of ``cls`` from an input; :class:`ValidationFailed` lists missing fields."""
     values = _given(cls, data)
-    values["id"] = entry_id if entry_id is not None else f"{cls.kind}-{uuid.uuid4().hex[:12]}"
+    values["id"] = entry_id if entry_id is not None else new_id(cls.kind)
     missing = [
         FieldError(api_field_name(f.name), REQUIRED)
         for f in dataclasses.fields(cls)

@@ -17,6 +17,7 @@ from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS, check_code
 
 __all__ = [
     "DECIDING_FIELDS",
+    "DISABILITY_SITUATION",
     "ELIGIBILITY_FIELDS",
     "RANKING_FIELDS",
     "Eligibility",
@@ -43,6 +44,11 @@ one service per distinct key (:func:`eligibility_key`, or the narrower
 """
 
 
+DISABILITY_SITUATION = "handicap"
+"""The situation « enfant en situation de handicap »: the one way the orientation form says
+it, read as the ``disability`` the API and the CLI also take (one fact, one rule)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Need:
     """A situation description. Validated on creation; nothing in it identifies a child."""
@@ -57,16 +63,22 @@ class Need:
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
         if not self.situations:
-            errors.append(FieldError("situations", "au moins une situation est obligatoire"))
+            errors.append(FieldError("situations", "cochez au moins une situation",
+                                     message_ar="اختر وضعية واحدة على الأقل"))
         for code in self.situations:
             errors += check_code("situations", code, SITUATIONS)
         if self.age is not None and not 0 <= self.age <= 17:
-            errors.append(FieldError("age", f"{self.age} est hors de 0–17 ans (un enfant)"))
+            errors.append(FieldError("age", f"{self.age} est hors de 0–17 ans (un enfant), "
+                                            "par exemple 12",
+                                     message_ar=f"{self.age} خارج 0–17 سنة (طفل)، مثلا 12"))
         if self.sex is not None and self.sex not in SEXES:
-            errors.append(FieldError("sex", f"sexe inconnu {self.sex!r} ; F ou M attendu"))
+            errors.append(FieldError("sex", f"sexe inconnu {self.sex!r} ; F ou M attendu",
+                                     message_ar=f"جنس غير معروف «{self.sex}»؛ F أو M"))
         errors += check_code("language", self.language, LANGUAGES)
         if errors:
             raise ValidationFailed(errors)
+        if DISABILITY_SITUATION in self.situations:
+            object.__setattr__(self, "disability", True)  # frozen: set once, while built
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..coverage import resolve_area, unit_vectors
+from ..coverage import not_found, resolve_area, unit_vectors
 from ..domain.eligibility import Need
 from ..domain.entities import Territory
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.taxonomy import STAGE_ORDER, STAGES, check_code
-from ..domain.validation import MOROCCO_BBOX, search_text_errors
+from ..domain.validation import _Checker, missing, search_text_errors
 from ..settings import Settings
 from ..text import closest, search_key
 from .index import OrientationIndex
@@ -42,29 +42,27 @@ class Where:
         given = [self.commune is not None, self.province is not None,
                  self.lat is not None or self.lon is not None]
         if sum(given) != 1:
-            errors.append(FieldError("commune", "give exactly one of a commune, a province "
-                                                "or a latitude/longitude"))
+            errors.append(FieldError(
+                "commune", "indiquez un seul lieu : une commune, ou une province, ou une "
+                           "latitude et une longitude (par exemple Salé)",
+                message_ar="حدد مكانا واحدا فقط: جماعة، أو إقليما، أو خط العرض وخط الطول "
+                           "(مثلا سلا)"))
         elif given[2]:
             errors.extend(_check_point(self.lat, self.lon))
         for name in ("commune", "province"):
             value = getattr(self, name)
             if value is not None and not value.strip():
-                errors.append(FieldError(name, "is empty"))
+                errors.append(missing(name))
             errors.extend(search_text_errors(name, value))
         if errors:
             raise ValidationFailed(errors)
 
 
 def _check_point(lat: float | None, lon: float | None) -> list[FieldError]:
-    if lat is None or lon is None:
-        return [FieldError("lat" if lat is None else "lon", "latitude and longitude go together")]
-    lat_min, lat_max, lon_min, lon_max = MOROCCO_BBOX
-    errors = []
-    if not lat_min <= lat <= lat_max:
-        errors.append(FieldError("lat", f"{lat} is outside Morocco ({lat_min} to {lat_max})"))
-    if not lon_min <= lon <= lon_max:
-        errors.append(FieldError("lon", f"{lon} is outside Morocco ({lon_min} to {lon_max})"))
-    return errors
+    """A point is checked as a site's coordinates are (the same words, the same box)."""
+    check = _Checker("")
+    check.coordinates(lat, lon)
+    return check.errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +81,13 @@ class Request:
         errors = []
         errors += check_code("stage", self.start_stage, STAGES)
         if self.max_km is not None and not self.max_km > 0:
-            errors.append(FieldError("max_km", f"{self.max_km} is not a positive distance"))
+            errors.append(FieldError("max_km", f"{self.max_km} n'est pas une distance positive, "
+                                               "par exemple 60",
+                                     message_ar=f"{self.max_km} ليست مسافة موجبة، مثلا 60"))
         if not 0 <= self.alternatives <= MAX_ALTERNATIVES:
-            errors.append(FieldError("alternatives",
-                                     f"{self.alternatives} is outside 0–{MAX_ALTERNATIVES}"))
+            errors.append(FieldError(
+                "alternatives", f"{self.alternatives} est hors de 0–{MAX_ALTERNATIVES}",
+                message_ar=f"{self.alternatives} خارج 0–{MAX_ALTERNATIVES}"))
         if errors:
             raise ValidationFailed(errors)
 
@@ -123,12 +124,16 @@ def locate(index: OrientationIndex, where: Where) -> Location:
             province = parent  # a préfecture d'arrondissements: its communes are its parent's
         if province.lat is None or province.lon is None:
             raise ValidationFailed([FieldError(
-                "province", f"{province.name_fr} ({province.code}) has no point on the map; "
-                            "give one of its communes")])
+                "province", f"{province.name_fr} ({province.code}) n'a pas de position sur la "
+                            "carte : indiquez l'une de ses communes",
+                message_ar=f"{province.name_ar or province.name_fr} ({province.code}) ليس له "
+                           "موقع على الخريطة: حدد إحدى جماعاته")])
         return Location(None, Area(province.code, province.name_fr), province.lat, province.lon)
     assert where.lat is not None and where.lon is not None  # checked by Where
     if not index.commune_codes:
-        raise ValidationFailed([FieldError("lat", "no commune is known to place this point in")])
+        raise ValidationFailed([FieldError(
+            "lat", "aucune commune n'est connue pour situer ce point",
+            message_ar="لا توجد أي جماعة معروفة لتحديد موقع هذه النقطة")])
     _, row = index.commune_tree.query(unit_vectors([where.lat], [where.lon])[0])
     commune = snap.territories[index.commune_codes[int(row)]]
     return _location(index, commune, where.lat, where.lon)
@@ -154,14 +159,12 @@ def _commune(index: OrientationIndex, text: str) -> Territory:
     if len(codes) == 1:
         return territories[codes[0]]
     if codes:
-        names = ", ".join(_label(index, territories[c]) for c in codes)
-        raise ValidationFailed([FieldError(
-            "commune", f"{text!r} is ambiguous: {names}; give the HCP code")])
-    names_by_key = {search_key(territories[c].name_fr): _label(index, territories[c])
-                    for c in index.commune_codes}
-    hint = closest(query, names_by_key)
-    suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
-    raise ValidationFailed([FieldError("commune", f"no commune matches {text!r}{suffix}")])
+        raise ValidationFailed([not_found("commune", text, [
+            (_label(index, territories[c]), territories[c]) for c in codes], ambiguous=True)])
+    names_by_key = {search_key(territories[c].name_fr): c for c in index.commune_codes}
+    raise ValidationFailed([not_found("commune", text, [
+        (_label(index, territories[c]), territories[c])
+        for c in closest(query, names_by_key)])])
 
 
 def _label(index: OrientationIndex, commune: Territory) -> str:
