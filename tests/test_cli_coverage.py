@@ -91,7 +91,8 @@ def test_gaps_text_lists_the_provinces_with_a_missing_stage(run: Any) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("gaps", "--province", "Atlantide"), "province: aucune province ne s'appelle «\u00a0Atlantide\u00a0»"),
+    (("gaps", "--province", "Atlantide"),
+     "province: aucune province ne s'appelle «\u00a0Atlantide\u00a0»"),
     (("gaps", "--situation", "inconnue"),
      "situations: code inconnu 'inconnue' ; codes possibles : violence_sexuelle"),
     (("gaps", "--type", "teleportation"), "type: code inconnu 'teleportation'"),
