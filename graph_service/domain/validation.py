@@ -81,8 +81,9 @@ SEARCH_TEXT_MAX = 200
 """Most characters of a search text (a list's ``text`` filter, a place name to look up)."""
 PHONE_EXAMPLE = "05 37 88 12 34 ou +212 5 37 88 12 34"
 """How a number is expected, in every message refusing one."""
-PHONE_EXAMPLE_AR = "05 37 88 12 34"
-"""The Arabic messages' example: one number, so the right-to-left text cannot reorder two."""
+PHONE_EXAMPLE_AR = "\u206605 37 88 12 34\u2069"
+"""The Arabic messages' example: one number, isolated left to right (LRI … PDI, as ``<bdi>``
+in a page) so that the right-to-left text cannot reorder its groups."""
 EMAIL_EXAMPLE = "contact@association.ma"
 URL_EXAMPLE = "https://www.association.ma"
 TIME_EXAMPLE = "09:00"
