@@ -88,7 +88,7 @@ def test_list_remove_and_revoke(db: Path) -> None:
     assert "pro\t" not in run(db, "list").output
     for command in ("remove", "revoke"):
         refused = run(db, command, "pro")
-        assert refused.exit_code == 2 and "username: no user 'pro'" in refused.output
+        assert refused.exit_code == 2 and "username: aucun compte « pro »" in refused.output
     store.close()
 
 

@@ -99,7 +99,7 @@ def test_gaps_text_lists_the_provinces_with_a_missing_stage(run: Any) -> None:
     (("gaps", "--stage", "nowhere"), "'nowhere' is not one of"),
     (("plan",), "Missing option '--province'"),
     (("map", "route", "--commune", "Salé", "--situation", "negligence", "--age", "x"),
-     "age: 'x' is not a whole number"),
+     "age: «\u00a0x\u00a0» n'est pas un nombre entier"),
 ])
 def test_bad_input_is_one_clear_line(run: Any, args: tuple[str, ...], message: str) -> None:
     result = run(*args)

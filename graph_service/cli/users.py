@@ -47,7 +47,8 @@ def add_cmd(username: str, role: str, organization: str | None, province: str | 
     with opened_store() as store:
         errors = []
         if store.get_user(username) is not None and not replace:
-            errors.append(FieldError("username", f"{username!r} exists; use --replace"))
+            errors.append(FieldError("username", f"« {username} » existe déjà ; --replace pour "
+                                                 "le remplacer"))
         if organization is not None:
             found = _organization(store, organization)
             if found is None:
@@ -60,7 +61,8 @@ def add_cmd(username: str, role: str, organization: str | None, province: str | 
             organization = found
         territory = store.territory(province) if province is not None else None
         if province is not None and (territory is None or territory.level != "province"):
-            errors.append(FieldError("province", f"{province!r} is not an HCP province code"))
+            errors.append(FieldError("province", f"« {province} » n'est pas un code HCP de "
+                                                 "province, par exemple 04.441 (Salé)"))
         try:
             user = make_user(username, password, role, organization_id=organization,
                              province_code=province)
@@ -121,4 +123,4 @@ def _existing(store: GraphStore, username: str) -> None:
 
 
 def _unknown(username: str) -> None:
-    raise ValidationFailed([FieldError("username", f"no user {username!r}")])
+    raise ValidationFailed([FieldError("username", f"aucun compte « {username} »")])

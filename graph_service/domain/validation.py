@@ -108,6 +108,15 @@ def missing(field: str, where: str = "") -> FieldError:
     return FieldError(field, REQUIRED, where, REQUIRED_AR)
 
 
+def not_a_number(field: str, typed: str, *, whole: bool) -> FieldError:
+    """The one answer to a number that cannot be read (a form, a map's parameters, the CLI)."""
+    if whole:
+        return FieldError(field, f"{quoted(typed)} n'est pas un nombre entier, par exemple 12",
+                          message_ar=f"{quoted(typed)} ليس عددا صحيحا، مثلا 12")
+    return FieldError(field, f"{quoted(typed)} n'est pas un nombre, par exemple 34.0531",
+                      message_ar=f"{quoted(typed)} ليس عددا، مثلا 34.0531")
+
+
 def quoted(value: object) -> str:
     """A value typed by someone, quoted as French and Arabic texts quote: « 05 37 12 »."""
     return f"«\u00a0{value}\u00a0»"
@@ -125,6 +134,7 @@ __all__ = [
     "missing",
     "normalize_email",
     "normalize_phone",
+    "not_a_number",
     "quoted",
     "search_text_errors",
     "validate_entity",

@@ -15,6 +15,7 @@ from typing import TypeVar
 from ..domain.eligibility import Need
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.taxonomy import STAGE_ORDER
+from ..domain.validation import not_a_number, quoted
 from ..orientation import Request, Where
 
 __all__ = ["Params", "coverage_filters", "route_request"]
@@ -100,7 +101,7 @@ def _integer(params: Params, name: str, errors: list[FieldError]) -> int | None:
     try:
         return int(value)
     except ValueError:
-        errors.append(FieldError(name, f"{value!r} is not a whole number"))
+        errors.append(not_a_number(name, value, whole=True))
         return None
 
 
@@ -111,7 +112,7 @@ def _number(params: Params, name: str, errors: list[FieldError]) -> float | None
     try:
         return float(value.replace(",", "."))
     except ValueError:
-        errors.append(FieldError(name, f"{value!r} is not a number"))
+        errors.append(not_a_number(name, value, whole=False))
         return None
 
 
@@ -120,5 +121,7 @@ def _flag(params: Params, name: str, errors: list[FieldError]) -> bool:
     if value in _TRUE:
         return True
     if value not in _FALSE:
-        errors.append(FieldError(name, f"{value!r} is not yes or no"))
+        errors.append(FieldError(
+            name, f"{quoted(value)} : oui ou non attendu, par exemple 1 ou 0",
+            message_ar=f"{quoted(value)}: نعم أو لا، مثلا 1 أو 0"))
     return False

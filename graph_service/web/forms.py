@@ -24,7 +24,14 @@ from starlette.datastructures import FormData
 from ..domain.entities import Channel, Hours, Organization, Service, Site, Territory
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.taxonomy import PHONE_KINDS
-from ..domain.validation import MAX_ITEMS, missing, normalize_email, normalize_phone, quoted
+from ..domain.validation import (
+    MAX_ITEMS,
+    missing,
+    normalize_email,
+    normalize_phone,
+    not_a_number,
+    quoted,
+)
 from ..snapshot import Snapshot
 from .communes import resolve_commune, resolve_territory
 from .i18n import Lang
@@ -154,22 +161,19 @@ class FormReader:
         return CHOICES[raw]
 
     def integer(self, name: str) -> int | None:
-        return self._number(name, int, ("n'est pas un nombre entier, par exemple 12",
-                                        "ليس عددا صحيحا، مثلا 12"))
+        return self._number(name, int)
 
     def decimal(self, name: str) -> float | None:
-        return self._number(name, float, ("n'est pas un nombre décimal, par exemple 34.0531",
-                                          "ليس عددا عشريا، مثلا 34.0531"))
+        return self._number(name, float)
 
-    def _number(self, name: str, cast: Callable[[str], Any], message: tuple[str, str]) -> Any:
+    def _number(self, name: str, cast: Callable[[str], Any]) -> Any:
         raw = self.text(name).replace(",", ".") if cast is float else self.text(name)
         if not raw:
             return None
         try:
             return cast(raw)
         except ValueError:
-            self.errors.append(FieldError(name, f"{quoted(raw)} {message[0]}",
-                                          message_ar=f"{quoted(raw)} {message[1]}"))
+            self.errors.append(not_a_number(name, self.text(name), whole=cast is int))
             return None
 
     def rows(self, name: str) -> list[int]:
