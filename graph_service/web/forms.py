@@ -53,8 +53,6 @@ __all__ = [
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 EXTRA_ROWS = 1
 """Blank rows offered after the existing channels or hours, to add one."""
-REPEATED = ("channels", "hours")
-"""The fields a form shows as repeated rows (``channels[0].value``…)."""
 _ROW = re.compile(r"^(\w+)\[(\d+)\]")
 LINE_FIELDS = ("documents", "area_codes")
 """Inputs of one item per line (a text area)."""

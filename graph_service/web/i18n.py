@@ -214,7 +214,6 @@ LABELS: dict[str, tuple[str, str]] = {
                            "la coordination provinciale.",
                            "تم إنشاء البطاقة: تبقى «غير متحقق منها» إلى أن تصادق عليها "
                            "التنسيقية الإقليمية."),
-    "suggestion_fill": ("Remplir avec {value}", "ملء بـ {value}"),
     "hours_n": ("Créneau {n}", "الفترة {n}"),
     "byday": ("Jours", "الأيام"),
     "opens_at": ("Ouverture", "الافتتاح"),
