@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest bench browser clean
+.PHONY: run test lint typecheck pytest bench browser fonts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.run-installed
 
-run: $(VENV)/.run-installed
+run: $(VENV)/.run-installed fonts
 	$(BIN)/graph-service seed --if-empty
 	$(BIN)/graph-service serve --host $(HOST) --port $(PORT)
 
@@ -35,7 +35,13 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-pytest: $(VENV)/.test-installed browser
+# Debian's DejaVu Sans (Latin and Arabic) for the fiche de liaison's PDF.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+
+pytest: $(VENV)/.test-installed browser fonts
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -42,8 +42,8 @@ from .domain.competence import ServiceArea
 from .domain.eligibility import Need, check_eligibility, eligibility_key
 from .domain.entities import Service, Territory
 from .domain.errors import FieldError, NotFound, ValidationFailed
+from .domain.messages import Bilingual, Message
 from .domain.taxonomy import SERVICE_TYPES, STAGE_ORDER, STAGES, check_code
-from .domain.validation import quoted
 from .snapshot import Snapshot
 from .text import closest, search_key
 
@@ -541,36 +541,28 @@ def resolve_area(snapshot: Snapshot, text: str, level: str = "province") -> Terr
     if len(found) == 1:
         return found[0]
     if found:
-        raise ValidationFailed([not_found(field_name, text, [(f"{u.name_fr} ({u.code})", u)
-                                                             for u in found], ambiguous=True)])
+        raise ValidationFailed([not_found(field_name, text, [(_named(u), u) for u in found],
+                                          ambiguous=True)])
     by_key = {search_key(u.name_fr): u for u in units}
     raise ValidationFailed([not_found(field_name, text, [
-        (f"{by_key[k].name_fr} ({by_key[k].code})", by_key[k])
-        for k in closest(query, {k: k for k in by_key})])])
+        (_named(by_key[k]), by_key[k]) for k in closest(query, {k: k for k in by_key})])])
 
 
-def not_found(field: str, text: str, close: list[tuple[str, Territory]], *,
+def _named(territory: Territory) -> Bilingual:
+    """« Kénitra (02.281) », with the Arabic name on Arabic pages."""
+    return Bilingual(f"{territory.name_fr} ({territory.code})",
+                     f"{territory.name_ar or territory.name_fr} ({territory.code})")
+
+
+def not_found(field: str, text: str, close: Sequence[tuple[Bilingual, Territory]], *,
               ambiguous: bool = False) -> FieldError:
-    """The one answer to a place name that names no territory, or several (``ambiguous``),
-    in French and Arabic: the close ones are named (with their province) and suggested as
-    values the field accepts, ``Name (HCP code)``."""
-    what, none_ar = _WHAT[field]
-    fr_names = ", ".join(label for label, _ in close)
-    ar_names = "، ".join(f"{t.name_ar or t.name_fr} ({t.code})" for _, t in close)
-    if ambiguous:
-        fr = f"plusieurs {what}s s'appellent {quoted(text)} : choisissez-en une ({fr_names})"
-        ar = f"عدة أماكن تحمل اسم {quoted(text)}: اختر واحدا ({ar_names})"
-    else:
-        fr = (f"aucune {what} ne s'appelle {quoted(text)} ; "
-              + (f"voulez-vous dire {fr_names} ?" if close else
-                 f"écrivez son nom en français ou en arabe, par exemple {_EXAMPLES[field]}"))
-        ar = (f"{none_ar} باسم {quoted(text)}؛ "
-              + (f"هل تقصد {ar_names}؟" if close else
-                 f"اكتب الاسم بالفرنسية أو بالعربية، مثلا {_EXAMPLES[field]}"))
-    return FieldError(field, fr, message_ar=ar,
+    """The one answer to a place name (``field``: commune, province or region) that names no
+    territory, or several (``ambiguous``): the close ones named (``Bilingual`` labels, with
+    their province where it helps) and offered as values the field accepts,
+    ``Name (HCP code)``, for a page to show as buttons that fill it in."""
+    names = tuple(label for label, _ in close)
+    message = (Message(f"ambiguous_{field}", value=text, names=names) if ambiguous
+               else Message(f"unknown_{field}_close", value=text, names=names) if names
+               else Message(f"unknown_{field}", value=text))
+    return FieldError(field, message,
                       suggestions=tuple(f"{t.name_fr} ({t.code})" for _, t in close))
-
-
-_EXAMPLES = {"commune": "Salé", "province": "Kénitra", "region": "Rabat-Salé-Kénitra"}
-_WHAT = {"commune": ("commune", "لا توجد جماعة"), "province": ("province", "لا يوجد إقليم"),
-         "region": ("région", "لا توجد جهة")}

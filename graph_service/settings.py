@@ -49,6 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GRAPH_SERVICE_MAX_KM", OUT_OF_AREA_MAX_KM, float,
             "Farthest distance (km) at which orientation proposes a service outside its area "
             "when none of the child's area is eligible; an authority never is."),
+    Setting("GRAPH_SERVICE_PDF_FONTS", "/usr/share/fonts/truetype/dejavu", str,
+            "Folder of DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian fonts-dejavu-core), the "
+            "Latin and Arabic font of the fiche de liaison's PDF."),
     Setting("GRAPH_SERVICE_REFRESH_S", 1.0, float,
             "Seconds between two looks at the store's revision by a serving process: an edit "
             "made through another process is seen within about that long."),

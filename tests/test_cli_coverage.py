@@ -92,14 +92,14 @@ def test_gaps_text_lists_the_provinces_with_a_missing_stage(run: Any) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("gaps", "--province", "Atlantide"),
-     "province: aucune province ne s'appelle «\u00a0Atlantide\u00a0»"),
+     "province: aucune province ne correspond à « Atlantide »"),
     (("gaps", "--situation", "inconnue"),
      "situations: code inconnu 'inconnue' ; codes possibles : violence_sexuelle"),
     (("gaps", "--type", "teleportation"), "type: code inconnu 'teleportation'"),
     (("gaps", "--stage", "nowhere"), "'nowhere' is not one of"),
     (("plan",), "Missing option '--province'"),
     (("map", "route", "--commune", "Salé", "--situation", "negligence", "--age", "x"),
-     "age: «\u00a0x\u00a0» n'est pas un nombre entier"),
+     "age: « x » n'est pas un nombre entier (exemple : 12)"),
 ])
 def test_bad_input_is_one_clear_line(run: Any, args: tuple[str, ...], message: str) -> None:
     result = run(*args)

@@ -119,8 +119,8 @@ def test_stage_reached_and_province_only(db: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--commune", "Sallé"], "error: commune: aucune commune ne s'appelle «\u00a0Sallé\u00a0» ; "
-                             "voulez-vous dire Salé (Salé, 04.441.01.0)"),
+    (["--commune", "Sallé"], "error: commune: aucune commune ne correspond à « Sallé » ; "
+                             "vouliez-vous dire : Salé (Salé, 04.441.01.0)"),
     (["--commune", "Salé", "--age", "18"], "error: age: 18 est hors de 0–17 ans"),
     (["--commune", "Salé", "--situation", "violence"],
      "error: situations: code inconnu 'violence' ; voulez-vous dire violence_sexuelle ? ; "
@@ -130,7 +130,8 @@ def test_stage_reached_and_province_only(db: Path) -> None:
     (["--commune", "Salé", "--stage", "jugement"],
      "error: stage: code inconnu 'jugement' ; voulez-vous dire signalement ? ; "
      "codes possibles : detection, urgence, signalement"),
-    (["--commune", "Salé", "--province", "Salé"], "error: commune: indiquez un seul lieu"),
+    (["--commune", "Salé", "--province", "Salé"],
+     "error: commune: indiquez une commune, ou une province"),
 ])
 def test_bad_input_is_one_line_naming_the_value_and_exit_2(db: Path, args: list[str],
                                                            message: str) -> None:

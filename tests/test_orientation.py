@@ -206,7 +206,7 @@ def test_unknown_commune_names_the_value_and_the_closest_ones(snapshot: Snapshot
     with pytest.raises(ValidationFailed) as exc:
         plan_for(snapshot, "negligence", commune="Sallé")
     message = fields(exc)["commune"]
-    assert "'Sallé'" in message and "Salé (Salé, 04.441.01.0)" in message
+    assert "« Sallé »" in message and "Salé (Salé, 04.441.01.0)" in message
 
 
 def test_commune_by_code_and_by_arabic_name(snapshot: Snapshot) -> None:

@@ -30,8 +30,8 @@ def test_the_desk_shows_the_provinces_coverage_figures(web: Web) -> None:
     snapshot = IndexCache(web.store).get().snapshot
     summary = summarize(cached_coverage(snapshot), web.association.province)
     rows = re.findall(r"<tr(?: class=\"gap\")?><th scope=\"row\">([^<]+)</th>\s*<td>(\d+)</td>"
-                      r"<td>([\d ]+)</td>", page)
-    assert [(int(providers), int(near.replace(" ", ""))) for _, providers, near in rows] == [
+                      r"<td><bdi dir=\"ltr\">([\d\u202f]+)</bdi></td>", page)
+    assert [(int(providers), int(near.replace("\u202f", ""))) for _, providers, near in rows] == [
         (s.providers, s.children_within_10_km) for s in summary.stages]
     assert html.unescape(f"Coordination — {summary.name_fr}") in html.unescape(page)
 

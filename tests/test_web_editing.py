@@ -270,7 +270,7 @@ def test_an_association_adds_a_site_and_picks_the_commune_it_meant(web: Web) -> 
     refused = submit(web.client, url, url, name="Antenne", commune_code="Sallé", lat="34,05")
     assert refused.status_code == 400
     commune = field_error(refused.text, "f-commune_code")
-    assert "aucune commune ne s'appelle" in commune and "voulez-vous dire" in commune
+    assert "aucune commune ne correspond à" in commune and "vouliez-vous dire" in commune
     assert re.search(r'<button type="button" class="suggestion" data-fill="f-commune_code" '
                      r'value="Salé \(04.441.01.0\)">', refused.text)
     assert "longitude vont ensemble" in field_error(refused.text, "f-lon")  # same answer

@@ -85,8 +85,8 @@ def test_refused_inputs_are_named_next_to_their_inputs(web: Web) -> None:
     unknown = submit(web.client, "/orienter", "/orienter", **{**SITUATION, "commune": "Sallé"})
     assert unknown.status_code == 400
     error = field_error(unknown.text, "f-commune")
-    assert error.startswith("Commune où se trouve l'enfant : aucune commune ne s'appelle")
-    assert "voulez-vous dire Salé (Salé, 04.441.01.0)" in error  # the closest name suggested
+    assert error.startswith("Commune où se trouve l'enfant : aucune commune ne correspond à")
+    assert "vouliez-vous dire : Salé (Salé, 04.441.01.0)" in error  # the closest name
     # …as a button that fills the field with a value it accepts
     assert re.search(r'<button type="button" class="suggestion" data-fill="f-commune" '
                      r'value="Salé \(04.441.01.0\)">', unknown.text)
@@ -103,7 +103,7 @@ def test_every_problem_of_the_form_comes_at_once_in_the_pages_language(
                                                                                "f-commune")
     assert situations and commune  # the commune is not left for a second attempt
     words = {"fr": ("aucune commune", "au moins une situation"),
-             "ar": ("لا توجد جماعة", "وضعية واحدة")}
+             "ar": ("لا توجد أي جماعة", "وضعية واحدة")}
     assert words[lang][0] in commune and words[lang][1] in situations
     assert "matches" not in page.text and "give exactly" not in page.text
 

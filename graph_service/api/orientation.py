@@ -66,10 +66,11 @@ class OrientationInput:
                                 max_km=self.max_km, alternatives=self.alternatives)
 
 
-@strawberry.type(name="Area", description="A territory by HCP code and French name.")
+@strawberry.type(name="Area", description="A territory by HCP code, French and Arabic name.")
 class AreaRef:
     code: str
     name: str
+    name_ar: str
 
 
 @strawberry.type(description="An organisation by id, name and sector.")
@@ -77,6 +78,7 @@ class OrganizationRef:
     id: str
     name: str
     sector: Sector
+    name_ar: str = strawberry.field(description="Arabic name; empty when it has none.")
 
 
 @strawberry.type(description="The referral from the previous stage's service to this one; "
@@ -94,6 +96,7 @@ class LinkRef:
 class ServiceChoice:
     id: str
     name: str
+    name_ar: str = strawberry.field(description="Arabic name; empty when it has none.")
     type: ServiceType
     organization: OrganizationRef
     site_id: str | None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .entities import Service
 from .errors import FieldError, ValidationFailed
+from .messages import Message, termed
 from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS, check_code
 
 __all__ = [
@@ -63,17 +64,13 @@ class Need:
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
         if not self.situations:
-            errors.append(FieldError("situations", "cochez au moins une situation",
-                                     message_ar="اختر وضعية واحدة على الأقل"))
+            errors.append(FieldError("situations", Message("situation_required")))
         for code in self.situations:
             errors += check_code("situations", code, SITUATIONS)
         if self.age is not None and not 0 <= self.age <= 17:
-            errors.append(FieldError("age", f"{self.age} est hors de 0–17 ans (un enfant), "
-                                            "par exemple 12",
-                                     message_ar=f"{self.age} خارج 0–17 سنة (طفل)، مثلا 12"))
+            errors.append(FieldError("age", Message("age_not_child", age=self.age)))
         if self.sex is not None and self.sex not in SEXES:
-            errors.append(FieldError("sex", f"sexe inconnu {self.sex!r} ; F ou M attendu",
-                                     message_ar=f"جنس غير معروف «{self.sex}»؛ F أو M"))
+            errors.append(FieldError("sex", Message("sex_unknown", value=self.sex)))
         errors += check_code("language", self.language, LANGUAGES)
         if errors:
             raise ValidationFailed(errors)
@@ -86,8 +83,8 @@ class Eligibility:
     """Whether a service can be proposed, why, and soft points that rank it (higher is better)."""
 
     ok: bool
-    reasons: tuple[str, ...] = ()
-    refusals: tuple[str, ...] = ()
+    reasons: tuple[Message, ...] = ()
+    refusals: tuple[Message, ...] = ()
     bonus: float = 0.0
     matched_situations: tuple[str, ...] = field(default=())
     situations_stated: bool = True
@@ -109,37 +106,37 @@ def check_eligibility(service: Service, need: Need) -> Eligibility:
     >>> check_eligibility(s, Need(situations=("violence_sexuelle",), age=12, urgent=True)).ok
     True
     """
-    reasons: list[str] = []
-    refusals: list[str] = []
+    reasons: list[Message] = []
+    refusals: list[Message] = []
     bonus = 0.0
     if service.status != "active":
-        refusals.append(f"statut : {SERVICE_STATUSES[service.status].fr.lower()}")
+        refusals.append(Message("status_refused", status=termed(SERVICE_STATUSES[service.status])))
     if need.age is not None:
         if service.age_min is not None and need.age < service.age_min:
-            refusals.append(f"à partir de {service.age_min} ans")
+            refusals.append(Message("age_from", age=service.age_min))
         elif service.age_max is not None and need.age > service.age_max:
-            refusals.append(f"jusqu'à {service.age_max} ans")
+            refusals.append(Message("age_until", age=service.age_max))
         elif service.age_min is not None or service.age_max is not None:
-            reasons.append(f"âge accepté ({_age_range(service)})")
+            reasons.append(Message("age_accepted", ages=_age_range(service)))
     if service.sex is not None and need.sex is not None and service.sex != need.sex:
-        refusals.append(f"réservé aux {SEXES[service.sex].fr.lower()}s")
+        refusals.append(Message("sex_reserved", sex=termed(SEXES[service.sex])))
     matched = tuple(s for s in need.situations if s in service.situations)
     if service.situations and not matched:
-        refusals.append("ne prend pas en charge cette situation")
+        refusals.append(Message("situation_refused"))
     elif matched:
-        labels = ", ".join(SITUATIONS[s].fr.lower() for s in matched)
-        reasons.append(f"prend en charge : {labels}")
+        reasons.append(Message("situations_matched",
+                               situations=tuple(termed(SITUATIONS[s]) for s in matched)))
         bonus += 1.0
     else:
-        reasons.append("situations prises en charge non précisées dans l'annuaire")
+        reasons.append(Message("situations_unstated"))
     if need.disability and service.disability_accepted:
-        reasons.append("accueille les enfants en situation de handicap")
+        reasons.append(Message("disability_welcome"))
         bonus += 2.0
     if need.language is not None and need.language in service.languages:
-        reasons.append(f"parle {LANGUAGES[need.language].fr.lower()}")
+        reasons.append(Message("speaks", language=termed(LANGUAGES[need.language])))
         bonus += 0.5
     if need.urgent and service.emergency_24_7:
-        reasons.append("ouvert 24h/24, 7j/7")
+        reasons.append(Message("open_247"))
         bonus += 1.0
     return Eligibility(
         ok=not refusals,
@@ -166,7 +163,7 @@ def ranking_key(service: Service) -> tuple[object, ...]:
     return tuple(getattr(service, name) for name in RANKING_FIELDS)
 
 
-def _age_range(service: Service) -> str:
+def _age_range(service: Service) -> Message:
     low = service.age_min if service.age_min is not None else 0
     high = service.age_max if service.age_max is not None else 17
-    return f"{low}–{high} ans"
+    return Message("age_range", low=low, high=high)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .messages import say
+
 
 class GraphServiceError(Exception):
     """Base of every expected failure of the service."""
@@ -20,6 +22,7 @@ class FieldError:
 
     field: str
     message: str
+    """French; a :class:`~graph_service.domain.messages.Message` also says itself in Arabic."""
     where: str = ""
     message_ar: str = ""
     """The message in Arabic, for Arabic pages, when one was written (else ``message``)."""
@@ -29,7 +32,7 @@ class FieldError:
 
     def message_in(self, lang: str) -> str:
         """The message in ``lang`` (``fr`` or ``ar``)."""
-        return self.message_ar if lang == "ar" and self.message_ar else self.message
+        return self.message_ar if lang == "ar" and self.message_ar else say(self.message, lang)
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""

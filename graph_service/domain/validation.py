@@ -29,6 +29,7 @@ from .entities import (
     to_record,
 )
 from .errors import FieldError
+from .messages import Message
 from .taxonomy import (
     ACCESS_MODES,
     CHANNEL_KINDS,
@@ -110,11 +111,7 @@ def missing(field: str, where: str = "") -> FieldError:
 
 def not_a_number(field: str, typed: str, *, whole: bool) -> FieldError:
     """The one answer to a number that cannot be read (a form, a map's parameters, the CLI)."""
-    if whole:
-        return FieldError(field, f"{quoted(typed)} n'est pas un nombre entier, par exemple 12",
-                          message_ar=f"{quoted(typed)} ليس عددا صحيحا، مثلا 12")
-    return FieldError(field, f"{quoted(typed)} n'est pas un nombre, par exemple 34.0531",
-                      message_ar=f"{quoted(typed)} ليس عددا، مثلا 34.0531")
+    return FieldError(field, Message("not_whole_number" if whole else "not_number", value=typed))
 
 
 def quoted(value: object) -> str:

@@ -14,8 +14,9 @@ from typing import TypeVar
 
 from ..domain.eligibility import Need
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.messages import Message
 from ..domain.taxonomy import STAGE_ORDER
-from ..domain.validation import not_a_number, quoted
+from ..domain.validation import not_a_number
 from ..orientation import Request, Where
 
 __all__ = ["Params", "coverage_filters", "route_request"]
@@ -121,7 +122,5 @@ def _flag(params: Params, name: str, errors: list[FieldError]) -> bool:
     if value in _TRUE:
         return True
     if value not in _FALSE:
-        errors.append(FieldError(
-            name, f"{quoted(value)} : oui ou non attendu, par exemple 1 ou 0",
-            message_ar=f"{quoted(value)}: نعم أو لا، مثلا 1 أو 0"))
+        errors.append(FieldError(name, Message("not_yes_no", value=value)))
     return False

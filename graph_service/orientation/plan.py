@@ -13,7 +13,8 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
-from ..domain.entities import Channel, Hours
+from ..domain.entities import Channel, Hours, Territory
+from ..domain.messages import Message
 
 __all__ = [
     "Area",
@@ -26,24 +27,32 @@ __all__ = [
     "ServiceChoice",
     "Situation",
     "StagePlan",
+    "area",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class Named:
-    """An organisation by id, name and sector."""
+    """An organisation by id, name, sector and Arabic name (``""`` when it has none)."""
 
     id: str
     name: str
     sector: str = ""
+    name_ar: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Area:
-    """A territory by HCP code and French name."""
+    """A territory by HCP code, French and Arabic name."""
 
     code: str
     name: str
+    name_ar: str = ""
+
+
+def area(territory: Territory) -> Area:
+    """The plan's reference to a territory."""
+    return Area(territory.code, territory.name_fr, territory.name_ar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,7 @@ class ServiceChoice:
 
     id: str
     name: str
+    name_ar: str
     type: str
     organization: Named
     site_id: str | None
@@ -97,7 +107,7 @@ class ServiceChoice:
     documents: tuple[str, ...]
     channels: tuple[Channel, ...]
     linked_from: LinkRef | None
-    reasons: tuple[str, ...]
+    reasons: tuple[Message, ...]
     competent: bool | None
     out_of_area: bool
     verified: bool
@@ -117,8 +127,8 @@ class StagePlan:
     label: str
     service: ServiceChoice | None
     alternatives: tuple[ServiceChoice, ...]
-    reasons: tuple[str, ...]
-    skipped: str | None = None
+    reasons: tuple[Message, ...]
+    skipped: Message | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +147,7 @@ class Gap:
     province: Area
     nearest: ServiceChoice | None
     distance_km: float | None
-    reason: str
+    reason: Message
     institution: str = ""
     institution_ar: str = ""
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from ..domain.eligibility import Eligibility
 from ..domain.entities import Channel
+from ..domain.messages import Bilingual, Message, termed
 from ..domain.taxonomy import LINK_KINDS
 from .index import OrientationIndex, StageTable
 from .paths import Candidate, Hop
-from .plan import Area, LinkRef, Named, ServiceChoice
+from .plan import Area, LinkRef, Named, ServiceChoice, area
 
 __all__ = ["choice_reasons", "service_choice"]
 
 
 def service_choice(index: OrientationIndex, table: StageTable, c: Candidate, hop: Hop | None,
-                   province: str, reasons: tuple[str, ...], *, in_area: bool) -> ServiceChoice:
+                   province: str, reasons: tuple[Message, ...], *,
+                   in_area: bool) -> ServiceChoice:
     """The full card of candidate ``c``, reached through ``hop`` (if linked), for a child
     in ``province``; ``in_area`` when the service's area covers the child."""
     snap = index.snapshot
@@ -41,13 +43,14 @@ def service_choice(index: OrientationIndex, table: StageTable, c: Candidate, hop
     return ServiceChoice(
         id=service.id,
         name=service.name,
+        name_ar=service.name_ar,
         type=service.type,
         organization=Named(service.organization_id, org.name if org else "",
-                           org.sector if org else ""),
+                           org.sector if org else "", org.name_ar if org else ""),
         site_id=place.site_id,
         address=site.address if site is not None and not site.confidential else "",
-        commune=Area(commune.code, commune.name_fr) if commune else None,
-        province=Area(place.province_code, territory.name_fr if territory else ""),
+        commune=area(commune) if commune else None,
+        province=area(territory) if territory else Area(place.province_code, ""),
         lat=round(place.lat, 6),
         lon=round(place.lon, 6),
         location_precision=precision,
@@ -87,8 +90,8 @@ def _link_ref(hop: Hop | None) -> LinkRef | None:
 
 def choice_reasons(index: OrientationIndex, eligibility: Eligibility, c: Candidate,
                    previous: Candidate | None, hop: Hop | None, nearest_km: float,
-                   outside: str | None, earlier: str | None) -> tuple[str, ...]:
-    """Why ``c`` is proposed, in French.
+                   outside: Message | None, earlier: Bilingual | None) -> tuple[Message, ...]:
+    """Why ``c`` is proposed (messages said in French or Arabic).
 
     ``outside`` names the child's place when ``c`` was sought outside its area;
     ``earlier`` names the stage the service was already proposed for.
@@ -98,24 +101,22 @@ def choice_reasons(index: OrientationIndex, eligibility: Eligibility, c: Candida
     if previous is not None:
         source = names[index.service_ids[previous.service]].name
         if hop is None:
-            reasons.append(f"pas de lien d'orientation établi depuis « {source} »")
+            reasons.append(Message("no_link_from", source=source))
         else:
             ref = _link_ref(hop)
             assert ref is not None
-            via = f" via « {names[hop.via].name} »" if hop.via else ""
-            delay = (f", délai habituel {ref.typical_delay_hours} h"
-                     if ref.typical_delay_hours is not None else "")
-            kind = LINK_KINDS[ref.kind].fr.lower()
-            reasons.append(f"lien d'orientation établi depuis « {source} »{via} ({kind}{delay})")
-    distance = f"à {c.km:.1f} km"
-    if c.km <= nearest_km:
-        distance += ", le plus proche des services éligibles"
-    reasons.append(distance)
+            kind: Bilingual | Message = termed(LINK_KINDS[ref.kind])
+            if ref.typical_delay_hours is not None:
+                kind = Message("link_delay", kind=kind, hours=ref.typical_delay_hours)
+            reasons.append(Message("link_from_via", source=source, via=names[hop.via].name,
+                                   kind=kind) if hop.via else
+                           Message("link_from", source=source, kind=kind))
+    km = f"{c.km:.1f}"
+    reasons.append(Message("at_km_nearest" if c.km <= nearest_km else "at_km", km=km))
     if outside is not None:
-        reasons.append(f"hors zone : son aire d'intervention ne couvre pas {outside} "
-                       "(aucun service éligible de la zone)")
+        reasons.append(Message("out_of_area", where=outside))
     elif index.service_ids[c.service] in index.snapshot.authorities:
-        reasons.append("territorialement compétent pour le lieu de l'enfant")
+        reasons.append(Message("competent_here"))
     if earlier is not None:
-        reasons.append(f"déjà proposé pour l'étape « {earlier} »")
+        reasons.append(Message("already_proposed", stage=earlier))
     return tuple(reasons)

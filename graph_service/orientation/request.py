@@ -16,12 +16,13 @@ from ..coverage import not_found, resolve_area, unit_vectors
 from ..domain.eligibility import Need
 from ..domain.entities import Territory
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.messages import Bilingual, Message
 from ..domain.taxonomy import STAGE_ORDER, STAGES, check_code
-from ..domain.validation import _Checker, missing, search_text_errors
+from ..domain.validation import _Checker, search_text_errors
 from ..settings import Settings
 from ..text import closest, search_key
 from .index import OrientationIndex
-from .plan import Area, Location
+from .plan import Area, Location, area
 
 __all__ = ["MAX_ALTERNATIVES", "Request", "Where", "locate", "max_km_of"]
 
@@ -42,17 +43,13 @@ class Where:
         given = [self.commune is not None, self.province is not None,
                  self.lat is not None or self.lon is not None]
         if sum(given) != 1:
-            errors.append(FieldError(
-                "commune", "indiquez un seul lieu : une commune, ou une province, ou une "
-                           "latitude et une longitude (par exemple Salé)",
-                message_ar="حدد مكانا واحدا فقط: جماعة، أو إقليما، أو خط العرض وخط الطول "
-                           "(مثلا سلا)"))
+            errors.append(FieldError("commune", Message("one_place")))
         elif given[2]:
             errors.extend(_check_point(self.lat, self.lon))
         for name in ("commune", "province"):
             value = getattr(self, name)
             if value is not None and not value.strip():
-                errors.append(missing(name))
+                errors.append(FieldError(name, Message("empty")))
             errors.extend(search_text_errors(name, value))
         if errors:
             raise ValidationFailed(errors)
@@ -81,13 +78,10 @@ class Request:
         errors = []
         errors += check_code("stage", self.start_stage, STAGES)
         if self.max_km is not None and not self.max_km > 0:
-            errors.append(FieldError("max_km", f"{self.max_km} n'est pas une distance positive, "
-                                               "par exemple 60",
-                                     message_ar=f"{self.max_km} ليست مسافة موجبة، مثلا 60"))
+            errors.append(FieldError("max_km", Message("not_positive_km", value=self.max_km)))
         if not 0 <= self.alternatives <= MAX_ALTERNATIVES:
-            errors.append(FieldError(
-                "alternatives", f"{self.alternatives} est hors de 0–{MAX_ALTERNATIVES}",
-                message_ar=f"{self.alternatives} خارج 0–{MAX_ALTERNATIVES}"))
+            errors.append(FieldError("alternatives", Message(
+                "outside_range", value=self.alternatives, low=0, high=MAX_ALTERNATIVES)))
         if errors:
             raise ValidationFailed(errors)
 
@@ -123,17 +117,13 @@ def locate(index: OrientationIndex, where: Where) -> Location:
                 and parent.level == "province":
             province = parent  # a préfecture d'arrondissements: its communes are its parent's
         if province.lat is None or province.lon is None:
-            raise ValidationFailed([FieldError(
-                "province", f"{province.name_fr} ({province.code}) n'a pas de position sur la "
-                            "carte : indiquez l'une de ses communes",
-                message_ar=f"{province.name_ar or province.name_fr} ({province.code}) ليس له "
-                           "موقع على الخريطة: حدد إحدى جماعاته")])
-        return Location(None, Area(province.code, province.name_fr), province.lat, province.lon)
+            raise ValidationFailed([FieldError("province", Message(
+                "province_no_point", province=Bilingual(province.name_fr, province.name_ar),
+                code=province.code))])
+        return Location(None, area(province), province.lat, province.lon)
     assert where.lat is not None and where.lon is not None  # checked by Where
     if not index.commune_codes:
-        raise ValidationFailed([FieldError(
-            "lat", "aucune commune n'est connue pour situer ce point",
-            message_ar="لا توجد أي جماعة معروفة لتحديد موقع هذه النقطة")])
+        raise ValidationFailed([FieldError("lat", Message("no_commune_known"))])
     _, row = index.commune_tree.query(unit_vectors([where.lat], [where.lon])[0])
     commune = snap.territories[index.commune_codes[int(row)]]
     return _location(index, commune, where.lat, where.lon)
@@ -142,8 +132,8 @@ def locate(index: OrientationIndex, where: Where) -> Location:
 def _location(index: OrientationIndex, commune: Territory, lat: float, lon: float) -> Location:
     province = index.snapshot.territories.get(commune.province_code or "")
     return Location(
-        Area(commune.code, commune.name_fr),
-        Area(commune.province_code or "", province.name_fr if province else ""),
+        area(commune),
+        area(province) if province else Area(commune.province_code or "", ""),
         float(np.round(lat, 6)), float(np.round(lon, 6)),
     )
 
@@ -161,13 +151,14 @@ def _commune(index: OrientationIndex, text: str) -> Territory:
     if codes:
         raise ValidationFailed([not_found("commune", text, [
             (_label(index, territories[c]), territories[c]) for c in codes], ambiguous=True)])
-    names_by_key = {search_key(territories[c].name_fr): c for c in index.commune_codes}
+    labels = {search_key(territories[c].name_fr): c for c in index.commune_codes}
     raise ValidationFailed([not_found("commune", text, [
-        (_label(index, territories[c]), territories[c])
-        for c in closest(query, names_by_key)])])
+        (_label(index, territories[c]), territories[c]) for c in closest(query, labels)])])
 
 
-def _label(index: OrientationIndex, commune: Territory) -> str:
+def _label(index: OrientationIndex, commune: Territory) -> Bilingual:
+    """« Salé (Salé, 04.441.01.0) », with the Arabic names on Arabic pages."""
     province = index.snapshot.territories.get(commune.province_code or "")
-    where = f"{province.name_fr}, " if province else ""
-    return f"{commune.name_fr} ({where}{commune.code})"
+    return Bilingual(
+        f"{commune.name_fr} ({province.name_fr + ', ' if province else ''}{commune.code})",
+        f"{commune.name_ar} ({province.name_ar + '، ' if province else ''}{commune.code})")

@@ -40,6 +40,7 @@ from ..coverage import chord_to_km, km_to_chord, unit_vectors
 from ..domain.competence import JURISDICTION_STAGES, competent_institution
 from ..domain.eligibility import Eligibility, Need, check_eligibility
 from ..domain.entities import Territory
+from ..domain.messages import Bilingual, Message, termed
 from ..domain.taxonomy import EMERGENCY_NUMBERS, STAGES
 from ..snapshot import Snapshot
 from .index import OrientationIndex, StageTable, orientation_index
@@ -106,7 +107,7 @@ class _Layer:
     table: StageTable
     candidates: list[Candidate]
     in_area: bool
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     gap: Gap | None = None
 
 
@@ -124,7 +125,7 @@ class _Checks:
         self.ok = np.zeros(len(index.deciding_services), dtype=bool)
         self.ranked = np.zeros(len(index.ranking_services), dtype=bool)
         self.offset = np.zeros(len(index.ranking_services))
-        self.refusals: dict[int, tuple[str, ...]] = {}
+        self.refusals: dict[int, tuple[Message, ...]] = {}
         self.explained: dict[int, Eligibility] = {}
 
     def eligible(self, table: StageTable, rows: NDArray[np.intp], *,
@@ -205,7 +206,7 @@ class _Planner:
         chosen = {layer.verdict.stage: c for layer, c in zip(live, path, strict=True)}
         stages = []
         by_stage = {layer.verdict.stage: layer for layer in layers}
-        shown: dict[int, str] = {}
+        shown: dict[int, Bilingual] = {}
         previous_choice: Candidate | None = None
         for verdict in verdicts:
             layer = by_stage.get(verdict.stage)
@@ -216,7 +217,7 @@ class _Planner:
             choice = chosen.get(verdict.stage)
             stages.append(self._stage_plan(layer, choice, previous_choice, shown))
             if choice is not None:
-                shown.setdefault(choice.service, STAGES[verdict.stage].fr)
+                shown.setdefault(choice.service, termed(STAGES[verdict.stage]))
                 previous_choice = choice
         r = self.request
         situation = Situation(self.need.situations, self.need.age, self.need.sex,
@@ -231,6 +232,7 @@ class _Planner:
         self.checks = self.stage_checks[verdict.stage]
         table = self.index.stages[verdict.stage]
         layer = _Layer(verdict, table, self._in_area(table), in_area=True)
+        assert verdict.applies is not None  # a live stage: it applies
         layer.notes.append(verdict.applies)
         if not layer.candidates:
             layer.in_area = False
@@ -367,12 +369,15 @@ class _Planner:
 
     # --- explanations ------------------------------------------------------------------------
 
-    def _where(self) -> str:
+    def _where(self) -> Message:
         if self.commune is not None:
-            return f"la commune de {self.commune.name_fr}"
-        return f"la province de {self.location.province.name or self.province}"
+            return Message("the_commune", name=Bilingual(self.commune.name_fr,
+                                                         self.commune.name_ar))
+        province = self.index.snapshot.territories.get(self.province)
+        return Message("the_province", name=Bilingual(
+            self.location.province.name or self.province, province.name_ar if province else ""))
 
-    def _why_none_here(self, table: StageTable) -> str:
+    def _why_none_here(self, table: StageTable) -> Message:
         """Why no service of the child's area can be proposed for this stage: the refusals
         of the services whose area covers the child, counted."""
         lo, hi = table.slices.get(self.province, (0, 0))
@@ -380,22 +385,23 @@ class _Planner:
                                table.foreign.get(self.province, _NONE)))
         rows = rows[self.checks.covers[table.zone[rows]]]
         if len(rows) == 0:
-            return f"aucun service de cette étape ne couvre {self._where()}"
+            return Message("none_covers", where=self._where())
         services = np.unique(table.service[rows])
         classes, counts = np.unique(self.index.deciding[services], return_counts=True)
         self.checks.decide(classes)
-        refusals: Counter[str] = Counter()
+        refusals: Counter[Message] = Counter()
         for k, count in zip(classes.tolist(), counts.tolist(), strict=True):
             for refusal in self.checks.refusals[k]:
                 refusals[refusal] += count
-        parts = [f"{why} ({n})" for why, n in sorted(refusals.items(), key=lambda i: (-i[1], i[0]))]
-        return (f"aucun service éligible ne couvre {self._where()} : "
-                f"services écartés — {', '.join(parts)}")
+        parts = tuple(Message("refused_count", why=why, n=n)
+                      for why, n in sorted(refusals.items(), key=lambda i: (-i[1], i[0])))
+        return Message("none_eligible_covers", where=self._where(), refusals=parts)
 
     def _record_missing(self, layer: _Layer) -> None:
         """A jurisdiction stage with no competent service: name the competent institution."""
         institution = competent_institution(layer.verdict.stage, self.commune)
-        reason = f"service compétent non recensé dans l'annuaire : {institution.fr}"
+        reason = Message("competent_missing",
+                         institution=Bilingual(institution.fr, institution.ar))
         layer.notes.append(reason)
         layer.gap = Gap(layer.verdict.stage, "competent_missing", self.location.province, None,
                         None, reason, institution.fr, institution.ar)
@@ -404,20 +410,18 @@ class _Planner:
         """No eligible service of the child's area: out-of-area ones within the distance
         asked are proposed (``none_in_province``), else the nearest is named for
         information (``beyond_max_km``)."""
-        max_km = f"{self.max_km:g} km"
+        max_km = f"{self.max_km:g}"
         nearest: Candidate | None
         if layer.candidates:
             kind = "none_in_province"
             nearest = min(layer.candidates, key=lambda c: (c.km, c.service))
-            reason = (f"aucun service éligible ne couvre {self._where()} : services hors zone "
-                      f"à moins de {max_km} proposés")
+            reason = Message("out_of_area_proposed", where=self._where(), km=max_km)
         else:
             kind = "beyond_max_km"
             found = self._nearest(layer.table, math.inf, 1)
             nearest = found[0] if found else None
-            reason = (f"aucun service éligible à moins de {max_km} : le plus proche est donné "
-                      "pour information, pas comme recommandation"
-                      if nearest is not None else "aucun service éligible dans l'annuaire")
+            reason = (Message("nearest_for_information", km=max_km) if nearest is not None
+                      else Message("none_anywhere"))
             layer.notes.append(reason)
         choice = (service_choice(self.index, layer.table, nearest, None, self.province, (),
                                  in_area=False)
@@ -426,7 +430,7 @@ class _Planner:
                         round(nearest.km, 1) if nearest else None, reason)
 
     def _stage_plan(self, layer: _Layer, chosen: Candidate | None, previous: Candidate | None,
-                    shown: dict[int, str]) -> StagePlan:
+                    shown: dict[int, Bilingual]) -> StagePlan:
         stage = layer.verdict.stage
         self.checks = self.stage_checks[stage]
         if chosen is None:
@@ -440,7 +444,7 @@ class _Planner:
                          tuple(layer.notes))
 
     def _card(self, layer: _Layer, c: Candidate, previous: Candidate | None, nearest_km: float,
-              shown: dict[int, str]) -> ServiceChoice:
+              shown: dict[int, Bilingual]) -> ServiceChoice:
         ids = self.index.service_ids
         hop = find_hop(self.index, ids[previous.service], ids[c.service]) if previous else None
         reasons = choice_reasons(

@@ -27,9 +27,11 @@ Detection, evaluation, prise en charge and suivi belong to every path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..domain.eligibility import Need
+from ..domain.messages import Bilingual, Message, termed
 from ..domain.taxonomy import SITUATIONS, STAGE_ORDER
 
 __all__ = ["STAGE_RULES", "StageRule", "StageVerdict", "stages_for"]
@@ -37,11 +39,11 @@ __all__ = ["STAGE_RULES", "StageRule", "StageVerdict", "stages_for"]
 
 @dataclass(frozen=True, slots=True)
 class StageRule:
-    """When one stage applies; ``applies``/``skipped`` are the French reasons shown."""
+    """When one stage applies; ``applies``/``skipped`` are the reasons shown (FR/AR)."""
 
     stage: str
-    applies: str
-    skipped: str = ""
+    applies: Message
+    skipped: Message | None = None
     always: bool = False
     when_urgent: bool = False
     situations: frozenset[str] = frozenset()
@@ -62,19 +64,16 @@ _REINSERTION = frozenset({
 STAGE_RULES: dict[str, StageRule] = {
     r.stage: r
     for r in (
-        StageRule("detection", "réception de la plainte ou du signalement", always=True),
-        StageRule("urgence", "urgence médicale ou sociale signalée",
-                  "pas d'urgence médicale ou sociale signalée", when_urgent=True),
-        StageRule("signalement", "signalement judiciaire requis",
-                  "pas de signalement judiciaire requis pour cette situation",
+        StageRule("detection", Message("stage_detection"), always=True),
+        StageRule("urgence", Message("stage_urgence"), Message("skip_urgence"),
+                  when_urgent=True),
+        StageRule("signalement", Message("stage_signalement"), Message("skip_signalement"),
                   situations=_JUDICIAL),
-        StageRule("evaluation", "évaluation de la situation de l'enfant et de la famille",
-                  always=True),
-        StageRule("prise_en_charge", "accompagnement et prise en charge", always=True),
-        StageRule("reinsertion", "réinsertion familiale, scolaire ou sociale",
-                  "pas de rupture familiale, scolaire ou sociale à réparer",
+        StageRule("evaluation", Message("stage_evaluation"), always=True),
+        StageRule("prise_en_charge", Message("stage_prise_en_charge"), always=True),
+        StageRule("reinsertion", Message("stage_reinsertion"), Message("skip_reinsertion"),
                   situations=_REINSERTION),
-        StageRule("suivi", "suivi de la situation de l'enfant", always=True),
+        StageRule("suivi", Message("stage_suivi"), always=True),
     )
 }
 """Stage code → its rule, in circuit order (see the module docstring for the sources)."""
@@ -85,8 +84,8 @@ class StageVerdict:
     """One remaining stage of a plan: why it applies, or why it is skipped (exactly one is set)."""
 
     stage: str
-    applies: str = ""
-    skipped: str = ""
+    applies: Message | None = None
+    skipped: Message | None = None
 
 
 def stages_for(need: Need, start: str = STAGE_ORDER[0]) -> tuple[StageVerdict, ...]:
@@ -114,7 +113,11 @@ def _verdict(rule: StageRule, need: Need) -> StageVerdict:
         return StageVerdict(rule.stage, skipped=rule.skipped)
     matched = [s for s in need.situations if s in rule.situations]
     if matched:
-        labels = ", ".join(SITUATIONS[s].fr.lower() for s in matched)
-        return StageVerdict(rule.stage, applies=f"{rule.applies} : {labels}")
-    labels = ", ".join(SITUATIONS[s].fr.lower() for s in need.situations)
-    return StageVerdict(rule.stage, skipped=f"{rule.skipped} ({labels})")
+        return StageVerdict(rule.stage, applies=Message(
+            "applies_for", why=rule.applies, situations=_terms(matched)))
+    return StageVerdict(rule.stage, skipped=Message(
+        "skipped_for", why=rule.skipped, situations=_terms(need.situations)))
+
+
+def _terms(situations: Sequence[str]) -> tuple[Bilingual, ...]:
+    return tuple(termed(SITUATIONS[s]) for s in situations)

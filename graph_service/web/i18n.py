@@ -13,9 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..domain.taxonomy import VOCABULARIES
+from markupsafe import Markup, escape
 
-__all__ = ["FIELD_LABELS", "LABELS", "LANGS", "Lang", "lang_of", "term"]
+from ..domain.messages import say
+from ..domain.taxonomy import VOCABULARIES
+from ..text import thousands
+
+__all__ = ["FIELD_LABELS", "LABELS", "LANGS", "Lang", "lang_of", "ltr", "num", "term"]
 
 LANGS = ("fr", "ar")
 
@@ -90,7 +94,7 @@ LABELS: dict[str, tuple[str, str]] = {
                    "المرحلة."),
     "skipped": ("Étape non nécessaire", "مرحلة غير ضرورية"),
     "why": ("Pourquoi", "لماذا"),
-    "distance": ("{km} km", "{km} كلم"),
+    "distance": ("{km}\u00a0km", "{km}\u00a0كلم"),
     "outside_province": ("hors de la province", "خارج الإقليم"),
     "open_247": ("Ouvert 24h/24, 7j/7", "مفتوح 24/24 ساعة، 7/7 أيام"),
     "hours": ("Horaires", "المواقيت"),
@@ -131,6 +135,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_date": ("Date et signature", "التاريخ والتوقيع"),
     "sheet_steps": ("Parcours proposé", "المسار المقترح"),
     "print": ("Imprimer", "طباعة"),
+    "download_pdf": ("Télécharger la fiche (PDF)", "تحميل البطاقة (PDF)"),
+    "sheet_day": ("Date", "التاريخ"),
     "back_to_plan": ("Retour au plan", "العودة إلى الخطة"),
     # annuaire
     "search": ("Rechercher", "بحث"),
@@ -429,6 +435,17 @@ class Lang:
     def term(self, vocabulary: str, code: str) -> str:
         return term(vocabulary, code, self.code)
 
+    def say(self, text: str) -> str:
+        """A generated text (:class:`~graph_service.domain.messages.Message`) in this
+        language; data (a name, a note) as given."""
+        return say(text, self.code)
+
+    def name(self, entry: object) -> str:
+        """The name of an entry, a territory or a plan's service in this language: the Arabic
+        name on Arabic pages when there is one, else the name as given."""
+        arabic = getattr(entry, "name_ar", "") if self.code == "ar" else ""
+        return str(arabic or getattr(entry, "name", None) or getattr(entry, "name_fr", ""))
+
     def field(self, name: str, kind: str = "") -> str:
         """The label of the input ``name`` (``channels[1].value`` → "Moyen de contact 2 —
         Numéro ou adresse"), so that an error names the field as the form shows it;
@@ -445,6 +462,18 @@ class Lang:
                 (self.t(inner) if inner in LABELS else row.group(3))
         key = FIELD_LABELS.get(name, name)
         return self.t(key) if key in LABELS else name
+
+
+def num(value: int | float | str) -> Markup:
+    """A number isolated left to right, thousands split by a narrow no-break space
+    (« 266 559 »), so that a right-to-left page neither reorders nor breaks it."""
+    text = thousands(value) if isinstance(value, int) else str(value)
+    return ltr(text)
+
+
+def ltr(text: object) -> Markup:
+    """A code, a phone number or a Latin name inside any page: a left-to-right isolate."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(escape(str(text)))
 
 
 def term(vocabulary: str, code: str, lang: str) -> str:

@@ -12,19 +12,26 @@ child's details are blank, to be filled by hand on paper.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..domain.entities import Service
 from ..domain.errors import ValidationFailed
+from ..domain.referral import age_band_of
 from ..domain.taxonomy import STAGE_ORDER
 from ..maps.params import route_request
 from ..orientation import Plan, orient
+from ..reachability import MOROCCO_TZ
 from ..snapshot import Snapshot
 from ..store import run_blocking
 from .communes import commune_code, resolve_commune
+from .fiche_pdf import FicheSummary, fiche_pdf
 from .forms import Values, error_map, form_values
-from .pages import index_of, lang, page, reacher, render
+from .i18n import Lang
+from .pages import SECURITY_HEADERS, index_of, lang, page, reacher, render
 from .referrals import my_services
 from .session import principal_of
 
@@ -52,8 +59,15 @@ async def referral_sheet(request: Request) -> Response:
     return await _answer(request, "fiche.html")
 
 
-async def _answer(request: Request, template: str) -> Response:
-    values = {k: v for k, v in form_values(await request.form()).items() if k in FIELDS}
+@page
+async def referral_sheet_pdf(request: Request) -> Response:
+    """The fiche as a PDF download, answered to a POST: the situation never enters a URL."""
+    return await _answer(request, None)
+
+
+async def _answer(request: Request, template: str | None) -> Response:
+    form = form_values(await request.form())
+    values = {k: v for k, v in form.items() if k in FIELDS}
     snapshot = (await index_of(request)).snapshot
     try:
         result = await run_blocking(_orient, snapshot, values)
@@ -64,9 +78,25 @@ async def _answer(request: Request, template: str) -> Response:
     pairs = [(k, v) for k in FIELDS for v in values.get(k, ()) if v]
     principal = await principal_of(request)
     mine = await run_blocking(my_services, request, principal)
+    page_lang = lang(request)
+    referrer = next((s for s in mine if s.id in form.get("referrer", ())), None)
+    summary = FicheSummary(
+        date=datetime.now(MOROCCO_TZ).strftime("%d/%m/%Y"),
+        referrer=_service_name(snapshot, referrer, page_lang) if referrer else "",
+        age_band=age_band_of(result.situation.age) if result.situation.age is not None else None,
+        sex=result.situation.sex, urgent=result.situation.urgent,
+        situations=result.situation.situations)
+    if template is None:
+        body = await run_blocking(fiche_pdf, result, summary, page_lang, reacher(snapshot),
+                                  page_lang.name)
+        return Response(body, media_type="application/pdf", headers={
+            **SECURITY_HEADERS, "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="fiche-de-liaison.pdf"'})
     return await render(request, template, {
         "my_services": mine,
         "plan": result,
+        "summary": summary,
+        "referrer_id": referrer.id if referrer else "",
         "values": values,
         "hidden": pairs,
         "map_fields": _with_codes(pairs),
@@ -94,6 +124,12 @@ def _orient(snapshot: Snapshot, values: Values) -> Plan:
     return orient(snapshot, asked)
 
 
+def _service_name(snapshot: Snapshot, service: Service, page_lang: Lang) -> str:
+    """« Service — Organisation », in the page's language where an Arabic name exists."""
+    org = snapshot.organizations.get(service.organization_id)
+    return " — ".join(page_lang.name(x) for x in (service, org) if x is not None)
+
+
 def _with_codes(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, commune_code(v) if k == "commune" else v) for k, v in pairs]
 
@@ -102,4 +138,5 @@ routes = [
     Route("/orienter", form, methods=["GET"], name="orienter_form"),
     Route("/orienter", plan, methods=["POST"], name="orienter"),
     Route("/orienter/fiche", referral_sheet, methods=["POST"], name="fiche"),
+    Route("/orienter/fiche.pdf", referral_sheet_pdf, methods=["POST"], name="fiche_pdf"),
 ]

@@ -30,7 +30,7 @@ from ..reachability import DAY_NAMES, MOROCCO_TZ, Reachability, dial, reachabili
 from ..search import Filter, Index, IndexCache, organization_ids
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
-from .i18n import Lang, lang_of, term
+from .i18n import Lang, lang_of, ltr, num, term
 from .session import CsrfFailed, check_csrf, csrf_token, principal_of
 
 __all__ = [
@@ -128,6 +128,10 @@ async def render(
         "t": page_lang.t,
         "term": page_lang.term,
         "term_in": term,
+        "say": page_lang.say,
+        "name": page_lang.name,
+        "num": num,
+        "ltr": ltr,
         "opts": lambda name: [(code, page_lang.term(name, code)) for code in VOCABULARIES[name]],
         "first": _first,
         "days": list(DAY_NAMES[page_lang.code].items()),

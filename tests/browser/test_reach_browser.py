@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from page_checks import Served, check_page
+from page_checks import SCREENSHOTS, Served, check_page
 from test_web_browser import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -139,3 +139,43 @@ def test_a_coordinator_verifies_several_entries_at_once(page: Any, served: Serve
     assert "2 fiche(s) vérifiée(s)" in page.inner_text(".flash")
     assert page.locator("#bulk-stale input[name=entry]").count() <= before
     check_page(page, "reach-coordination-bulk")
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_refer_a_child_and_print_the_fiche_as_a_pdf(page: Any, served: Served, lang: str) -> None:
+    sign_in(page, "asso")
+    if lang == "ar":
+        to_arabic(page)
+    refer_a_child(page)
+    page.click("#to-sheet")
+    page.wait_for_selector("#sheet-summary")
+    assert page.locator("#sheet-referrer bdi").count() == 1  # the referring service, chosen
+    assert page.locator("#sheet-date").inner_text().count("/") == 2
+    missing = "غير متوفر" if lang == "ar" else "non renseigné"
+    steps = page.locator(".sheet-step")
+    assert steps.count() >= 3
+    for i in range(steps.count()):
+        channels = steps.nth(i).locator(".reach-channels")
+        if channels.locator("[data-source=service] a[href^='tel:']").count() == 0:
+            assert missing in channels.locator("[data-missing=phone]").text_content()
+    assert page.evaluate(REORDERED) == []
+    check_page(page, f"fiche-{lang}")
+    with page.expect_download() as download:
+        page.click("#download-pdf")
+    pdf = download.value
+    assert "violence" not in pdf.url and "age=" not in pdf.url  # posted, never in a URL
+    target = SCREENSHOTS / f"fiche-{lang}.pdf"
+    pdf.save_as(str(target))
+    assert target.read_bytes().startswith(b"%PDF-")
+    sign_out(page)
+
+
+def test_search_in_arabic_finds_a_hospital_by_its_arabic_name(
+        page: Any, served: Served) -> None:
+    to_arabic(page)
+    page.goto("/annuaire?q=" + "الرازي")
+    results = page.locator(".result")
+    assert results.count() >= 1
+    assert "الرازي" in results.first.locator("h2").inner_text()
+    assert page.evaluate(REORDERED) == []
+    check_page(page, "search-errazi-ar")
