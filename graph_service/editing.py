@@ -9,6 +9,7 @@ edit) cannot differ between the two. Imports and the seed bypass the policy
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 from .access import (
     Principal,
@@ -23,7 +24,12 @@ from .domain.errors import NotFound, ValidationFailed, VersionConflict
 from .domain.validation import correction_message_errors, validate_entity
 from .store.protocol import GraphStore
 
-__all__ = ["Editor"]
+__all__ = ["Editor", "new_id"]
+
+
+def new_id(kind: EntityKind) -> str:
+    """The id of an entry someone creates (a page, the API): readable kind, random rest."""
+    return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
 class Editor:

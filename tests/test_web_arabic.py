@@ -88,7 +88,7 @@ def arabic_pages(web: Web) -> Iterator[tuple[str, str]]:
     yield "plan", plan.text
     yield "fiche", client.post("/orienter/fiche",
                                data=form_of(plan.text, "/orienter/fiche").values()).text
-    yield "refused", submit(client, "/orienter", "/orienter", commune="Sallé",
+    yield "refused", submit(client, "/orienter", "/orienter", commune=TYPED_COMMUNE,
                             situation=[]).text
     yield "annuaire", client.get("/annuaire").text
     yield "search", client.get("/annuaire", params={"q": "محكمة"}).text
@@ -96,11 +96,25 @@ def arabic_pages(web: Web) -> Iterator[tuple[str, str]]:
     yield "signin", client.get("/connexion").text
     sign_in(client, "coord")
     yield "coordination", client.get("/coordination").text
+    sign_in(client, "asso")
     yield "mon organisation", client.get("/mon-organisation").text
+    new_service = f"/organisations/{web.association.org.id}/services/nouveau"
+    yield "new service", client.get(new_service).text
+    yield "refused service", submit(client, new_service, new_service, name="",
+                                    **{"channels[0].value": TYPED_PHONE,
+                                       "hours[0].opens_at": "17:00",
+                                       "hours[0].closes_at": "09:00"}).text
+    new_site = f"/organisations/{web.association.org.id}/lieux/nouveau"
+    yield "refused site", submit(client, new_site, new_site, commune_code=TYPED_COMMUNE,
+                                 lat="x").text
+
+
+TYPED_COMMUNE, TYPED_PHONE = "Sallé", "O537881234"
+"""What the person typed, shown back as typed in the errors (data, not interface)."""
 
 
 def test_every_page_in_arabic_shows_no_french_or_english_outside_data(web: Web) -> None:
-    data = data_texts(web)
+    data = data_texts(web) | {TYPED_COMMUNE, TYPED_PHONE}
     found = {name: ui_latin_words(page, data) for name, page in arabic_pages(web)}
     assert {name: words for name, words in found.items() if words} == {}
 

@@ -94,7 +94,8 @@ def check_references(
                 wanted.setdefault(kind, set()).add(target)
     found = {kind: exists(kind, sorted(ids)) for kind, ids in wanted.items()}
     errors = [
-        FieldError(field, f"{kind} {target!r} does not exist", f"{e.kind} {e.id}")
+        FieldError(field, f"« {target} » n'existe pas ({kind})", f"{e.kind} {e.id}",
+                   f"«{target}» غير موجود ({kind})")
         for e in entities
         for field, kind, target in references(e)
         if target not in in_batch.get(kind, set()) and target not in found.get(kind, set())
