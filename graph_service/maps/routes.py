@@ -58,9 +58,11 @@ _log = logging.getLogger(__name__)
 _KEPT = 32
 """Rendered pages kept per app (the oldest goes first): the warmed national gap maps
 (6 stages × 2 languages) and as many others."""
-_WARM_EVERY_S = 60.0
+_WARM_EVERY_S = 300.0
 """How often the warmer looks whether the annuaire changed (a change's maps are rendered at
-most this long after it; a reader before then renders the one it asks for)."""
+most this long after it; a reader before then renders the one it asks for). Rendering the
+twelve maps takes the interpreter some 15 s, slowing other answers meanwhile: not after
+every edit of a busy day."""
 _MAX_FIELDS = 100
 """A plan form has a dozen fields: a bigger body is refused before it is parsed whole."""
 
