@@ -31,13 +31,14 @@ def place_popup(
     org: Organization,
     services: Sequence[Service],
     *,
-    lang: MapLang,
     site: Site | None,
     commune: Territory | None,
     province: Territory | None = None,
     heading: str = "",
+    lang: MapLang = "fr",
 ) -> str:
-    """Where an organisation delivers ``services``: one popup for a site or a provincial seat.
+    """Where an organisation delivers ``services``: one popup for a site or a provincial seat,
+    in ``lang``.
 
     ``heading`` (already HTML) goes first, e.g. the step number of an orientation route.
     """
