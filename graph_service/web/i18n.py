@@ -330,6 +330,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "download_xlsx": ("Télécharger (Excel, .xlsx)", "تحميل (جدول إكسل ‎.xlsx)"),
     "open_map": ("Ouvrir la carte en plein écran", "فتح الخريطة في شاشة كاملة"),
     "show_map": ("Afficher la carte", "عرض الخريطة"),
+    "annuaire_map": ("Voir l'annuaire sur la carte", "عرض الدليل على الخريطة"),
     "org_kind": ("Type d'organisation", "نوع المؤسسة"),
     "parent_id": ("Organisation de rattachement", "المؤسسة الأم"),
     "body_id": ("Instance de coordination", "هيئة التنسيق"),
