@@ -65,6 +65,17 @@ class Editor:
                                    actor=principal.actor)
         return self._maybe_verify(principal, stored)
 
+    def remove(self, principal: Principal, kind: EntityKind, id: str,
+               expected_version: int) -> None:
+        """Remove an entry nobody points to any more (a site given up): who may edit it may
+        remove it, at the version shown; the store refuses it while another entry names it,
+        and the audit trail keeps its last content."""
+        current = self.store.get(kind, id)
+        if current is None:
+            raise NotFound(kind, id)
+        check_can_edit(principal, scope_of(self.store, current), f"{kind} {id}")
+        self.store.delete(kind, id, expected_version=expected_version, actor=principal.actor)
+
     def verify(self, principal: Principal, kind: EntityKind, id: str,
                expected_version: int) -> AnyEntity:
         """Record that ``principal`` checked the entry at ``expected_version`` (the one shown)."""

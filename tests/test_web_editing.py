@@ -305,6 +305,33 @@ def test_closing_a_service_keeps_it_and_its_history_and_it_can_be_reopened(web: 
     assert actions.count("update") >= 2 and "delete" not in actions
 
 
+def test_a_site_is_removed_only_once_no_service_is_delivered_there(web: Web) -> None:
+    org, site = web.association.org, web.association.site
+    service = web.association.service
+    if site.id not in service.site_ids:
+        service = web.store.update(dataclasses.replace(service, site_ids=(site.id,)),
+                                   expected_version=service.version, actor="test")
+    sign_in(web.client, "asso")
+    refused = submit(web.client, "/mon-organisation", f"/lieux/{site.id}/retirer")
+    assert web.store.get("site", site.id) is not None
+    assert "Ce lieu accueille encore" in refused.text
+    assert service.name in html.unescape(refused.text.split("Ce lieu accueille encore")[1])
+
+    url = f"/organisations/{org.id}/lieux/nouveau"
+    submit(web.client, url, url, name="Antenne fermée", commune_code="Salé (04.441.01.0)")
+    [spare] = [s for s in web.store.entries("site", where={"organization_id": org.id})
+               if isinstance(s, Site) and s.name == "Antenne fermée"]
+    removed = submit(web.client, "/mon-organisation", f"/lieux/{spare.id}/retirer")
+    assert "Lieu retiré." in removed.text and f"entry-{spare.id}" not in removed.text
+    assert web.store.get("site", spare.id) is None
+    assert [a.action for a in web.store.audit_trail(spare.id)][-1] == "delete"
+
+    sign_in(web.client, "asso-other")
+    foreign = web.client.post(f"/lieux/{site.id}/retirer",
+                              data={"version": str(site.version)})
+    assert foreign.status_code in (403, 400) and web.store.get("site", site.id) is not None
+
+
 def test_a_channel_row_is_removed_by_ticking_its_box(web: Web) -> None:
     sign_in(web.client, "asso")
     service = web.association.service

@@ -199,7 +199,8 @@ def check_version(current: AnyEntity, expected: int) -> None:
 
 def refuse_referenced(kind: EntityKind, id: str, referrers: Iterable[tuple[str, str]]) -> None:
     """An entry others point to (``(source id, field)`` pairs) cannot be deleted."""
-    errors = [FieldError("id", f"still referenced by {src} ({field})", f"{kind} {id}")
+    errors = [FieldError("id", f"encore référencé par {src} ({field})", f"{kind} {id}",
+                         message_ar=f"لا يزال مرجعا لـ {src} ({field})")
               for src, field in referrers]
     if errors:
         raise ValidationFailed(errors)

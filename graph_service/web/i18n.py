@@ -216,6 +216,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "service_closed": ("Service fermé : il n'est plus proposé.",
                        "تم إغلاق الخدمة: لم تعد تقترح."),
     "service_reopened": ("Service rouvert.", "تمت إعادة فتح الخدمة."),
+    "remove_site": ("Retirer ce lieu", "حذف هذا المكان"),
+    "remove_site_hint": ("Le lieu n'est plus un lieu de l'organisation ; l'historique garde "
+                         "sa dernière fiche.",
+                         "لم يعد المكان من أماكن المؤسسة؛ يحتفظ السجل ببطاقته الأخيرة."),
+    "site_removed": ("Lieu retiré.", "تم حذف المكان."),
+    "site_in_use_now": ("Un service vient d'être rattaché à ce lieu : rien n'a été retiré, "
+                        "la page est à jour.",
+                        "تم ربط خدمة بهذا المكان للتو: لم يحذف أي شيء، والصفحة محدثة."),
+    "site_in_use": ("Ce lieu accueille encore : {services}. Retirez-le d'abord de ces services "
+                    "(ou fermez-les).",
+                    "لا يزال هذا المكان يستقبل: {services}. احذفه أولا من هذه الخدمات "
+                    "(أو أغلقها)."),
     "created_unverified": ("Fiche créée : elle reste « non vérifiée » jusqu'à la validation par "
                            "la coordination provinciale.",
                            "تم إنشاء البطاقة: تبقى «غير متحقق منها» إلى أن تصادق عليها "

@@ -163,6 +163,36 @@ async def service_status(request: Request) -> Response:
 
 
 @page
+async def remove_site(request: Request) -> Response:
+    """Give up a site of one's organisation. Refused, naming them, while services are still
+    delivered there: a service must never point to a place that is gone."""
+    principal = await signed_in(request)
+    store = store_of(request)
+    current = await run_blocking(_editable, store, principal, "site",
+                                 request.path_params["entity_id"])
+    assert isinstance(current, Site)  # the path's kind
+    form = FormReader(await request.form())
+    try:
+        version = int(form.text("version"))
+    except ValueError as exc:
+        raise PageError(400, "form_errors") from exc
+    target = ("/mon-organisation" if principal.role == "association"
+              else f"/organisations/{current.organization_id}")
+    snap = (await index_of(request)).snapshot
+    users = ", ".join(sorted(snap.services[i].name for i in snap.services_at_site.get(
+        current.id, ()) if i in snap.services))
+    if users:
+        return redirect(target, "site_in_use", request, services=users)
+    try:
+        await run_blocking(Editor(store).remove, principal, "site", current.id, version)
+    except VersionConflict as exc:
+        return redirect(target, "conflict", request, current=exc.current)
+    except ValidationFailed:  # named by a service since this process last looked
+        return redirect(target, "site_in_use_now", request)
+    return redirect(target, "site_removed", request)
+
+
+@page
 async def check_channel(request: Request) -> Response:
     """One channel of a form checked as it is typed (``field``, ``kind``, ``value``): the
     message the save would give, labelled, in the page's language; empty when valid."""
@@ -290,6 +320,7 @@ routes = [
     *(Route(f"/organisations/{{org_id}}/{_PATHS[kind]}/nouveau", _create_page(kind),
             methods=["GET", "POST"], name=f"new_{kind}") for kind in ("site", "service")),
     Route("/verifier-contact.json", check_channel, methods=["GET"], name="check_channel"),
+    Route("/lieux/{entity_id}/retirer", remove_site, methods=["POST"], name="remove_site"),
     Route("/services/{entity_id}/statut", service_status, methods=["POST"],
           name="service_status"),
 ]
