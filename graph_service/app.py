@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,7 +27,7 @@ from .api.routes import graphql_routes
 from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
 from .hsds.routes import hsds_routes
-from .maps.routes import map_routes
+from .maps.routes import map_routes, warm_gap_maps
 from .orientation import orientation_index
 from .search import IndexCache
 from .search.index import index_of
@@ -107,11 +108,19 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         stop = asyncio.Event()
         clock = asyncio.create_task(referral_clock(
             app.state.store, settings["GRAPH_SERVICE_REFERRAL_RETENTION_DAYS"], stop))
+        stop_warming = threading.Event()
+        warmer = threading.Thread(target=warm_gap_maps, args=(app.state, stop_warming),
+                                  name="map-warmer", daemon=True)
+        if settings["GRAPH_SERVICE_WARM_MAPS"]:
+            warmer.start()
         try:
             yield {}
         finally:
             stop.set()
+            stop_warming.set()
             await clock
+            if warmer.is_alive():  # a map being rendered finishes before the store closes
+                await run_blocking(warmer.join)
             if store is None:
                 app.state.store.close()
 

@@ -42,6 +42,7 @@ from .domain.competence import ServiceArea
 from .domain.eligibility import Need, check_eligibility, eligibility_key
 from .domain.entities import Service, Territory
 from .domain.errors import FieldError, NotFound, ValidationFailed
+from .domain.messages import Bilingual, Message
 from .domain.taxonomy import SERVICE_TYPES, STAGE_ORDER, STAGES, check_code
 from .snapshot import Snapshot
 from .text import closest, search_key
@@ -61,6 +62,7 @@ __all__ = [
     "compute_coverage",
     "km_to_chord",
     "nearest_km",
+    "not_found",
     "resolve_area",
     "summaries",
     "summarize",
@@ -539,9 +541,28 @@ def resolve_area(snapshot: Snapshot, text: str, level: str = "province") -> Terr
     if len(found) == 1:
         return found[0]
     if found:
-        names = ", ".join(f"{u.name_fr} ({u.code})" for u in found)
-        raise ValidationFailed([FieldError(field_name, f"{text!r} is ambiguous: {names}")])
-    names_by_key = {search_key(u.name_fr): f"{u.name_fr} ({u.code})" for u in units}
-    hint = closest(query, names_by_key)
-    suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
-    raise ValidationFailed([FieldError(field_name, f"no {field_name} matches {text!r}{suffix}")])
+        raise ValidationFailed([not_found(field_name, text, [(_named(u), u) for u in found],
+                                          ambiguous=True)])
+    by_key = {search_key(u.name_fr): u for u in units}
+    raise ValidationFailed([not_found(field_name, text, [
+        (_named(by_key[k]), by_key[k]) for k in closest(query, {k: k for k in by_key})])])
+
+
+def _named(territory: Territory) -> Bilingual:
+    """« Kénitra (02.281) », with the Arabic name on Arabic pages."""
+    return Bilingual(f"{territory.name_fr} ({territory.code})",
+                     f"{territory.name_ar or territory.name_fr} ({territory.code})")
+
+
+def not_found(field: str, text: str, close: Sequence[tuple[Bilingual, Territory]], *,
+              ambiguous: bool = False) -> FieldError:
+    """The one answer to a place name (``field``: commune, province or region) that names no
+    territory, or several (``ambiguous``): the close ones named (``Bilingual`` labels, with
+    their province where it helps) and offered as values the field accepts,
+    ``Name (HCP code)``, for a page to show as buttons that fill it in."""
+    names = tuple(label for label, _ in close)
+    message = (Message(f"ambiguous_{field}", value=text, names=names) if ambiguous
+               else Message(f"unknown_{field}_close", value=text, names=names) if names
+               else Message(f"unknown_{field}", value=text))
+    return FieldError(field, message,
+                      suggestions=tuple(f"{t.name_fr} ({t.code})" for _, t in close))

@@ -9,6 +9,7 @@ edit) cannot differ between the two. Imports and the seed bypass the policy
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 from .access import (
     Principal,
@@ -23,7 +24,12 @@ from .domain.errors import NotFound, ValidationFailed, VersionConflict
 from .domain.validation import correction_message_errors, validate_entity
 from .store.protocol import GraphStore
 
-__all__ = ["Editor"]
+__all__ = ["Editor", "new_id"]
+
+
+def new_id(kind: EntityKind) -> str:
+    """The id of an entry someone creates (a page, the API): readable kind, random rest."""
+    return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
 class Editor:
@@ -58,6 +64,17 @@ class Editor:
         stored = self.store.update(entity, expected_version=expected_version,
                                    actor=principal.actor)
         return self._maybe_verify(principal, stored)
+
+    def remove(self, principal: Principal, kind: EntityKind, id: str,
+               expected_version: int) -> None:
+        """Remove an entry nobody points to any more (a site given up): who may edit it may
+        remove it, at the version shown; the store refuses it while another entry names it,
+        and the audit trail keeps its last content."""
+        current = self.store.get(kind, id)
+        if current is None:
+            raise NotFound(kind, id)
+        check_can_edit(principal, scope_of(self.store, current), f"{kind} {id}")
+        self.store.delete(kind, id, expected_version=expected_version, actor=principal.actor)
 
     def verify(self, principal: Principal, kind: EntityKind, id: str,
                expected_version: int) -> AnyEntity:

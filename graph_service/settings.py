@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             "made through another process is seen within about that long."),
     Setting("GRAPH_SERVICE_TILE_URL", "", str,
             "Tile server URL template for maps; empty = offline polygon base layer."),
+    Setting("GRAPH_SERVICE_WARM_MAPS", True, bool,
+            "Render the national coverage-gap maps (every stage, French and Arabic) in the "
+            "background at start and after each change, so that they open at once."),
     Setting("GRAPH_SERVICE_REFERRAL_RETENTION_DAYS", 730, int,
             "Days a referral is kept; older ones are reduced to counts."),
 )

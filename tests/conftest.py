@@ -137,7 +137,9 @@ def make_client(seed_db: Path, tmp_path: Path) -> Iterator[Callable[..., TestCli
         def make(**settings: Any) -> TestClient:
             path = tmp_path / f"client-{next(counter)}.sqlite3"
             shutil.copyfile(seed_db, path)
-            overrides = {"GRAPH_SERVICE_DB": str(path), **settings}
+            # the map warmer renders a dozen national maps: only the test of it runs it
+            overrides = {"GRAPH_SERVICE_DB": str(path), "GRAPH_SERVICE_WARM_MAPS": False,
+                         **settings}
             app = create_app(Settings(overrides))
             return stack.enter_context(TestClient(app))
 

@@ -22,7 +22,9 @@ def serving(env: Mapping[str, str], log: Path | None = None) -> Iterator[str]:
     port = free_port()
     out = log.open("wb") if log else None
     process = subprocess.Popen([COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=dict(env), stdout=out or subprocess.DEVNULL,
+                               # no background map rendering unless a test asks for it
+                               env={"GRAPH_SERVICE_WARM_MAPS": "false", **env},
+                               stdout=out or subprocess.DEVNULL,
                                stderr=out or subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:

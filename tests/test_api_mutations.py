@@ -106,19 +106,22 @@ def test_validation_names_every_bad_field_and_writes_nothing(client: TestClient,
 
 def test_create_reports_missing_required_fields(client: TestClient, admin: str) -> None:
     result = gql(client, """mutation { createService(input: {name: "Sans organisation"}) {
-        __typename ... on ValidationError { fields { field message } } } }""",
+        __typename ... on ValidationError { fields { field message messageAr } } } }""",
                  admin)["createService"]
     assert {f["field"] for f in result["fields"]} == {"organizationId", "type"}
-    assert all(f["message"] == "est obligatoire" for f in result["fields"])
+    assert all((f["message"], f["messageAr"]) == ("est obligatoire", "إجباري")
+               for f in result["fields"])
 
 
 def test_create_with_a_taken_id_is_refused(client: TestClient, admin: str) -> None:
     taken = some_service(client)["organization"]["id"]
     result = gql(client, """mutation($id: ID!) { createOrganization(id: $id, input: {
         name: "Doublon", orgKind: association, sector: societe_civile}) {
-        __typename ... on ValidationError { fields { field message } } } }""",
+        __typename ... on ValidationError { fields { field message messageAr } } } }""",
                  admin, id=taken)["createOrganization"]
-    assert result["fields"] == [{"field": "id", "message": "already exists"}]
+    assert result["fields"] == [{"field": "id",
+                                 "message": "existe déjà : choisissez un autre identifiant",
+                                 "messageAr": "موجود مسبقا: اختر معرفا آخر"}]
 
 
 def test_update_is_a_patch_and_null_clears_optional_fields(client: TestClient,
@@ -132,7 +135,7 @@ def test_update_is_a_patch_and_null_clears_optional_fields(client: TestClient,
     assert (second["ageMin"], second["ageMax"]) == (6, None)
     refused = gql(client, UPDATE_SERVICE, admin, id=service["id"], v=second["version"],
                   input={"name": None})["updateService"]
-    assert refused["fields"] == [{"field": "name", "message": "cannot be null"}]
+    assert refused["fields"] == [{"field": "name", "message": "ne peut pas être effacé (null)"}]
 
 
 def test_updating_an_unknown_entry_is_a_typed_not_found(client: TestClient, admin: str) -> None:

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from graph_service.auth import authenticate, issue_token, principal_for_token
 from graph_service.cli import main
+from graph_service.hsds.ids import hsds_id
 from graph_service.store.embedded import EmbeddedStore
 
 PASSWORD = "une-phrase-de-passe"
@@ -87,7 +88,7 @@ def test_list_remove_and_revoke(db: Path) -> None:
     assert "pro\t" not in run(db, "list").output
     for command in ("remove", "revoke"):
         refused = run(db, command, "pro")
-        assert refused.exit_code == 2 and "username: no user 'pro'" in refused.output
+        assert refused.exit_code == 2 and "username: aucun compte « pro »" in refused.output
     store.close()
 
 
@@ -102,3 +103,26 @@ def test_replacing_a_password_revokes_the_old_tokens(db: Path) -> None:
                stdin="un-autre-mot-de-passe\n").exit_code == 0
     assert not principal_for_token(store, token).signed_in
     store.close()
+
+
+def test_an_association_user_is_attached_by_its_organisations_hsds_uuid(db: Path) -> None:
+    store = EmbeddedStore(db)
+    org = store.entries("organization", limit=1)[0]
+    store.close()
+    given = hsds_id("organization", org.id)
+    result = add(db, "asso", "--role", "association", "--organization", given.upper(),
+                 "--password-stdin")
+    assert result.exit_code == 0, result.output
+    assert f"of {org.id}" in result.output
+    store = EmbeddedStore(db)
+    user = store.get_user("asso")
+    assert user is not None and user.organization_id == org.id
+    store.close()
+
+
+def test_an_unknown_organisation_is_refused_with_where_to_find_its_id(db: Path) -> None:
+    result = add(db, "asso", "--role", "association", "--organization",
+                 "0b7e52b4-0000-4000-8000-000000000000", "--password-stdin")
+    assert result.exit_code == 2
+    assert "aucune organisation" in result.output and "UUID HSDS" in result.output
+    assert "/organisations/" in result.output

@@ -93,14 +93,15 @@ def test_gaps_text_lists_the_provinces_with_a_missing_stage(run: Any) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("gaps", "--province", "Atlantide"), "province: no province matches 'Atlantide'"),
+    (("gaps", "--province", "Atlantide"),
+     "province: aucune province ne correspond à « Atlantide »"),
     (("gaps", "--situation", "inconnue"),
      "situations: code inconnu 'inconnue' ; codes possibles : violence_sexuelle"),
     (("gaps", "--type", "teleportation"), "type: code inconnu 'teleportation'"),
     (("gaps", "--stage", "nowhere"), "'nowhere' is not one of"),
     (("plan",), "Missing option '--province'"),
     (("map", "route", "--commune", "Salé", "--situation", "negligence", "--age", "x"),
-     "age: 'x' is not a whole number"),
+     "age: « x » n'est pas un nombre entier (exemple : 12)"),
 ])
 def test_bad_input_is_one_clear_line(run: Any, args: tuple[str, ...], message: str) -> None:
     result = run(*args)

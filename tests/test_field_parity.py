@@ -139,9 +139,7 @@ NOT_IN_FORMS: dict[str, dict[str, str]] = {
         "identifiers": "registration numbers are recorded by coordinators (API, import)"},
     "site": {"organization_id": "the page edits its own organisation's site",
              "coordinates_precision": "follows from the coordinates given (exact) or not"},
-    "service": {"organization_id": "the page edits its own organisation's service",
-                "site_ids": "choosing a service's sites on the page is issue 14's work; "
-                            "the API sets them"},
+    "service": {"organization_id": "the page edits its own organisation's service"},
 }
 FORM_PATHS = {"organization": "organisations", "site": "lieux", "service": "services"}
 

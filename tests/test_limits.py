@@ -23,7 +23,7 @@ import pytest
 from api_support import gql, post, sign_in
 from starlette.testclient import TestClient
 from test_api_serve import server  # noqa: F401  (the served app fixture)
-from web_support import open_web, submit
+from web_support import field_error, open_web, submit
 from web_support import sign_in as web_sign_in
 
 from graph_service.domain.entities import ENTITY_CLASSES, Channel, Hours, Site
@@ -99,7 +99,7 @@ def test_the_site_form_refuses_a_long_name_next_to_its_input(
     before = web.store.get("site", web.association.site.id)
     refused = submit(web.client, url, url, name="n" * 5000)
     assert refused.status_code == 400
-    assert 'id="f-name-error">5000 caractères : au plus 200<' in refused.text
+    assert field_error(refused.text, "f-name") == "Nom : 5000 caractères : au plus 200"
     assert web.store.get("site", web.association.site.id) == before
 
 

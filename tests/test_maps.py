@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -151,23 +152,51 @@ def test_annuaire_map_uses_local_assets_and_one_clustered_layer_per_sector(
     assert [n.split(" (")[0] for n in names] == ["Justice", "Santé", "Société civile"]
     for sector in ("justice", "sante", "societe_civile"):
         assert SECTOR_COLOURS[sector] in page
-    assert 'id="legend"' in page and "bindTooltip" in page
+    assert "Secteurs" in legend(page) and "bindTooltip" in page
     assert any(len(layer["features"]) > 70 for layer in polygon_layers(page)), "province base"
 
 
-def test_annuaire_popups_are_bilingual_and_public(snap: Snapshot) -> None:
+def test_annuaire_popups_speak_the_page_language_say_how_to_reach_and_stay_public(
+        snap: Snapshot) -> None:
     page = render_html(build_annuaire_map(snap))
     features = {f["properties"]["name"]: f for f in points(page)}
     assert len(features) == 3  # two sites and one provincial seat
     tribunal = features["Tribunal de première instance de Salé"]["properties"]["popup"]
-    assert 'dir="rtl"' in tribunal and "المحكمة الابتدائية بسلا" in tribunal
+    assert 'lang="fr"' in tribunal and "المحكمة" not in tribunal
     assert "Avenue Mohammed V" in tribunal and 'href="tel:+212537880000"' in tribunal
     refuge = features["Association Refuge"]
-    assert "Lieu confidentiel" in refuge["properties"]["popup"]
+    popup = refuge["properties"]["popup"]
+    assert "Lieu confidentiel" in popup
+    # no number of its own: « non renseigné », then the national numbers to tap
+    assert "Téléphone : non renseigné" in popup and 'href="tel:19"' in popup
     sale = snap.territories[SALE]
     assert refuge["geometry"]["coordinates"] == [round(sale.lon or 0, 5), round(sale.lat or 0, 5)]
     assert SECRET_ADDRESS not in page and "Maison secrète" not in page
     assert PERSON not in page and "Substitut" not in page
+
+    arabic = render_html(build_annuaire_map(snap, lang="ar"))
+    by_name = {f["properties"]["name"]: f["properties"]["popup"] for f in points(arabic)}
+    tribunal_ar = by_name["المحكمة الابتدائية بسلا"]
+    assert 'dir="rtl"' in tribunal_ar and "خلية الأحداث" in tribunal_ar
+    assert 'href="tel:+212537880000"' in tribunal_ar and "Justice" not in tribunal_ar
+    assert "الهاتف: غير متوفر" in by_name["Association Refuge"]
+    assert SECRET_ADDRESS not in arabic and PERSON not in arabic
+    assert "القطاعات" in arabic and "Secteurs" not in arabic
+
+
+def test_every_map_text_has_french_and_arabic() -> None:
+    from graph_service.maps.texts import TEXTS
+
+    for key, texts in TEXTS.items():
+        assert texts["fr"].strip() and texts["ar"].strip(), key
+        assert re.search("[\u0600-\u06ff]", texts["ar"]), key
+
+
+def legend(page: str) -> str:
+    found = re.search(r'<details class="gs-box gs-legend" id="legend"[^>]*>.*?</details>', page,
+                      re.S)
+    assert found, "a legend"
+    return found.group(0)
 
 
 def test_provincial_annuaire_map_keeps_its_province_and_draws_its_communes(
@@ -198,7 +227,7 @@ def test_gap_map_colours_every_commune_with_a_tooltip(snap: Snapshot) -> None:
     assert len(communes) == 1503
     sale = communes[SALE]
     assert sale["colour"] == "#1a9850" and sale["km"] == "0,0"
-    assert "Cellule des mineurs" in sale["nearest"] and 'dir="rtl"' in sale["name"]
+    assert "Cellule des mineurs" in sale["nearest"] and "(<bdi>سلا</bdi>)" in sale["name"]
     assert sale["children"] == "259\u202f126"
     # Tanger: the Salé parquet is not competent there, however far it is: no provider.
     assert communes["01.511.01.0"]["colour"] == "#525252"
@@ -208,7 +237,7 @@ def test_gap_map_colours_every_commune_with_a_tooltip(snap: Snapshot) -> None:
     assert "Prestataire le plus proche" in page and "Distance (km)" in page
     assert overlay_names(page) == ["Communes — Signalement aux autorités judiciaires",
                                    "Limites des provinces"]
-    assert 'id="legend"' in page and "plus de 60 km" in page
+    assert "plus de 60 km" in legend(page)
 
 
 def test_gap_map_of_children_beyond_30_km_and_of_a_stage_nobody_provides(
@@ -243,7 +272,7 @@ def test_gap_map_rejects_an_unknown_metric(snap: Snapshot) -> None:
 # --- an orientation route -------------------------------------------------------------------
 
 
-def test_route_map_numbers_the_stages_and_joins_them(snap: Snapshot) -> None:
+def test_route_map_gives_each_step_its_own_numbered_marker(snap: Snapshot) -> None:
     plan = orient(snap, Request(Need(situations=("violence_sexuelle",), age=12),
                                 Where(commune=SALE)))
     steps = [sp for sp in plan.stages if sp.service is not None]
@@ -256,18 +285,32 @@ def test_route_map_numbers_the_stages_and_joins_them(snap: Snapshot) -> None:
     assert child[0]["geometry"]["coordinates"] == [round(plan.location.lon, 5),
                                                    round(plan.location.lat, 5)]
     stops = [f for f in markers if f not in child]
-    numbers: dict[int, str] = {}
-    for stop in stops:  # steps at one place share a marker labelled "1·3"
-        label = re.search(r">([\d·]+)</div>", stop["properties"]["icon"])
-        assert label is not None
-        for n in label.group(1).split("·"):
-            numbers[int(n)] = html.unescape(stop["properties"]["name"])
-    assert sorted(numbers) == list(range(1, len(steps) + 1))
-    for n, sp in enumerate(steps, start=1):
-        assert sp.service is not None and f"{n}. {sp.label} : {sp.service.name}" in numbers[n]
+    assert len(stops) == len(steps), "one marker per step, never one pin for several"
+    for n, (stop, sp) in enumerate(zip(stops, steps, strict=True), start=1):
+        label = re.search(r">(\d+)</div>", stop["properties"]["icon"])
+        assert label is not None and int(label.group(1)) == n
+        assert sp.service is not None
+        assert f"{n}. {sp.label} : {sp.service.name}" in html.unescape(stop["properties"]["name"])
+        # at the service's own place (its site, or its commune's point if confidential)
+        assert stop["geometry"]["coordinates"] == [round(sp.service.lon, 5),
+                                                   round(sp.service.lat, 5)]
+        assert 'href="tel:' in stop["properties"]["popup"]
+    # markers of one place stand side by side: no two of them on the same pixel
+    drawn = [(tuple(f["geometry"]["coordinates"]), f["properties"].get("shift", 0))
+             for f in markers]
+    assert len(set(drawn)) == len(drawn)
     assert page.count("L.polyline(") == len(steps)
-    assert "lieu de l'enfant" in html.unescape(page).lower() and 'id="legend"' in page
+    assert "lieu de l'enfant" in html.unescape(page).lower()
+    assert "Étapes du parcours" in legend(page)
     assert SECRET_ADDRESS not in page and PERSON not in page
+    arabic = render_html(build_route_map(plan, snap, lang="ar"))
+    assert "مراحل المسار" in legend(arabic) and "Étapes" not in legend(arabic)
+
+
+def test_legends_fold(snap: Snapshot) -> None:
+    box = legend(render_html(build_annuaire_map(snap)))
+    assert "<summary>Légende</summary>" in box
+    assert "matchMedia('(max-width: 600px)')" in render_html(build_annuaire_map(snap))
 
 
 # --- base layer, output ---------------------------------------------------------------------
@@ -355,3 +398,42 @@ def test_gap_maps_are_kept_per_revision_and_parameters_as_understood(client: Tes
     assert len(pages) == len(by_province) == 1
     kept = client.app.state.map_pages._pages  # type: ignore[attr-defined]
     assert len(kept) == 2  # one national render, one of Salé, whatever the spelling
+
+
+def test_maps_answer_in_the_page_language(make_client: Callable[..., TestClient]) -> None:
+    from web_support import PLAIN_HTTP, submit
+
+    client = make_client(**PLAIN_HTTP)
+    french = client.get("/maps/gaps", params={"stage": "detection"}).text
+    assert "Distance au prestataire le plus proche" in french
+    submit(client, "/", "/langue", lang="ar")
+    arabic = client.get("/maps/gaps", params={"stage": "detection"}).text
+    assert "المسافة إلى أقرب مقدم خدمة" in legend(arabic)
+    assert "Distance au prestataire" not in arabic and "Prestataire le plus proche" not in arabic
+
+
+def test_the_annuaire_page_links_its_map(client: TestClient) -> None:
+    page = client.get("/annuaire", params={"province": "04.441"}).text
+    link = re.search(r'<a href="([^"]+)" id="annuaire-map">', page)
+    assert link is not None and html.unescape(link.group(1)) == "/maps/annuaire?province=04.441"
+    assert client.get(html.unescape(link.group(1))).status_code == 200
+
+
+def test_national_gap_maps_are_rendered_in_the_background_at_start(
+        make_client: Callable[..., TestClient]) -> None:
+    from graph_service.domain.taxonomy import STAGE_ORDER
+
+    client = make_client(GRAPH_SERVICE_WARM_MAPS=True)
+    state = client.app.state  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 240
+    while True:  # waiting for the warmer, not measuring it
+        kept = getattr(state, "map_pages", None)
+        if kept is not None and len(kept._pages) == 2 * len(STAGE_ORDER):
+            break
+        assert time.monotonic() < deadline, "the national gap maps were not rendered"
+        time.sleep(0.5)
+    before = dict(kept._pages)
+    for stage in STAGE_ORDER:
+        page = client.get("/maps/gaps", params={"stage": stage}).text
+        assert page in before.values()
+    assert kept._pages.keys() == before.keys(), "every national map was already there"

@@ -387,6 +387,34 @@ def test_edit_form(world: World, form: str, principal: str) -> None:
     assert world.unchanged_since(mark)
 
 
+ACTIONS: dict[str, tuple[Callable[[World], tuple[str, str, str]], dict[str, str]]] = {
+    "close a service": (lambda w: ("service", s := _service(w), f"/services/{s}/statut"),
+                        {"status": "inactive"}),
+    "remove a site": (lambda w: ("site", s := _site(w), f"/lieux/{s}/retirer"), {}),
+}
+"""One-button forms of « Mon organisation » that write: allowed to the owners only."""
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_action_form(world: World, action: str, principal: str) -> None:
+    make, values = ACTIONS[action]
+    kind, entity_id, path = make(world)
+    csrf = _as(world, principal)
+    mark = world.settle()
+    answer = world.client.post(path, data={"csrf": csrf, **values,
+                                           "version": str(world.version(kind, entity_id))},
+                               follow_redirects=False)
+    if principal in OWNERS:
+        assert answer.status_code == 303 and world.store.revision() > mark[0]
+        return
+    if principal == "anonymous":
+        assert answer.headers["location"].startswith("/connexion")
+    else:
+        assert answer.status_code == 403
+    assert world.unchanged_since(mark)
+
+
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_verify_form(world: World, principal: str) -> None:
     site = _site(world)

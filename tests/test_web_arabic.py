@@ -89,7 +89,7 @@ def arabic_pages(web: Web) -> Iterator[tuple[str, str]]:
     yield "plan", plan.text
     yield "fiche", client.post("/orienter/fiche",
                                data=form_of(plan.text, "/orienter/fiche").values()).text
-    yield "refused", submit(client, "/orienter", "/orienter", commune="Sallé",
+    yield "refused", submit(client, "/orienter", "/orienter", commune=TYPED_COMMUNE,
                             situation=[]).text
     yield "annuaire", client.get("/annuaire").text
     yield "search", client.get("/annuaire", params={"q": "محكمة"}).text
@@ -107,7 +107,21 @@ def arabic_pages(web: Web) -> Iterator[tuple[str, str]]:
     yield "coordination", client.get("/coordination").text
     yield "review", client.get(f"/coordination/revue/{web.association.service.id}").text
     yield "orientations desk", client.get("/coordination/orientations").text
+    sign_in(client, "asso")
     yield "mon organisation", client.get("/mon-organisation").text
+    new_service = f"/organisations/{web.association.org.id}/services/nouveau"
+    yield "new service", client.get(new_service).text
+    yield "refused service", submit(client, new_service, new_service, name="",
+                                    **{"channels[0].value": TYPED_PHONE,
+                                       "hours[0].opens_at": "17:00",
+                                       "hours[0].closes_at": "09:00"}).text
+    new_site = f"/organisations/{web.association.org.id}/lieux/nouveau"
+    yield "refused site", submit(client, new_site, new_site, commune_code=TYPED_COMMUNE,
+                                 lat="x").text
+
+
+TYPED_COMMUNE, TYPED_PHONE = "Sallé", "O537881234"
+"""What the person typed, shown back as typed in the errors (data, not interface)."""
 
 
 def association_pages(web: Web) -> Iterator[tuple[str, str]]:
@@ -120,7 +134,7 @@ def association_pages(web: Web) -> Iterator[tuple[str, str]]:
         yield f"edit {kind}", client.get(url).text
     url = f"/services/{asso.service.id}/modifier"
     refused = submit(client, url, url, **{"channels[0].kind": "phone",
-                                          "channels[0].value": "O537881234", "age_min": "x"})
+                                          "channels[0].value": TYPED_PHONE, "age_min": "x"})
     assert refused.status_code == 400 and "«x» ليس عددا صحيحا" in html.unescape(refused.text)
     yield "refused edit", refused.text
     plan = submit(client, "/orienter", "/orienter", **SITUATION).text
@@ -136,7 +150,8 @@ def association_pages(web: Web) -> Iterator[tuple[str, str]]:
 def test_every_page_in_arabic_shows_no_french_or_english_outside_data(web: Web) -> None:
     pages = dict(arabic_pages(web))
     referrals = {c for page in pages.values() for c in re.findall(r'data-code="([^"]+)"', page)}
-    data = data_texts(web) | referrals  # a referral's code is data, like an entry's id
+    # what was typed and a referral's code are data, like an entry's id
+    data = data_texts(web) | {TYPED_COMMUNE, TYPED_PHONE} | referrals
     found = {name: ui_latin_words(page, data) for name, page in pages.items()}
     assert {name: words for name, words in found.items() if words} == {}
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from orientation_support import BEYOND, OUT_OF_AREA, close_competent_reporting
 from starlette.testclient import TestClient
-from web_support import CHILD, Web, form_of, open_web, submit, urls_of
+from web_support import CHILD, Web, field_error, form_of, open_web, submit, urls_of
 
 from graph_service.domain.eligibility import Need
 from graph_service.orientation import Request, Where, orient
@@ -80,12 +80,32 @@ def test_refused_inputs_are_named_next_to_their_inputs(web: Web) -> None:
     page = submit(web.client, "/orienter", "/orienter", commune="Salé", age="20",
                   situation=[])
     assert page.status_code == 400
-    assert re.search(r'id="f-age-error">[^<]*20', page.text)
+    assert field_error(page.text, "f-age").startswith("Âge (années) : 20 est hors de 0–17 ans")
     assert 'id="f-situations-error"' in page.text
     unknown = submit(web.client, "/orienter", "/orienter", **{**SITUATION, "commune": "Sallé"})
     assert unknown.status_code == 400
-    error = re.search(r'id="f-commune-error">([^<]+)<', unknown.text)
-    assert error and "Salé" in html.unescape(error.group(1))  # the closest name suggested
+    error = field_error(unknown.text, "f-commune")
+    assert error.startswith("Commune où se trouve l'enfant : aucune commune ne correspond à")
+    assert "vouliez-vous dire : Salé (Salé, 04.441.01.0)" in error  # the closest name
+    # …as a button that fills the field with a value it accepts
+    assert re.search(r'<button type="button" class="suggestion" data-fill="f-commune" '
+                     r'value="Salé \(04.441.01.0\)">', unknown.text)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_every_problem_of_the_form_comes_at_once_in_the_pages_language(
+        web: Web, lang: str) -> None:
+    if lang == "ar":
+        submit(web.client, "/", "/langue", lang="ar")
+    page = submit(web.client, "/orienter", "/orienter", commune="Slé", age="12", situation=[])
+    assert page.status_code == 400
+    situations, commune = field_error(page.text, "f-situations"), field_error(page.text,
+                                                                               "f-commune")
+    assert situations and commune  # the commune is not left for a second attempt
+    words = {"fr": ("aucune commune", "au moins une situation"),
+             "ar": ("لا توجد أي جماعة", "وضعية واحدة")}
+    assert words[lang][0] in commune and words[lang][1] in situations
+    assert "matches" not in page.text and "give exactly" not in page.text
 
 
 def test_a_commune_typed_without_the_list_is_found(web: Web) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
-from web_support import Web, open_web, sign_in, submit
+from web_support import Web, field_error, open_web, sign_in, submit
 
 from graph_service.domain.entities import Organization, Site
 from graph_service.search import Filter, IndexCache, organization_ids
@@ -82,8 +82,7 @@ def test_filters_list_what_the_api_search_lists(web: Web) -> None:
 def test_unknown_filters_are_named_with_close_communes_suggested(web: Web) -> None:
     page = web.client.get("/annuaire?commune=Sallé&stage=nope")
     assert page.status_code == 200
-    commune_error = re.search(r'id="f-commune-error">([^<]+)<', page.text)
-    assert commune_error and "Salé" in commune_error.group(1)
+    assert "Salé" in field_error(page.text, "f-commune")
     assert 'id="f-stage-error"' in page.text
 
 

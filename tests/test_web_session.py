@@ -25,7 +25,8 @@ def web(make_client: Callable[..., TestClient]) -> Web:
 
 def post_routes(web: Web) -> list[str]:
     """Every path of the web pages that accepts a POST, with real ids filled in."""
-    ids = {"entity_id": web.association.org.id, "code": "0000-0000-0"}
+    ids = {"entity_id": web.association.org.id, "org_id": web.association.org.id,
+           "code": "0000-0000-0"}
     paths = [route.path.format(**ids) for route in routes
              if isinstance(route, Route) and "POST" in (route.methods or ())]
     assert len(paths) >= 8

@@ -112,6 +112,13 @@ def urls_of(page: str) -> list[str]:
     return found + [u for v in found if "<" in v for u in urls_of(v)]
 
 
+def field_error(page: str, field_id: str) -> str:
+    """The error shown next to an input, as read (label, message and suggestions; tags
+    dropped); empty when there is none."""
+    found = re.search(rf'id="{re.escape(field_id)}-error">(.*?)</span>\n', page, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))) if found else ""
+
+
 def submit(client: TestClient, page_url: str, action: str, **changes: Any) -> Any:
     """Open ``page_url``, fill the form that posts to ``action`` with ``changes``, send it."""
     form = form_of(client.get(page_url).text, action)

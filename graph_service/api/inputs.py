@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-import uuid
 from enum import Enum
 from typing import Any
 
@@ -20,7 +19,8 @@ import strawberry
 
 from ..domain import entities as domain
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.validation import REQUIRED
+from ..domain.validation import missing as missing_value
+from ..editing import new_id
 from .results import api_field_name
 from .vocabulary import (
     AccessMode,
@@ -153,9 +153,9 @@ def new_entry(
 ) -> domain.AnyEntity:
     """A new entry of ``cls`` from an input; :class:`ValidationFailed` lists missing fields."""
     values = _given(cls, data)
-    values["id"] = entry_id if entry_id is not None else f"{cls.kind}-{uuid.uuid4().hex[:12]}"
+    values["id"] = entry_id if entry_id is not None else new_id(cls.kind)
     missing = [
-        FieldError(api_field_name(f.name), REQUIRED)
+        missing_value(api_field_name(f.name))
         for f in dataclasses.fields(cls)
         if f.name not in values
         and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
@@ -180,7 +180,8 @@ def _given(cls: type[domain.AnyEntity], data: AnyInput) -> dict[str, Any]:
         if value is UNSET:
             continue
         if value is None and f.name not in nullable:
-            errors.append(FieldError(api_field_name(f.name), "cannot be null"))
+            errors.append(FieldError(api_field_name(f.name), "ne peut pas être effacé (null)",
+                                     message_ar="لا يمكن محوه (null)"))
             continue
         values[f.name] = _domain_value(value)
     if errors:

@@ -43,7 +43,14 @@ class Problem:
 @strawberry.type
 class FieldError:
     field: str = strawberry.field(description="Input field, e.g. `name` or `channels[0].value`.")
-    message: str
+    message: str = strawberry.field(description="In French, with an example of what is "
+                                                "expected.")
+    message_ar: str = strawberry.field(description="The same in Arabic, for an Arabic "
+                                                   "interface (the French when none was "
+                                                   "written).")
+    suggestions: list[str] = strawberry.field(description="Values the person probably meant "
+                                                          "(« voulez-vous dire »), each one "
+                                                          "accepted as it is.")
 
 
 @strawberry.type(description="Input was refused: every bad field is listed.")
@@ -54,13 +61,16 @@ class ValidationError(Problem):
     def of(cls, exc: domain.ValidationFailed) -> ValidationError:
         return cls(
             message="Some fields are invalid; nothing was saved.",
-            fields=[FieldError(field=api_field_name(e.field), message=e.message)
+            fields=[FieldError(field=api_field_name(e.field), message=e.message,
+                               message_ar=e.message_in("ar"), suggestions=list(e.suggestions))
                     for e in exc.errors],
         )
 
     @classmethod
     def exists(cls, exc: domain.AlreadyExists) -> ValidationError:
-        return cls(message=str(exc), fields=[FieldError(field="id", message="already exists")])
+        return cls(message=str(exc), fields=[FieldError(
+            field="id", message="existe déjà : choisissez un autre identifiant",
+            message_ar="موجود مسبقا: اختر معرفا آخر", suggestions=[])])
 
 
 @strawberry.type(description="The entry changed since `expectedVersion`: reload it, redo the edit.")

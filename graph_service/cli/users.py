@@ -16,6 +16,7 @@ import click
 from ..auth import make_user
 from ..domain.entities import ROLES, Organization
 from ..domain.errors import FieldError, ValidationFailed
+from ..hsds.ids import hsds_id, is_uuid
 from ..store import GraphStore
 from .context import opened_store
 
@@ -30,7 +31,8 @@ def user_group() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True,
               help="professional: reads contacts; association: edits its organisation; "
                    "coordinator: edits and verifies its province; admin: everything.")
-@click.option("--organization", default=None, help="Organisation id (association users).")
+@click.option("--organization", default=None,
+              help="Organisation (association users): its entry id or its HSDS UUID.")
 @click.option("--province", default=None, help="HCP province code (coordinators).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--replace", is_flag=True,
@@ -45,13 +47,22 @@ def add_cmd(username: str, role: str, organization: str | None, province: str | 
     with opened_store() as store:
         errors = []
         if store.get_user(username) is not None and not replace:
-            errors.append(FieldError("username", f"{username!r} exists; use --replace"))
-        if organization is not None and not isinstance(
-                store.get("organization", organization), Organization):
-            errors.append(FieldError("organization", f"no organisation {organization!r}"))
+            errors.append(FieldError("username", f"« {username} » existe déjà ; --replace pour "
+                                                 "le remplacer"))
+        if organization is not None:
+            found = _organization(store, organization)
+            if found is None:
+                errors.append(FieldError(
+                    "organization",
+                    f"aucune organisation n'a l'identifiant « {organization} » : donnez "
+                    "l'identifiant de la fiche (ex. org-amej-sale, dans l'adresse de sa page "
+                    "/organisations/…, ou `graph-service export` : organization.csv) ou son "
+                    "UUID HSDS (colonne id de organization.csv, /api/hsds/organizations)"))
+            organization = found
         territory = store.territory(province) if province is not None else None
         if province is not None and (territory is None or territory.level != "province"):
-            errors.append(FieldError("province", f"{province!r} is not an HCP province code"))
+            errors.append(FieldError("province", f"« {province} » n'est pas un code HCP de "
+                                                 "province, par exemple 04.441 (Salé)"))
         try:
             user = make_user(username, password, role, organization_id=organization,
                              province_code=province)
@@ -94,10 +105,22 @@ def revoke_cmd(username: str) -> None:
     click.echo(f"user {username}: {count} token(s) and session(s) revoked")
 
 
+def _organization(store: GraphStore, given: str) -> str | None:
+    """The entry id of the organisation ``given`` names: its entry id, or the UUID the HSDS
+    exports and the HSDS API give it (:func:`~graph_service.hsds.ids.hsds_id`)."""
+    if isinstance(store.get("organization", given), Organization):
+        return given
+    if not is_uuid(given):
+        return None
+    wanted = given.lower()
+    return next((org.id for org in store.entries("organization")
+                 if hsds_id("organization", org.id) == wanted), None)
+
+
 def _existing(store: GraphStore, username: str) -> None:
     if store.get_user(username) is None:
         _unknown(username)
 
 
 def _unknown(username: str) -> None:
-    raise ValidationFailed([FieldError("username", f"no user {username!r}")])
+    raise ValidationFailed([FieldError("username", f"aucun compte « {username} »")])

@@ -18,6 +18,7 @@ from .taxonomy import LANGUAGES, SERVICE_STATUSES, SEXES, SITUATIONS, check_code
 
 __all__ = [
     "DECIDING_FIELDS",
+    "DISABILITY_SITUATION",
     "ELIGIBILITY_FIELDS",
     "RANKING_FIELDS",
     "Eligibility",
@@ -44,6 +45,11 @@ one service per distinct key (:func:`eligibility_key`, or the narrower
 """
 
 
+DISABILITY_SITUATION = "handicap"
+"""The situation « enfant en situation de handicap »: the one way the orientation form says
+it, read as the ``disability`` the API and the CLI also take (one fact, one rule)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Need:
     """A situation description. Validated on creation; nothing in it identifies a child."""
@@ -68,6 +74,8 @@ class Need:
         errors += check_code("language", self.language, LANGUAGES)
         if errors:
             raise ValidationFailed(errors)
+        if DISABILITY_SITUATION in self.situations:
+            object.__setattr__(self, "disability", True)  # frozen: set once, while built
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,9 @@ class FieldError:
     where: str = ""
     message_ar: str = ""
     """The message in Arabic, for Arabic pages, when one was written (else ``message``)."""
+    suggestions: tuple[str, ...] = ()
+    """Values the person probably meant (« voulez-vous dire … »), each one a whole valid
+    value of the field: a page offers them as buttons that fill it in."""
 
     def message_in(self, lang: str) -> str:
         """The message in ``lang`` (``fr`` or ``ar``)."""

@@ -99,8 +99,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # maps/params.py)
     "situation_required": ("au moins une situation est obligatoire",
                            "يجب اختيار وضعية واحدة على الأقل"),
-    "age_not_child": ("{age} est hors de 0–17 ans (un enfant)",
-                      "{age} خارج المجال 0–17 سنة (طفل)"),
+    "age_not_child": ("{age} est hors de 0–17 ans (un enfant ; exemple : 12)",
+                      "{age} خارج المجال 0–17 سنة (طفل؛ مثال: 12)"),
     "sex_unknown": ("sexe inconnu « {value} » ; F ou M attendu",
                     "جنس غير معروف «{value}»؛ المنتظر F أو M"),
     "one_place": ("indiquez une commune, ou une province, ou une latitude et une longitude "
@@ -122,19 +122,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ambiguous_commune": ("« {value} » désigne plusieurs communes : {names} ; choisissez-en une "
                           "dans la liste", "«{value}» يطابق عدة جماعات: {names}؛ اختر واحدة من "
                           "القائمة"),
-    "unknown_commune": ("aucune commune ne correspond à « {value} »",
-                        "لا توجد أي جماعة تطابق «{value}»"),
+    "unknown_commune": ("aucune commune ne correspond à « {value} » ; écrivez son nom en "
+                        "français ou en arabe (exemple : Salé)",
+                        "لا توجد أي جماعة تطابق «{value}»؛ اكتب اسمها بالفرنسية أو بالعربية "
+                        "(مثال: سلا)"),
     "unknown_commune_close": ("aucune commune ne correspond à « {value} » ; vouliez-vous dire : "
                               "{names} ?", "لا توجد أي جماعة تطابق «{value}»؛ هل تقصد: {names}؟"),
+    "ambiguous_province": ("« {value} » désigne plusieurs provinces : {names} ; choisissez-en une",
+                           "«{value}» يطابق عدة أقاليم: {names}؛ اختر واحدا"),
+    "unknown_province": ("aucune province ne correspond à « {value} » (exemple : Kénitra)",
+                         "لا يوجد أي إقليم يطابق «{value}» (مثال: القنيطرة)"),
+    "unknown_province_close": ("aucune province ne correspond à « {value} » ; vouliez-vous "
+                               "dire : {names} ?",
+                               "لا يوجد أي إقليم يطابق «{value}»؛ هل تقصد: {names}؟"),
+    "ambiguous_region": ("« {value} » désigne plusieurs régions : {names} ; choisissez-en une",
+                         "«{value}» يطابق عدة جهات: {names}؛ اختر واحدة"),
+    "unknown_region": ("aucune région ne correspond à « {value} » (exemple : Rabat-Salé-Kénitra)",
+                       "لا توجد أي جهة تطابق «{value}» (مثال: الرباط سلا القنيطرة)"),
+    "unknown_region_close": ("aucune région ne correspond à « {value} » ; vouliez-vous dire : "
+                             "{names} ?", "لا توجد أي جهة تطابق «{value}»؛ هل تقصد: {names}؟"),
     "not_whole_number": ("« {value} » n'est pas un nombre entier (exemple : 12)",
                          "«{value}» ليس عددا صحيحا (مثال: 12)"),
     "not_number": ("« {value} » n'est pas un nombre (exemple : 30)",
                    "«{value}» ليس عددا (مثال: 30)"),
     "not_yes_no": ("« {value} » n'est ni oui ni non", "«{value}» ليس نعم ولا لا"),
-    # errors of the web forms (web/forms.py, web/referrals.py)
-    "not_decimal": ("« {value} » n'est pas un nombre décimal (exemple : 34.02)",
-                    "«{value}» ليس عددا عشريا (مثال: 34.02)"),
-    "unknown_choice": ("choix inconnu « {value} »", "اختيار غير معروف «{value}»"),
+    # errors of the referral form (web/referrals.py)
     # the provincial action plan's canvas (action_plan.py)
     "plan_priority": ("Détection, prise en charge et suivi des enfants victimes de violence, "
                       "abus, négligence et exploitation",

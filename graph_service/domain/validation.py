@@ -29,6 +29,7 @@ from .entities import (
     to_record,
 )
 from .errors import FieldError
+from .messages import Message
 from .taxonomy import (
     ACCESS_MODES,
     CHANNEL_KINDS,
@@ -82,8 +83,13 @@ SEARCH_TEXT_MAX = 200
 """Most characters of a search text (a list's ``text`` filter, a place name to look up)."""
 PHONE_EXAMPLE = "05 37 88 12 34 ou +212 5 37 88 12 34"
 """How a number is expected, in every message refusing one."""
-PHONE_EXAMPLE_AR = "05 37 88 12 34"
-"""The Arabic messages' example: one number, so the right-to-left text cannot reorder two."""
+PHONE_EXAMPLE_AR = "\u206605 37 88 12 34\u2069"
+"""The Arabic messages' example: one number, isolated left to right (LRI … PDI, as ``<bdi>``
+in a page) so that the right-to-left text cannot reorder its groups."""
+EMAIL_EXAMPLE = "contact@association.ma"
+URL_EXAMPLE = "https://www.association.ma"
+TIME_EXAMPLE = "09:00"
+"""The examples every message refusing an e-mail, a web address or an hour gives."""
 
 
 class InputError(ValueError):
@@ -95,19 +101,40 @@ class InputError(ValueError):
 
 
 REQUIRED = "est obligatoire"
+REQUIRED_AR = "إجباري"
 """The message of a missing value, wherever a form, an API input or a file lacks one."""
+
+
+def missing(field: str, where: str = "") -> FieldError:
+    """The error of a missing value, in French and Arabic."""
+    return FieldError(field, REQUIRED, where, REQUIRED_AR)
+
+
+def not_a_number(field: str, typed: str, *, whole: bool) -> FieldError:
+    """The one answer to a number that cannot be read (a form, a map's parameters, the CLI)."""
+    return FieldError(field, Message("not_whole_number" if whole else "not_number", value=typed))
+
+
+def quoted(value: object) -> str:
+    """A value typed by someone, quoted as French and Arabic texts quote: « 05 37 12 »."""
+    return f"«\u00a0{value}\u00a0»"
 
 __all__ = [
     "MAX_ITEMS",
     "MOROCCO_BBOX",
     "PHONE_EXAMPLE",
     "REQUIRED",
+    "REQUIRED_AR",
     "SEARCH_TEXT_MAX",
     "TEXT_LIMITS",
     "InputError",
+    "channel_errors",
     "correction_message_errors",
+    "missing",
     "normalize_email",
     "normalize_phone",
+    "not_a_number",
+    "quoted",
     "search_text_errors",
     "validate_entity",
 ]
@@ -126,10 +153,10 @@ def normalize_phone(value: str) -> str:
         # phonenumbers reads letters as a keypad's (O → 6): a letter O typed for a zero
         # would be stored as another, valid, number.
         raise InputError(
-            f"{value!r} contient {'la lettre' if len(letters) == 1 else 'les lettres'} "
+            f"{quoted(value)} contient {'la lettre' if len(letters) == 1 else 'les lettres'} "
             f"{', '.join(letters)} : un numéro ne s'écrit qu'avec des chiffres (0, pas la "
             f"lettre O), par exemple {PHONE_EXAMPLE}",
-            f"{value!r} يحتوي على حروف ({', '.join(letters)}): يكتب الرقم بالأرقام فقط "
+            f"{quoted(value)} يحتوي على حروف ({', '.join(letters)}): يكتب الرقم بالأرقام فقط "
             f"(0 وليس الحرف O)، مثلا {PHONE_EXAMPLE_AR}")
     digits = re.sub(r"[\s.\-()/]", "", raw)
     if re.fullmatch(r"\d{2,4}", digits):
@@ -137,22 +164,26 @@ def normalize_phone(value: str) -> str:
     try:
         number = phonenumbers.parse(raw, "MA")
     except phonenumbers.NumberParseException as exc:
-        raise InputError(f"{value!r} n'est pas un numéro de téléphone, "
+        raise InputError(f"{quoted(value)} n'est pas un numéro de téléphone, "
                          f"par exemple {PHONE_EXAMPLE}",
-                         f"{value!r} ليس رقم هاتف، مثلا {PHONE_EXAMPLE_AR}") from exc
+                         f"{quoted(value)} ليس رقم هاتف، مثلا {PHONE_EXAMPLE_AR}") from exc
     if not phonenumbers.is_valid_number(number):
-        raise InputError(f"{value!r} n'est pas un numéro marocain ou international valide, "
-                         f"par exemple {PHONE_EXAMPLE}",
-                         f"{value!r} ليس رقما مغربيا أو دوليا صالحا، مثلا {PHONE_EXAMPLE_AR}")
+        raise InputError(
+            f"{quoted(value)} n'est pas un numéro marocain ou international valide, "
+            f"par exemple {PHONE_EXAMPLE}",
+            f"{quoted(value)} ليس رقما مغربيا أو دوليا صالحا، مثلا {PHONE_EXAMPLE_AR}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalize_email(value: str) -> str:
-    """Return the normalised address, or raise ``ValueError`` (syntax only: no DNS here)."""
+    """Return the normalised address, or raise :class:`InputError` (syntax only: no DNS here;
+    the library's own, English, explanation is not shown to people)."""
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ValueError(f"{value!r} n'est pas une adresse e-mail valide : {exc}") from exc
+        raise InputError(
+            f"{quoted(value)} n'est pas une adresse e-mail valide, par exemple {EMAIL_EXAMPLE}",
+            f"{quoted(value)} ليس عنوان بريد إلكتروني صالحا، مثلا {EMAIL_EXAMPLE}") from exc
 
 
 class _Checker:
@@ -162,12 +193,12 @@ class _Checker:
         self.where = where
         self.errors: list[FieldError] = []
 
-    def fail(self, field: str, message: str) -> None:
-        self.errors.append(FieldError(field, message, self.where))
+    def fail(self, field: str, message: str, message_ar: str = "") -> None:
+        self.errors.append(FieldError(field, message, self.where, message_ar))
 
     def required(self, field: str, value: Any) -> None:
         if value is None or (isinstance(value, str) and not value.strip()):
-            self.fail(field, REQUIRED)
+            self.fail(field, REQUIRED, REQUIRED_AR)
 
     def lengths(self, entity: AnyEntity) -> None:
         """Every text field against :data:`TEXT_LIMITS`, every list against :data:`MAX_ITEMS`."""
@@ -176,7 +207,8 @@ class _Checker:
                 self.length(name, name, value)
                 continue
             if len(value) > MAX_ITEMS:
-                self.fail(name, f"{len(value)} éléments : au plus {MAX_ITEMS}")
+                self.fail(name, f"{len(value)} éléments : au plus {MAX_ITEMS}",
+                          f"{len(value)} عنصرا: {MAX_ITEMS} على الأكثر")
             for i, item in enumerate(value[:MAX_ITEMS]):
                 parts = item.items() if isinstance(item, dict) else [(name, item)]
                 for part, text in parts:
@@ -184,12 +216,15 @@ class _Checker:
 
     def length(self, field: str, key: str, value: Any) -> None:
         if isinstance(value, str) and len(value) > TEXT_LIMITS[key]:
-            self.fail(field, f"{len(value)} caractères : au plus {TEXT_LIMITS[key]}")
+            self.fail(field, f"{len(value)} caractères : au plus {TEXT_LIMITS[key]}",
+                      f"{len(value)} حرفا: {TEXT_LIMITS[key]} على الأكثر")
 
     def identifier(self, field: str, value: str | None) -> None:
         if value and not _ID.match(value):
-            self.fail(field, f"{value!r} n'est pas un identifiant valide "
-                             "(lettres, chiffres, . _ : -)")
+            self.fail(field, f"{quoted(value)} n'est pas un identifiant valide "
+                             "(lettres, chiffres, . _ : -), par exemple service-upe-sale",
+                      f"{quoted(value)} ليس معرفا صالحا (حروف لاتينية وأرقام و . _ : -)، "
+                      "مثلا service-upe-sale")
 
     def code(self, field: str, value: str | None, vocab: dict[str, Term]) -> None:
         self.errors.extend(replace(e, where=self.where) for e in check_code(field, value, vocab))
@@ -201,19 +236,28 @@ class _Checker:
     def territory(self, field: str, value: str | None, level: str | None) -> None:
         """``level`` is the level of ``value`` if it is a known HCP code (else ``None``)."""
         if value is not None and level is None:
-            self.fail(field, f"{value!r} n'est pas un code HCP connu")
+            self.fail(field, f"{quoted(value)} n'est pas un code HCP connu, par exemple "
+                             "04.441.01.0 (Salé)",
+                      f"{quoted(value)} ليس رمزا معروفا للمندوبية السامية للتخطيط، مثلا "
+                      "04.441.01.0")
 
     def coordinates(self, lat: float | None, lon: float | None) -> None:
         if (lat is None) != (lon is None):
-            self.fail("lat" if lat is None else "lon", "la latitude et la longitude vont ensemble")
+            self.fail("lat" if lat is None else "lon",
+                      "la latitude et la longitude vont ensemble, par exemple 34.0531 et -6.7985",
+                      "خط العرض وخط الطول متلازمان، مثلا 34.0531 و -6.7985")
             return
         if lat is None or lon is None:
             return
         lat_min, lat_max, lon_min, lon_max = MOROCCO_BBOX
         if not lat_min <= lat <= lat_max:
-            self.fail("lat", f"la latitude {lat} est hors du Maroc ({lat_min} à {lat_max})")
+            self.fail("lat", f"{lat} est hors du Maroc ({lat_min} à {lat_max}), par exemple "
+                             "34.0531",
+                      f"{lat} خارج المغرب (من {lat_min} إلى {lat_max})، مثلا 34.0531")
         if not lon_min <= lon <= lon_max:
-            self.fail("lon", f"la longitude {lon} est hors du Maroc ({lon_min} à {lon_max})")
+            self.fail("lon", f"{lon} est hors du Maroc ({lon_min} à {lon_max}), par exemple "
+                             "-6.7985",
+                      f"{lon} خارج المغرب (من {lon_min} إلى {lon_max})، مثلا -6.7985")
 
     def channels(self, field: str, channels: Iterable[Channel]) -> None:
         for i, ch in enumerate(channels):
@@ -234,29 +278,55 @@ class _Checker:
                                           getattr(exc, "message_ar", "")))
             return
         if normalized != value:
-            self.fail(field, f"doit être enregistré sous la forme normalisée {normalized!r}")
+            self.fail(field, f"doit être écrit sous la forme {quoted(normalized)}",
+                      f"يجب أن يكتب على الشكل {quoted(normalized)}")
 
     def url(self, field: str, value: str) -> None:
         if value and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", value):
-            self.fail(field, f"{value!r} n'est pas une adresse http(s)")
+            self.fail(field, f"{quoted(value)} n'est pas une adresse web, par exemple "
+                             f"{URL_EXAMPLE}",
+                      f"{quoted(value)} ليس عنوانا إلكترونيا صالحا، مثلا {URL_EXAMPLE}")
 
     def hours(self, field: str, hours: Iterable[Hours]) -> None:
         for i, h in enumerate(hours):
             name = f"{field}[{i}]"
             days = [d.strip() for d in h.byday.split(",") if d.strip()]
-            if not days or any(d not in _DAYS for d in days):
-                self.fail(f"{name}.byday", f"{h.byday!r} : jours attendus comme MO,TU,WE")
+            if not days:
+                self.fail(f"{name}.byday", "choisissez au moins un jour",
+                          "اختر يوما واحدا على الأقل")
+            elif any(d not in _DAYS for d in days):
+                self.fail(f"{name}.byday", f"{quoted(h.byday)} : jours attendus en codes "
+                                           "iCalendar, par exemple MO,TU,WE",
+                          f"{quoted(h.byday)}: الأيام بالرموز، مثلا MO,TU,WE")
             for part in ("opens_at", "closes_at"):
-                if not _TIME.match(getattr(h, part)):
-                    self.fail(f"{name}.{part}", f"{getattr(h, part)!r} n'est pas une heure HH:MM")
+                value = getattr(h, part)
+                if not value:
+                    self.fail(f"{name}.{part}", f"{REQUIRED}, par exemple {TIME_EXAMPLE}",
+                              f"{REQUIRED_AR}، مثلا {TIME_EXAMPLE}")
+                elif not _TIME.match(value):
+                    self.fail(f"{name}.{part}", f"{quoted(value)} n'est pas une heure, par "
+                                                f"exemple {TIME_EXAMPLE}",
+                              f"{quoted(value)} ليست ساعة، مثلا {TIME_EXAMPLE}")
             if _TIME.match(h.opens_at) and _TIME.match(h.closes_at) and h.opens_at >= h.closes_at:
-                self.fail(f"{name}.closes_at", "doit suivre l'heure d'ouverture (opens_at)")
+                self.fail(f"{name}.closes_at", f"{quoted(h.closes_at)} doit suivre l'heure "
+                                               f"d'ouverture {quoted(h.opens_at)}",
+                          f"{quoted(h.closes_at)} يجب أن تكون بعد ساعة الافتتاح "
+                          f"{quoted(h.opens_at)}")
+
+
+def channel_errors(field: str, channel: Channel) -> list[FieldError]:
+    """The problems of one channel, as an entry's validation finds them (``field`` names
+    its row, ``channels[1]``): a page checks a number as soon as it is typed."""
+    check = _Checker("")
+    check.channels(field, [channel])
+    return [replace(e, field=e.field.replace(f"{field}[0]", field, 1)) for e in check.errors]
 
 
 def search_text_errors(field: str, value: str | None) -> list[FieldError]:
     """A search text (a list's filter, a place name) longer than :data:`SEARCH_TEXT_MAX`."""
     if value is not None and len(value) > SEARCH_TEXT_MAX:
-        return [FieldError(field, f"{len(value)} caractères : au plus {SEARCH_TEXT_MAX}")]
+        return [FieldError(field, f"{len(value)} caractères : au plus {SEARCH_TEXT_MAX}",
+                           message_ar=f"{len(value)} حرفا: {SEARCH_TEXT_MAX} على الأكثر")]
     return []
 
 
@@ -327,10 +397,12 @@ def validate_entity(
         c.required("from_service_id", entity.from_service_id)
         c.required("to_service_id", entity.to_service_id)
         if entity.from_service_id == entity.to_service_id:
-            c.fail("to_service_id", "un service ne peut pas s'orienter vers lui-même")
+            c.fail("to_service_id", "un service ne peut pas s'orienter vers lui-même",
+                   "لا يمكن لخدمة أن توجه إلى نفسها")
         c.code("link_kind", entity.link_kind, LINK_KINDS)
         if entity.typical_delay_hours is not None and entity.typical_delay_hours < 0:
-            c.fail("typical_delay_hours", "ne peut pas être négatif")
+            c.fail("typical_delay_hours", "ne peut pas être négatif, par exemple 48",
+                   "لا يمكن أن يكون سالبا، مثلا 48")
     elif isinstance(entity, Membership):
         c.required("organization_id", entity.organization_id)
         c.required("body_id", entity.body_id)
@@ -349,7 +421,8 @@ def _check_service(c: _Checker, s: Service,
     c.required("name", s.name)
     c.code("type", s.type, SERVICE_TYPES)
     if not s.stages:
-        c.fail("stages", "au moins une étape du circuit est obligatoire")
+        c.fail("stages", "cochez au moins une étape du circuit",
+               "اختر مرحلة واحدة على الأقل من المسار")
     c.codes("stages", s.stages, STAGES)
     c.codes("situations", s.situations, SITUATIONS)
     c.codes("languages", s.languages, LANGUAGES)
@@ -359,9 +432,11 @@ def _check_service(c: _Checker, s: Service,
     for name in ("age_min", "age_max"):
         age = getattr(s, name)
         if age is not None and not CHILD_AGE_MIN <= age <= CHILD_AGE_MAX:
-            c.fail(name, f"{age} est hors de {CHILD_AGE_MIN}–{CHILD_AGE_MAX} ans")
+            c.fail(name, f"{age} est hors de {CHILD_AGE_MIN}–{CHILD_AGE_MAX} ans, par exemple 12",
+                   f"{age} خارج {CHILD_AGE_MIN}–{CHILD_AGE_MAX} سنة، مثلا 12")
     if s.age_min is not None and s.age_max is not None and s.age_min > s.age_max:
-        c.fail("age_max", f"{s.age_max} est inférieur à l'âge minimum {s.age_min}")
+        c.fail("age_max", f"{s.age_max} est inférieur à l'âge minimum {s.age_min}",
+               f"{s.age_max} أصغر من السن الأدنى {s.age_min}")
     c.hours("hours", s.hours)
     c.channels("channels", s.channels)
     for code in s.area_codes:

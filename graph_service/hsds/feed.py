@@ -20,6 +20,7 @@ import bisect
 import functools
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,8 @@ from .to_tables import Record, TableRows
 __all__ = ["HSDS_VERSION", "Feed", "PageRequest", "ServiceQuery", "feed_of"]
 
 HSDS_VERSION = "3.0"
+KEPT_QUERIES = 256
+"""Id lists of service queries kept per revision: every taxonomy term's, and the searches."""
 
 Json = dict[str, Any]
 
@@ -111,7 +114,13 @@ def _matches(query: str | None, *texts: str) -> bool:
 
 
 class Feed:
-    """The HSDS ids of one read-model revision and the feed's objects, rendered on demand."""
+    """The HSDS ids of one read-model revision and the feed's objects, rendered on demand.
+
+    What lists serve again and again is kept for the revision, filled by the requests that
+    first ask (a revision's entries never change; a write brings a new feed): the id lists
+    of the last :data:`KEPT_QUERIES` queries, and each service's list record. Kept records
+    are shared by every answer, so nothing may change one after it is made.
+    """
 
     def __init__(self, index: Index) -> None:
         self.index = index
@@ -129,11 +138,28 @@ class Feed:
         self._tagged = {t.id: frozenset().union(*index.services_by[t.criterion].values())
                         for t in TAXONOMIES}
         self._modified = sorted((s.last_modified, s.id) for s in snap.services.values())
+        self._found: OrderedDict[ServiceQuery, list[str]] = OrderedDict()
+        self._listed: dict[str, Json] = {}
+        self._lock = threading.Lock()
 
     # --- lists -------------------------------------------------------------------------
 
     def service_ids(self, q: ServiceQuery) -> list[str]:
-        """Our ids of the services matching every filter of ``q``, in the feed's order."""
+        """Our ids of the services matching every filter of ``q``, in the feed's order
+        (the same list object for a repeated query: never change it)."""
+        with self._lock:
+            found = self._found.get(q)
+            if found is not None:
+                self._found.move_to_end(q)
+                return found
+        found = self._service_ids(q)
+        with self._lock:
+            self._found[q] = found
+            while len(self._found) > KEPT_QUERIES:
+                self._found.popitem(last=False)
+        return found
+
+    def _service_ids(self, q: ServiceQuery) -> list[str]:
         codes: dict[str, str] = {}
         if q.taxonomy_term_id is not None:
             term = self.terms.get(q.taxonomy_term_id)
@@ -184,13 +210,16 @@ class Feed:
         return TableRows().entries([entity])
 
     def service(self, sid: str, *, full: bool) -> Json:
-        """A service: its one-to-one fields (lists), or nested with everything public."""
-        snap = self.index.snapshot
-        service = snap.services[sid]
+        """A service: its one-to-one fields (lists, kept), or nested with everything public."""
+        if not full:
+            record = self._listed.get(sid)
+            if record is None:
+                record = self._listed[sid] = _typed(
+                    "service", TableRows().own_row(self.index.snapshot.services[sid]))
+            return record
+        service = self.index.snapshot.services[sid]
         tables = self._tables(service)
         record = _typed("service", tables["service"][0])
-        if not full:
-            return record
         record |= self._children(tables, "phone", "schedule", "language", "required_document",
                                  "service_area")
         record["service_at_locations"] = [
@@ -224,7 +253,7 @@ class Feed:
     def location(self, site_id: str, *, full: bool) -> Json:
         """A site as the public sees it; in full, with the address of its commune."""
         site = public_site(self.index.snapshot.sites[site_id], ANONYMOUS)
-        record = _typed("location", self._tables(site)["location"][0])
+        record = _typed("location", TableRows().own_row(site))
         if full:
             record["addresses"] = [self._address(record["id"], site)]
         return record
@@ -251,13 +280,15 @@ class Feed:
         """An organisation; in full with its phones, identifiers and (public) sites;
         ``services`` ``"list"`` or ``"full"`` adds its services in that form."""
         organization = self.index.snapshot.organizations[oid]
-        tables = self._tables(organization)
-        record = _typed("organization", tables["organization"][0])
         if full:
+            tables = self._tables(organization)
+            record = _typed("organization", tables["organization"][0])
             record |= self._children(tables, "phone", "organization_identifier")
             record["locations"] = [self.location(site_id, full=True)
                                    for site_id in self.index.sites_by_org.get(oid, ())]
             record["contacts"] = []  # contact persons are never public
+        else:
+            record = _typed("organization", TableRows().own_row(organization))
         if services is not None:
             record["services"] = [self.service(sid, full=services == "full")
                                   for sid in self.index.services_by_org.get(oid, ())]

@@ -98,13 +98,28 @@ class TableRows:
                 self.add("x_channels", id=x_id, kind=ch.kind, value=ch.value, label=ch.label,
                          **{owner_column: owner})
 
-    def _organization(self, o: Organization) -> None:
-        hid = self.hid(o)
+    def own_row(self, entity: Organization | Site | Service) -> Record:
+        """The row of the entry's own HSDS table alone (``organization``, ``location``,
+        ``service``), without the dependent rows: what a list of the feed shows, at the cost
+        of one row rather than the dozen rows (and their derived ids) of the whole entry."""
+        if isinstance(entity, Organization):
+            self._organization_row(entity)
+        elif isinstance(entity, Site):
+            self._site_row(entity)
+        else:
+            self._service_row(entity)
+        return self.tables[TABLE_OF_KIND[entity.kind]][-1]
+
+    def _organization_row(self, o: Organization) -> None:
         self.add(
-            "organization", id=hid, name=o.name, description=o.description or o.name,
+            "organization", id=self.hid(o), name=o.name, description=o.description or o.name,
             email=o.email, website=o.website,
             parent_organization_id=self.ref("organization", o.parent_id) if o.parent_id else "",
         )
+
+    def _organization(self, o: Organization) -> None:
+        hid = self.hid(o)
+        self._organization_row(o)
         self.add("x_organization_profile", organization_id=hid, name_ar=o.name_ar,
                  org_kind=o.org_kind, sector=o.sector, province_code=o.province_code)
         for i, identifier in enumerate(o.identifiers):
@@ -114,24 +129,29 @@ class TableRows:
                      identifier_type=scheme or "identifier", identifier=value)
         self._channels("organization_id", hid, o.channels)
 
-    def _site(self, s: Site) -> None:
-        hid = self.hid(s)
-        self.add("location", id=hid, location_type="physical", name=s.name,
+    def _site_row(self, s: Site) -> None:
+        self.add("location", id=self.hid(s), location_type="physical", name=s.name,
                  organization_id=self.ref("organization", s.organization_id),
                  description=s.description, latitude=s.lat, longitude=s.lon)
-        self.add("x_location_profile", location_id=hid, commune_code=s.commune_code,
+
+    def _site(self, s: Site) -> None:
+        self._site_row(s)
+        self.add("x_location_profile", location_id=self.hid(s), commune_code=s.commune_code,
                  coordinates_precision=s.coordinates_precision, confidential=s.confidential,
                  address=s.address)
 
-    def _service(self, s: Service) -> None:
-        hid = self.hid(s)
+    def _service_row(self, s: Service) -> None:
         self.add(
-            "service", id=hid, organization_id=self.ref("organization", s.organization_id),
+            "service", id=self.hid(s), organization_id=self.ref("organization", s.organization_id),
             name=s.name, description=s.description, status=codes.STATUS_TO_HSDS[s.status],
             url=_first(s.channels, "website"), email=_first(s.channels, "email"),
             fees_description=s.cost, minimum_age=s.age_min, maximum_age=s.age_max,
             last_modified=s.last_modified,
         )
+
+    def _service(self, s: Service) -> None:
+        hid = self.hid(s)
+        self._service_row(s)
         self.add("x_service_profile", service_id=hid, type=s.type, name_ar=s.name_ar, sex=s.sex,
                  disability_accepted=s.disability_accepted, emergency_24_7=s.emergency_24_7,
                  access=s.access, status=s.status, receives_children=s.receives_children)

@@ -3,8 +3,8 @@
 A social worker looks for "who is around here"; a coordinator checks that each
 sector of the DTIPE is present. One marker per site (or per provincial seat for
 an organisation with no site), coloured by its organisation's sector, clustered
-per sector so that a national map stays readable, with a popup in French and
-Arabic. Confidential sites sit at their commune's point (see :mod:`.popups`).
+per sector so that a national map stays readable, with a popup in the page's
+language. Confidential sites sit at their commune's point (see :mod:`.popups`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from .base import (
     point_layer,
 )
 from .popups import place_popup
+from .texts import MapLang, text
 
 __all__ = ["SECTOR_COLOURS", "build_annuaire_map"]
 
@@ -65,10 +66,11 @@ def build_annuaire_map(
     snapshot: Snapshot,
     *,
     province: str | None = None,
+    lang: MapLang = "fr",
     assets: str = SERVED,
     tile_url: str = "",
 ) -> folium.Map:
-    """The annuaire on a map, for the country or one province (HCP code).
+    """The annuaire on a map, for the country or one province (HCP code), in ``lang``.
 
     Raises
     ------
@@ -84,36 +86,42 @@ def build_annuaire_map(
         shapes = province_boundaries(NATIONAL_TOLERANCE)
         if province in shapes:
             bounds = bounds_of(feature_collection([(province, shapes[province], {})]))
-    m = new_map(assets=assets, tile_url=tile_url, **({"bounds": bounds} if bounds else {}))
-    add_base(m, province=province, filled=not tile_url)
+    m = new_map(assets=assets, lang=lang, tile_url=tile_url,
+                **({"bounds": bounds} if bounds else {}))
+    add_base(m, lang=lang, province=province, filled=not tile_url)
     by_sector: dict[str, list[_Marker]] = defaultdict(list)
     for marker in markers:
         by_sector[marker.org.sector].append(marker)
     for sector in SECTORS:  # taxonomy order: the same legend on every map
         if sector in by_sector:
-            _sector_layer(snapshot, sector, by_sector[sector], assets).add_to(m)
+            _sector_layer(snapshot, sector, by_sector[sector], assets, lang).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    add_title(m, "Annuaire des acteurs de la protection de l'enfance"
-              + (f" — {where.name_fr}" if where else ""),
-              "دليل الفاعلين في مجال حماية الطفولة" + (f" — {where.name_ar}" if where else ""))
-    add_legend(m, "Secteurs", [(SECTOR_COLOURS[s], f"{SECTORS[s].fr} ({len(by_sector[s])}) — "
-                               f"{SECTORS[s].ar}") for s in SECTORS if s in by_sector],
-               note="Lieux confidentiels : au centre de leur commune, sans adresse.")
+    place = "" if where is None else f" — {where.name_ar if lang == 'ar' else where.name_fr}"
+    add_title(m, text("annuaire_title", lang) + place, lang=lang)
+    add_legend(m, text("sectors", lang), [(SECTOR_COLOURS[s], _sector(s, len(by_sector[s]), lang))
+                                          for s in SECTORS if s in by_sector],
+               lang=lang, note=text("confidential_note", lang))
     return m
 
 
-def _sector_layer(snapshot: Snapshot, sector: str, markers: list[_Marker],
-                  assets: str) -> MarkerCluster:
-    colour = SECTOR_COLOURS[sector]
+def _sector(sector: str, count: int, lang: MapLang) -> str:
     term = SECTORS[sector]
-    cluster = MarkerCluster(name=f"{escape(term.fr)} ({len(markers)}) — {escape(term.ar)}",
+    return f"{term.ar if lang == 'ar' else term.fr} ({count})"
+
+
+def _sector_layer(snapshot: Snapshot, sector: str, markers: list[_Marker],
+                  assets: str, lang: MapLang) -> MarkerCluster:
+    colour = SECTOR_COLOURS[sector]
+    cluster = MarkerCluster(name=escape(_sector(sector, len(markers), lang)),
                             icon_create_function=_CLUSTER.replace("{colour}", colour))
     use_local(cluster, assets)
     point_layer(
-        ((mk.lat, mk.lon, {"name": escape(mk.org.name), "popup": place_popup(
-            snapshot, mk.org, mk.services, site=mk.site, commune=mk.commune, province=mk.province)})
+        ((mk.lat, mk.lon, {
+            "name": escape(mk.org.name_ar if lang == "ar" and mk.org.name_ar else mk.org.name),
+            "popup": place_popup(snapshot, mk.org, mk.services, lang=lang, site=mk.site,
+                                 commune=mk.commune, province=mk.province)})
          for mk in markers),
-        name=term.fr, icon_html=_PIN.format(colour=colour),
+        name=_sector(sector, len(markers), lang), icon_html=_PIN.format(colour=colour),
     ).add_to(cluster)
     return cluster
 

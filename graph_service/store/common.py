@@ -94,7 +94,8 @@ def check_references(
                 wanted.setdefault(kind, set()).add(target)
     found = {kind: exists(kind, sorted(ids)) for kind, ids in wanted.items()}
     errors = [
-        FieldError(field, f"{kind} {target!r} does not exist", f"{e.kind} {e.id}")
+        FieldError(field, f"« {target} » n'existe pas ({kind})", f"{e.kind} {e.id}",
+                   f"«{target}» غير موجود ({kind})")
         for e in entities
         for field, kind, target in references(e)
         if target not in in_batch.get(kind, set()) and target not in found.get(kind, set())
@@ -198,7 +199,8 @@ def check_version(current: AnyEntity, expected: int) -> None:
 
 def refuse_referenced(kind: EntityKind, id: str, referrers: Iterable[tuple[str, str]]) -> None:
     """An entry others point to (``(source id, field)`` pairs) cannot be deleted."""
-    errors = [FieldError("id", f"still referenced by {src} ({field})", f"{kind} {id}")
+    errors = [FieldError("id", f"encore référencé par {src} ({field})", f"{kind} {id}",
+                         message_ar=f"لا يزال مرجعا لـ {src} ({field})")
               for src, field in referrers]
     if errors:
         raise ValidationFailed(errors)

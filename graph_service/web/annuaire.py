@@ -100,6 +100,9 @@ async def search(request: Request) -> Response:
         "page": number,
         "pages": pages,
         "query": _query_without_page(request),
+        # the map shows the province asked (a whole-country map otherwise); it is public
+        "map_url": "/maps/annuaire" + (f"?{urlencode({'province': province})}" if province
+                                       else ""),
     })
 
 

@@ -23,18 +23,27 @@ from starlette.datastructures import FormData
 
 from ..domain.entities import Channel, Hours, Organization, Service, Site, Territory
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.messages import Message
 from ..domain.taxonomy import PHONE_KINDS
-from ..domain.validation import REQUIRED, normalize_email, normalize_phone
+from ..domain.validation import (
+    MAX_ITEMS,
+    missing,
+    normalize_email,
+    normalize_phone,
+    not_a_number,
+    quoted,
+)
 from ..snapshot import Snapshot
 from .communes import resolve_commune, resolve_territory
+from .i18n import Lang
 
 __all__ = [
     "DAYS",
     "FormReader",
+    "Problem",
     "entity_values",
     "error_map",
     "form_values",
+    "normalized",
     "organization_from_form",
     "row_count",
     "service_from_form",
@@ -52,17 +61,39 @@ CHOICES: dict[str, bool | None] = {"": None, "true": True, "false": False}
 select's values."""
 
 
-def error_map(exc: ValidationFailed, lang: str) -> dict[str, list[str]]:
-    """Field name → messages in the page's language ``lang``, for the templates (``""`` for
-    errors about no one field)."""
-    out: dict[str, list[str]] = {}
-    for error in exc.errors:
-        out.setdefault(error.field, []).append(error.message_in(lang))
-    return out
-
-
 Values = dict[str, list[str]]
 """What the inputs of a form show: input name → its values (several for check boxes)."""
+
+
+class Problem(str):
+    """A refused input's message in the page's language, as a page shows it: with the field's
+    label, and the values to offer as buttons that fill the field in. A string, so a page
+    that only lists messages shows it as one."""
+
+    label: str
+    suggestions: tuple[str, ...]
+
+    def __new__(cls, message: str, label: str = "",
+                suggestions: tuple[str, ...] = ()) -> Problem:
+        problem = super().__new__(cls, message)
+        problem.label, problem.suggestions = label, suggestions
+        return problem
+
+
+def error_map(exc: ValidationFailed, lang: str,
+              values: Values | None = None) -> dict[str, list[str]]:
+    """Field name → the problems of that input in the page's language ``lang`` (``""`` for
+    errors about no one field). A channel's value is named by its kind as chosen in
+    ``values`` (« Téléphone (moyen de contact 2) »), never by the input's name."""
+    page = Lang(lang)
+    out: dict[str, list[str]] = {}
+    for error in exc.errors:
+        row = _ROW.match(error.field)
+        kind = (values or {}).get(f"{row.group(0)}.kind", [""])[0] if row else ""
+        label = page.field(error.field, kind=kind) if error.field else ""
+        out.setdefault(error.field, []).append(
+            Problem(error.message_in(lang), label, error.suggestions))
+    return out
 
 
 def entity_values(entity: Organization | Site | Service) -> Values:
@@ -121,44 +152,55 @@ class FormReader:
         """Yes, no, or the default (:data:`CHOICES`)."""
         raw = self.text(name)
         if raw not in CHOICES:
-            self.errors.append(FieldError(name, Message("unknown_choice", value=raw)))
+            self.errors.append(FieldError(name, f"choix inconnu {quoted(raw)} : oui, non ou "
+                                                "selon le type",
+                                          message_ar=f"اختيار غير معروف {quoted(raw)}"))
             return None
         return CHOICES[raw]
 
     def integer(self, name: str) -> int | None:
-        return self._number(name, int, "not_whole_number")
+        return self._number(name, int)
 
     def decimal(self, name: str) -> float | None:
-        return self._number(name, float, "not_decimal")
+        return self._number(name, float)
 
-    def _number(self, name: str, cast: Callable[[str], Any], code: str) -> Any:
+    def _number(self, name: str, cast: Callable[[str], Any]) -> Any:
         raw = self.text(name).replace(",", ".") if cast is float else self.text(name)
         if not raw:
             return None
         try:
             return cast(raw)
         except ValueError:
-            self.errors.append(FieldError(name, Message(code, value=raw)))
+            self.errors.append(not_a_number(name, self.text(name), whole=cast is int))
             return None
 
-    def channels(self, name: str, rows: int) -> tuple[Channel, ...]:
-        """``name[i].kind/value/label`` rows; empty rows are dropped."""
+    def rows(self, name: str) -> list[int]:
+        """The row numbers of the repeated field ``name`` the form sent (rows can be added in
+        the page), but for those whose « supprimer » box is ticked."""
+        found = {int(m.group(2)) for key in self.form
+                 if (m := _ROW.match(key)) and m.group(1) == name}
+        return sorted(i for i in found if i < MAX_ITEMS + EXTRA_ROWS
+                      and not self.flag(f"{name}[{i}].remove"))
+
+    def channels(self, name: str) -> tuple[Channel, ...]:
+        """``name[i].kind/value/label`` rows; empty and removed rows are dropped."""
         out, kept = [], []
-        for i in range(rows):
+        for i in self.rows(name):
             value = self.text(f"{name}[{i}].value")
             if not value:
                 continue
             kind = self.text(f"{name}[{i}].kind")
-            out.append(Channel(kind=kind, value=_normalized(kind, value),
+            out.append(Channel(kind=kind, value=normalized(kind, value),
                                label=self.text(f"{name}[{i}].label")))
             kept.append(i)
         self._rows[name] = kept
         return tuple(out)
 
-    def hours(self, name: str, rows: int) -> tuple[Hours, ...]:
-        """``name[i].byday`` (check boxes), ``.opens_at``, ``.closes_at``; empty rows dropped."""
+    def hours(self, name: str) -> tuple[Hours, ...]:
+        """``name[i].byday`` (check boxes), ``.opens_at``, ``.closes_at``; empty and removed
+        rows dropped."""
         out, kept = [], []
-        for i in range(rows):
+        for i in self.rows(name):
             days = set(self.codes(f"{name}[{i}].byday"))
             opens, closes = self.text(f"{name}[{i}].opens_at"), self.text(f"{name}[{i}].closes_at")
             if not (days or opens or closes):
@@ -183,7 +225,9 @@ class FormReader:
         return out
 
 
-def _normalized(kind: str, value: str) -> str:
+def normalized(kind: str, value: str) -> str:
+    """A phone number or an e-mail as stored, when it can be read; else as typed (validation
+    then names the field)."""
     try:
         if kind in PHONE_KINDS:
             return normalize_phone(value)
@@ -194,9 +238,13 @@ def _normalized(kind: str, value: str) -> str:
     return value
 
 
-def row_count(existing: int) -> int:
-    """Rows of channels or hours a form shows for an entry that has ``existing`` of them."""
-    return existing + EXTRA_ROWS
+def row_count(values: Values, name: str) -> int:
+    """Rows of channels or hours a form shows: those filled in ``values`` (as stored, or as
+    sent back), and a blank one to add another (a row's kind alone does not fill it)."""
+    found = [int(m.group(2)) for key, typed in values.items()
+             if (m := _ROW.match(key)) and m.group(1) == name
+             and not key.endswith((".kind", ".remove")) and any(v.strip() for v in typed)]
+    return max(found, default=-1) + 1 + EXTRA_ROWS
 
 
 def organization_from_form(current: Organization, reader: FormReader) -> Organization:
@@ -206,8 +254,8 @@ def organization_from_form(current: Organization, reader: FormReader) -> Organiz
         name_ar=reader.text("name_ar"),
         description=reader.text("description"),
         website=reader.text("website"),
-        email=_normalized("email", reader.text("email")) if reader.text("email") else "",
-        channels=reader.channels("channels", row_count(len(current.channels))),
+        email=normalized("email", reader.text("email")) if reader.text("email") else "",
+        channels=reader.channels("channels"),
     )
 
 
@@ -216,7 +264,7 @@ def site_from_form(current: Site, reader: FormReader, snapshot: Snapshot) -> Sit
     commune_code = current.commune_code
     text = reader.text("commune_code")
     if not text:
-        reader.errors.append(FieldError("commune_code", REQUIRED))
+        reader.errors.append(missing("commune_code"))
     else:
         commune = _resolved(reader, "commune_code",
                             functools.partial(resolve_commune, snapshot, text))
@@ -252,13 +300,14 @@ def service_from_form(current: Service, reader: FormReader, snapshot: Snapshot) 
         disability_accepted=reader.flag("disability_accepted"),
         languages=reader.codes("languages"),
         emergency_24_7=reader.flag("emergency_24_7"),
-        hours=reader.hours("hours", row_count(len(current.hours))),
+        hours=reader.hours("hours"),
         schedule_note=reader.text("schedule_note"),
         access=reader.text("access"),
         documents=reader.lines("documents"),
         cost=reader.text("cost"),
         description=reader.text("description"),
-        channels=reader.channels("channels", row_count(len(current.channels))),
+        channels=reader.channels("channels"),
+        site_ids=reader.codes("site_ids"),
         area_codes=_area_codes(reader, snapshot),
         receives_children=reader.choice("receives_children"),
     )

@@ -81,7 +81,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "unspecified": ("Non précisé", "غير محدد"),
     "situations": ("Situations", "الوضعيات"),
     "urgent": ("Urgence médicale ou sociale", "حالة استعجال طبية أو اجتماعية"),
-    "disability": ("Enfant en situation de handicap", "طفل في وضعية إعاقة"),
     "language": ("Langue parlée", "اللغة المتحدث بها"),
     "start_stage": ("Étape où en est l'enfant", "المرحلة التي بلغها الطفل"),
     "max_km": ("Distance maximale (km)", "المسافة القصوى (كلم)"),
@@ -194,6 +193,45 @@ LABELS: dict[str, tuple[str, str]] = {
     "channel_value": ("Numéro ou adresse", "الرقم أو العنوان"),
     "channel_label": ("Précision", "توضيح"),
     "channel_n": ("Moyen de contact {n}", "وسيلة الاتصال {n}"),
+    "channel_of": ("{kind} (moyen de contact {n})", "{kind} (وسيلة الاتصال {n})"),
+    "add_channel": ("Ajouter un moyen de contact", "إضافة وسيلة اتصال"),
+    "add_hours": ("Ajouter un créneau", "إضافة فترة"),
+    "remove_channel": ("Supprimer ce moyen de contact", "حذف وسيلة الاتصال هذه"),
+    "remove_hours": ("Supprimer ce créneau", "حذف هذه الفترة"),
+    "phone_hint": ("Téléphone : ex. 05 37 88 12 34 ; courriel : ex. contact@association.ma ; "
+                   "site : ex. https://www.association.ma",
+                   "الهاتف: مثلا 05 37 88 12 34؛ البريد: مثلا contact@association.ma"),
+    "hours_hint": ("Heures au format 24 h, ex. 09:00 et 16:30.",
+                   "الساعات بصيغة 24 ساعة، مثلا 09:00 و16:30."),
+    "site_ids_hint": ("Les lieux de l'organisation où ce service est rendu.",
+                      "أماكن المؤسسة التي تقدم فيها هذه الخدمة."),
+    "new_site": ("Ajouter un lieu", "إضافة مكان"),
+    "new_service": ("Ajouter un service", "إضافة خدمة"),
+    "close_service": ("Fermer ce service", "إغلاق هذه الخدمة"),
+    "close_service_hint": ("Le service reste dans l'historique mais n'est plus proposé "
+                           "(statut « Inactif »). Vous pourrez le rouvrir.",
+                           "تبقى الخدمة في السجل لكنها لا تقترح بعد الآن (الوضع «غير نشط»). "
+                           "يمكنك إعادة فتحها."),
+    "reopen_service": ("Rouvrir ce service", "إعادة فتح هذه الخدمة"),
+    "service_closed": ("Service fermé : il n'est plus proposé.",
+                       "تم إغلاق الخدمة: لم تعد تقترح."),
+    "service_reopened": ("Service rouvert.", "تمت إعادة فتح الخدمة."),
+    "remove_site": ("Retirer ce lieu", "حذف هذا المكان"),
+    "remove_site_hint": ("Le lieu n'est plus un lieu de l'organisation ; l'historique garde "
+                         "sa dernière fiche.",
+                         "لم يعد المكان من أماكن المؤسسة؛ يحتفظ السجل ببطاقته الأخيرة."),
+    "site_removed": ("Lieu retiré.", "تم حذف المكان."),
+    "site_in_use_now": ("Un service vient d'être rattaché à ce lieu : rien n'a été retiré, "
+                        "la page est à jour.",
+                        "تم ربط خدمة بهذا المكان للتو: لم يحذف أي شيء، والصفحة محدثة."),
+    "site_in_use": ("Ce lieu accueille encore : {services}. Retirez-le d'abord de ces services "
+                    "(ou fermez-les).",
+                    "لا يزال هذا المكان يستقبل: {services}. احذفه أولا من هذه الخدمات "
+                    "(أو أغلقها)."),
+    "created_unverified": ("Fiche créée : elle reste « non vérifiée » jusqu'à la validation par "
+                           "la coordination provinciale.",
+                           "تم إنشاء البطاقة: تبقى «غير متحقق منها» إلى أن تصادق عليها "
+                           "التنسيقية الإقليمية."),
     "hours_n": ("Créneau {n}", "الفترة {n}"),
     "byday": ("Jours", "الأيام"),
     "opens_at": ("Ouverture", "الافتتاح"),
@@ -304,6 +342,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "download_xlsx": ("Télécharger (Excel, .xlsx)", "تحميل (جدول إكسل ‎.xlsx)"),
     "open_map": ("Ouvrir la carte en plein écran", "فتح الخريطة في شاشة كاملة"),
     "show_map": ("Afficher la carte", "عرض الخريطة"),
+    "annuaire_map": ("Voir l'annuaire sur la carte", "عرض الدليل على الخريطة"),
     "org_kind": ("Type d'organisation", "نوع المؤسسة"),
     "parent_id": ("Organisation de rattachement", "المؤسسة الأم"),
     "body_id": ("Instance de coordination", "هيئة التنسيق"),
@@ -445,11 +484,15 @@ class Lang:
         arabic = getattr(entry, "name_ar", "") if self.code == "ar" else ""
         return str(arabic or getattr(entry, "name", None) or getattr(entry, "name_fr", ""))
 
-    def field(self, name: str) -> str:
+    def field(self, name: str, kind: str = "") -> str:
         """The label of the input ``name`` (``channels[1].value`` → "Moyen de contact 2 —
         Numéro ou adresse"), so that an error names the field as the form shows it;
-        an input with no label is named as is."""
+        an input with no label is named as is. A channel's value whose ``kind`` is known is
+        named by it: « Téléphone (moyen de contact 2) »."""
         row = _ROW_FIELD.match(name)
+        if row and row.group(1) == "channels" and row.group(3) == "value" and kind:
+            return self.t("channel_of", kind=self.term("channel_kind", kind),
+                          n=int(row.group(2)) + 1)
         if row and row.group(1) in _ROWS:
             row_key, input_key = _ROWS[row.group(1)]
             inner = input_key.format(row.group(3))

@@ -27,7 +27,7 @@ from ..orientation import Plan, orient
 from ..reachability import MOROCCO_TZ
 from ..snapshot import Snapshot
 from ..store import run_blocking
-from .communes import commune_code
+from .communes import commune_code, resolve_commune
 from .fiche_pdf import FicheSummary, fiche_pdf
 from .forms import Values, error_map, form_values
 from .i18n import Lang
@@ -37,9 +37,10 @@ from .session import principal_of
 
 __all__ = ["FIELDS", "routes"]
 
-FIELDS = ("commune", "age", "sex", "situation", "urgent", "disability", "language", "stage",
-          "max_km")
-"""The form's inputs: the names :func:`~graph_service.maps.params.route_request` reads."""
+FIELDS = ("commune", "age", "sex", "situation", "urgent", "language", "stage", "max_km")
+"""The form's inputs: the names :func:`~graph_service.maps.params.route_request` reads. A
+disability is the situation « handicap » (:data:`~graph_service.domain.eligibility.
+DISABILITY_SITUATION`), not a second box."""
 
 
 @page
@@ -72,7 +73,8 @@ async def _answer(request: Request, template: str | None) -> Response:
         result = await run_blocking(_orient, snapshot, values)
     except ValidationFailed as exc:
         return await render(request, "orienter.html",
-                            {"values": values, "errors": error_map(exc, lang(request).code)}, 400)
+                            {"values": values,
+                             "errors": error_map(exc, lang(request).code, values)}, 400)
     pairs = [(k, v) for k in FIELDS for v in values.get(k, ()) if v]
     principal = await principal_of(request)
     mine = await run_blocking(my_services, request, principal)
@@ -104,9 +106,22 @@ async def _answer(request: Request, template: str | None) -> Response:
 
 
 def _orient(snapshot: Snapshot, values: Values) -> Plan:
+    """The plan; every problem of the form at once (the commune is looked up even when the
+    situation is refused, so a second attempt does not bring a new error)."""
     params = {k: [commune_code(v) for v in vs] if k == "commune" else vs
               for k, vs in values.items()}
-    return orient(snapshot, route_request(params))
+    try:
+        asked = route_request(params)
+    except ValidationFailed as exc:
+        errors = list(exc.errors)
+        typed = next((v for v in values.get("commune", ()) if v.strip()), "")
+        if typed and not any(e.field == "commune" for e in errors):
+            try:
+                resolve_commune(snapshot, typed)
+            except ValidationFailed as unknown:
+                errors += unknown.errors
+        raise ValidationFailed(errors) from exc
+    return orient(snapshot, asked)
 
 
 def _service_name(snapshot: Snapshot, service: Service, page_lang: Lang) -> str:

@@ -56,7 +56,7 @@ def served(seed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     add_user(store, "sender", "association", organization_id=REFERRAL_SENDER_ORG)
     add_user(store, "receiver", "association", organization_id=REFERRAL_RECEIVER_ORG)
     store.close()
-    app = create_app(Settings({"GRAPH_SERVICE_DB": str(path),
+    app = create_app(Settings({"GRAPH_SERVICE_DB": str(path), "GRAPH_SERVICE_WARM_MAPS": False,
                                "GRAPH_SERVICE_SECRET_KEY": "browser-tests-only"}))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
