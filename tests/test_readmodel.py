@@ -139,8 +139,9 @@ def test_the_advanced_snapshot_is_the_one_a_fresh_build_gives(
         store.close()
 
 
-def test_a_reader_sees_its_own_write_and_keeps_its_snapshot_meanwhile(tmp_path: Path) -> None:
-    """The process that wrote reads its write at once; the snapshot read before is unchanged."""
+def test_a_writer_sees_its_own_write_and_keeps_its_snapshot_meanwhile(tmp_path: Path) -> None:
+    """The writer catching up reads its write at once; the snapshot read before is unchanged,
+    and a reader that does not catch up is answered at once with it."""
     store = EmbeddedStore(tmp_path / "s.sqlite3")
     store.put_territories(TERRITORIES)
     org = store.create(Organization(id="org0", name="A", org_kind="association",
@@ -148,6 +149,7 @@ def test_a_reader_sees_its_own_write_and_keeps_its_snapshot_meanwhile(tmp_path: 
     cache = SnapshotCache(store, refresh_s=3600)
     before = cache.get()
     store.update(dataclasses.replace(org, name="B"), expected_version=1, actor="t")
+    assert cache.catch_up().organizations["org0"].name == "B"
     assert cache.get().organizations["org0"].name == "B"
     assert before.organizations["org0"].name == "A"
     store.close()
