@@ -87,8 +87,8 @@ class ReadYourWrites:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state = scope.get("app").state if "app" in scope else None
-        snapshots = getattr(state, "snapshots", None)
+        app = scope.get("app")
+        snapshots = getattr(app.state, "snapshots", None) if app is not None else None
         if scope["type"] != "http" or not isinstance(snapshots, SnapshotCache):
             await self.app(scope, receive, send)
             return

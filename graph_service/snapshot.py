@@ -294,10 +294,11 @@ def _index(snap: Snapshot) -> None:
     _competence(snap, ordered)
 
 
-def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = frozenset()
-                ) -> None:
+def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = frozenset(),
+                stages: Iterable[str] | None = None) -> None:
     """The areas of ``sids`` (the others in ``snap.areas`` are current), and which services
-    are authorities, receive children, or are provisional, among them (``gone``: removed)."""
+    are authorities, receive children, or are provisional, among them (``gone``: removed);
+    the services referable at ``stages`` (default all; the others are current)."""
     areas = snap.areas
 
     def org_codes(org_id: str, seen: frozenset[str]) -> frozenset[str]:
@@ -334,10 +335,15 @@ def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = froz
     snap.for_children = which(snap.for_children,
                               lambda sid: receives_children(snap.services[sid]))
     snap.provisional = which(snap.provisional, lambda sid: _provisional(snap, sid))
-    snap.referable = {
-        stage: tuple(sid for sid in sids if sid in snap.for_children
-                     and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
-        for stage, sids in snap.by_stage.items()}
+    referable = dict(snap.referable) if stages is not None else {}
+    for stage in snap.by_stage if stages is None else stages:
+        ids = tuple(sid for sid in snap.by_stage.get(stage, ()) if sid in snap.for_children
+                    and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
+        if ids:
+            referable[stage] = ids
+        else:
+            referable.pop(stage, None)
+    snap.referable = referable
 
 
 def _provisional(snap: Snapshot, sid: str) -> bool:
@@ -410,7 +416,9 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
     new.areas = dict(snap.areas)
     for sid in recompute | gone:
         new.areas.pop(sid, None)
-    _competence(new, recompute, frozenset(gone))
+    _competence(new, recompute, frozenset(gone), stages={
+        stage for s in (snap, new) for sid in recompute | gone if sid in s.services
+        for stage in s.services[sid].stages})
     new.delta = _delta(snap, new, kind_of, touched | recompute | sources)
     return new
 

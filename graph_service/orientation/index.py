@@ -26,6 +26,7 @@ can be used to triangulate a shelter.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, replace
@@ -171,15 +172,18 @@ def _build(snap: Snapshot) -> OrientationIndex:
 def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering,
              classes: tuple[IntArray, tuple[Service, ...], IntArray, tuple[Service, ...],
                             IntArray],
-             renumber: Iterable[str], stages: Collection[str], old: OrientationIndex | None
+             touched: Collection[str], stages: Collection[str], old: OrientationIndex | None
              ) -> OrientationIndex:
     """The index of ``snap`` from ``classes`` (deciding, its services, ranking, its services,
-    zone, by service position), with the services ``renumber`` classed anew and the tables
-    of ``stages`` made anew; the other tables are ``old``'s."""
+    zone, by service position), with the ``touched`` services there classed anew and the
+    tables of ``stages`` made anew where their rows changed; the other tables are
+    ``old``'s."""
     position = {sid: i for i, sid in enumerate(service_ids)}
     deciding, ranking, zone = (classes[0].copy(), classes[2].copy(), classes[4].copy())
     deciding_services, ranking_services = list(classes[1]), list(classes[3])
-    for sid in renumber:
+    for sid in touched:
+        if sid not in position:
+            continue  # gone
         i, service = position[sid], snap.services[sid]
         deciding[i] = _number(numbering.deciding, deciding_key(service), deciding_services,
                               service)
@@ -191,6 +195,8 @@ def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering
     reaches = numbering.reaches + _reaches(snap, zones[len(numbering.reaches):])
     numbering = replace(numbering, reaches=reaches)
     known = _Classes(position, deciding, ranking, zone, reaches)
+    if old is not None:
+        stages = _changed_stages(old, snap, known, touched, stages)
     tables = dict(old.stages) if old is not None else {}
     tables.update({stage: _stage_table(snap, stage, known) for stage in STAGE_ORDER
                    if stage in stages})
@@ -230,6 +236,35 @@ def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering
     )
 
 
+def _changed_stages(old: OrientationIndex, snap: Snapshot, known: _Classes,
+                    services: Iterable[str], stages: Collection[str]) -> set[str]:
+    """The ``stages`` whose rows differ between ``old`` and the index of ``snap`` given
+    ``known`` classes: where one of ``services`` (the ones that may differ) came, went, or
+    has other places or classes (a renamed service, a re-aimed link change no row)."""
+    was = old.snapshot
+    changed: set[str] = set()
+    for sid in services:
+        before = {st for st in stages if _holds(was.referable.get(st, ()), sid)}
+        after = {st for st in stages if _holds(snap.referable.get(st, ()), sid)}
+        changed |= before ^ after
+        if before & after and sid in old.position and (
+                was.places.get(sid) != snap.places.get(sid)
+                or _classes_of(old.deciding, old.ranking, old.zone, old.position[sid])
+                != _classes_of(known.deciding, known.ranking, known.zone, known.position[sid])):
+            changed |= before & after
+    return changed
+
+
+def _holds(ordered: tuple[str, ...], sid: str) -> bool:
+    i = bisect.bisect_left(ordered, sid)
+    return i < len(ordered) and ordered[i] == sid
+
+
+def _classes_of(deciding: IntArray, ranking: IntArray, zone: IntArray, i: int
+                ) -> tuple[int, int, int]:
+    return int(deciding[i]), int(ranking[i]), int(zone[i])
+
+
 def _number(numbers: dict[Hashable, int], key: Hashable, members: list[Service],
             service: Service) -> int:
     """The class of ``key``, numbered next (with ``service`` its member) if new."""
@@ -249,7 +284,6 @@ def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
         return _build(snap)
     numbering = _Numbering(dict(old.numbering.deciding), dict(old.numbering.ranking),
                            dict(old.numbering.zones), old.numbering.reaches)
-    live = [sid for sid in delta.services if sid in snap.services]
     deciding, ranking, zone = old.deciding, old.ranking, old.zone
     service_ids = old.service_ids
     if any((sid in was.services) != (sid in snap.services) for sid in delta.services):
@@ -262,9 +296,9 @@ def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
         old = replace(old, stages={
             stage: replace(t, service=to[t.service],
                            rows_of={int(to[k]): v for k, v in t.rows_of.items()})
-            for stage, t in old.stages.items() if stage not in delta.stages})
+            for stage, t in old.stages.items()})
     classes = (deciding, old.deciding_services, ranking, old.ranking_services, zone)
-    return _indexed(snap, service_ids, numbering, classes, live, delta.stages, old)
+    return _indexed(snap, service_ids, numbering, classes, delta.services, delta.stages, old)
 
 
 def _moved(classes: IntArray, to: IntArray, kept: NDArray[np.bool_], n: int) -> IntArray:
