@@ -133,67 +133,94 @@ def _unarticled(word: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceTable:
-    """Where entries are, one row per place: look-ups by province, commune and circle.
-
-    The public tree holds the places' public points (a confidential site at its
-    commune's point, :class:`~graph_service.snapshot.Place`), so a radius search by the
-    public cannot locate a shelter; the exact tree serves signed-in professionals.
-    """
+class _Rows:
+    """The places of one province: row ``i`` is ``places[i]`` of entry ``owner[i]``."""
 
     owner: tuple[str, ...]
-    province: tuple[str, ...]
-    commune: tuple[str, ...]
-    by_province: Mapping[str, frozenset[int]]
+    places: tuple[Place, ...]
     by_commune: Mapping[str, frozenset[int]]
-    exact: cKDTree | None
-    public: cKDTree | None
+    exact: cKDTree
+    public: cKDTree
 
     @classmethod
-    def of(cls, snap: Snapshot, places: Sequence[tuple[str, Place]]) -> PlaceTable:
-        owner = tuple(o for o, _ in places)
-        by_province: dict[str, set[int]] = defaultdict(set)
+    def of(cls, rows: Sequence[tuple[str, Place]]) -> _Rows:
         by_commune: dict[str, set[int]] = defaultdict(set)
-        for row, (_, place) in enumerate(places):
-            by_province[place.province_code].add(row)
+        for row, (_, place) in enumerate(rows):
             by_commune[place.commune_code].add(row)
         return cls(
-            owner=owner,
-            province=tuple(p.province_code for _, p in places),
-            commune=tuple(p.commune_code for _, p in places),
-            by_province={k: frozenset(v) for k, v in by_province.items()},
+            owner=tuple(o for o, _ in rows),
+            places=tuple(p for _, p in rows),
             by_commune={k: frozenset(v) for k, v in by_commune.items()},
-            exact=_tree([(p.exact_lat, p.exact_lon) for _, p in places]),
-            public=_tree([(p.lat, p.lon) for _, p in places]),
+            exact=_tree([(p.exact_lat, p.exact_lon) for _, p in rows]),
+            public=_tree([(p.lat, p.lon) for _, p in rows]),
         )
+
+    def owners(self, commune: str | None, near: tuple[float, float, float] | None,
+               exact: bool) -> Iterable[str]:
+        rows: Iterable[int] = range(len(self.owner))
+        if commune is not None:
+            rows = self.by_commune.get(commune, frozenset())
+        if near is not None:
+            tree = self.exact if exact else self.public
+            lat, lon, radius_km = near
+            circle = tree.query_ball_point(unit_vectors([lat], [lon])[0],
+                                           km_to_chord(radius_km))
+            rows = frozenset(circle) if commune is None else frozenset(circle) & set(rows)
+        return (self.owner[r] for r in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTable:
+    """Where entries are, one row per place, by province: look-ups by province, commune and
+    circle. An edit re-indexes the provinces of the places it moved, no other.
+
+    The public trees hold the places' public points (a confidential site at its
+    commune's point, :class:`~graph_service.snapshot.Place`), so a radius search by the
+    public cannot locate a shelter; the exact trees serve signed-in professionals.
+    """
+
+    provinces: Mapping[str, _Rows]
+
+    @classmethod
+    def of(cls, places: Iterable[tuple[str, Place]]) -> PlaceTable:
+        by_province: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+        for owner, place in places:
+            by_province[place.province_code].append((owner, place))
+        return cls({k: _Rows.of(v) for k, v in by_province.items()})
+
+    def advance(self, before: Mapping[str, Iterable[Place]],
+                after: Mapping[str, Iterable[Place]]) -> PlaceTable:
+        """The table with the places of the owners in ``before`` (their places until now)
+        replaced by those in ``after``; itself when none moved."""
+        owners = before.keys() | after.keys()
+        if all(tuple(before.get(o, ())) == tuple(after.get(o, ())) for o in owners):
+            return self
+        provinces = {p.province_code for places in (*before.values(), *after.values())
+                     for p in places}
+        out = dict(self.provinces)
+        for province in provinces:
+            old = out.get(province)
+            rows = [(o, p) for o, p in zip(old.owner, old.places, strict=True)
+                    if o not in owners] if old is not None else []
+            rows += [(o, p) for o in sorted(after) for p in after[o]
+                     if p.province_code == province]
+            if rows:
+                out[province] = _Rows.of(rows)
+            else:
+                out.pop(province, None)
+        return PlaceTable(out)
 
     def owners(self, province: str | None, commune: str | None,
                near: tuple[float, float, float] | None, exact: bool) -> frozenset[str] | None:
         """Entries with one place meeting every given criterion; None when none is given."""
-        rows: frozenset[int] | None = None
-        if province is not None:
-            rows = self.by_province.get(province, frozenset())
-        if commune is not None:
-            in_commune = self.by_commune.get(commune, frozenset())
-            rows = in_commune if rows is None else rows & in_commune
-        if near is not None:
-            circle = self._near(*near, exact=exact)
-            rows = circle if rows is None else rows & circle
-        if rows is None:
+        if province is None and commune is None and near is None:
             return None
-        return frozenset(self.owner[r] for r in rows)
-
-    def _near(self, lat: float, lon: float, radius_km: float, *, exact: bool) -> frozenset[int]:
-        tree = self.exact if exact else self.public
-        if tree is None:
-            return frozenset()
-        hits = tree.query_ball_point(unit_vectors([lat], [lon])[0], km_to_chord(radius_km))
-        return frozenset(hits)
+        parts = (self.provinces.values() if province is None
+                 else [self.provinces[province]] if province in self.provinces else [])
+        return frozenset(o for part in parts for o in part.owners(commune, near, exact))
 
 
-def _tree(points: Sequence[tuple[float, float]]) -> cKDTree | None:
-    if not points:
-        return None
+def _tree(points: Sequence[tuple[float, float]]) -> cKDTree:
     lat, lon = zip(*points, strict=True)
     return cKDTree(unit_vectors(lat, lon))
 
@@ -323,8 +350,8 @@ def build_index(snap: Snapshot) -> Index:
         service_text=TextIndex.of((sid, texts) for sid, texts in service_texts.items()),
         org_text=TextIndex.of((oid, _org_text(snap, oid, org_places, service_texts))
                               for oid in snap.organizations),
-        service_places=_service_places(snap),
-        org_place_table=_org_place_table(snap, org_places),
+        service_places=_place_table(snap.places),
+        org_place_table=_place_table(org_places),
         territory_keys={code: f"{search_key(t.name_fr)} {search_key(t.name_ar)}"
                         for code, t in snap.territories.items()},
     )
@@ -368,13 +395,8 @@ def _refiled(groups: dict[str, Any], old: Snapshot, new: Snapshot,
     return out
 
 
-def _service_places(snap: Snapshot) -> PlaceTable:
-    return PlaceTable.of(snap, [(sid, p) for sid in sorted(snap.places)
-                                for p in snap.places[sid]])
-
-
-def _org_place_table(snap: Snapshot, org_places: Mapping[str, tuple[Place, ...]]) -> PlaceTable:
-    return PlaceTable.of(snap, [(oid, p) for oid in sorted(org_places) for p in org_places[oid]])
+def _place_table(places: Mapping[str, tuple[Place, ...]]) -> PlaceTable:
+    return PlaceTable.of((owner, p) for owner in sorted(places) for p in places[owner])
 
 
 def advance_index(old: Index, snap: Snapshot, delta: Delta) -> Index:
@@ -404,7 +426,6 @@ def advance_index(old: Index, snap: Snapshot, delta: Delta) -> Index:
 
     (old_services, old_orgs), (new_services, new_orgs) = (texts(was, old.org_places),
                                                           texts(snap, org_places))
-    moved_places = any(was.places.get(sid) != snap.places.get(sid) for sid in services)
     return replace(
         old,
         snapshot=snap,
@@ -419,10 +440,12 @@ def advance_index(old: Index, snap: Snapshot, delta: Delta) -> Index:
                  for c, keys in _ORGS_BY.items()},
         service_text=old.service_text.advance(old_services, new_services),
         org_text=old.org_text.advance(old_orgs, new_orgs),
-        service_places=_service_places(snap) if moved_places else old.service_places,
-        org_place_table=(_org_place_table(snap, org_places)
-                         if any(old.org_places.get(o) != org_places.get(o) for o in orgs)
-                         else old.org_place_table),
+        service_places=old.service_places.advance(
+            {sid: was.places.get(sid, ()) for sid in services},
+            {sid: snap.places.get(sid, ()) for sid in services}),
+        org_place_table=old.org_place_table.advance(
+            {oid: old.org_places.get(oid, ()) for oid in orgs},
+            {oid: org_places.get(oid, ()) for oid in orgs}),
     )
 
 
