@@ -246,3 +246,33 @@ def test_a_cour_d_appel_s_ressort_follows_a_site_moved_by_a_court_under_it(
     assert snap.areas["svc-ca"].codes == {"04.421"}
     assert views(snap) == views(build_snapshot(store))
     store.close()
+
+
+def test_an_edit_re_indexes_what_it_touched_and_shares_the_rest(tmp_path: Path) -> None:
+    """A service renamed: the search finds it by its new name at once for the writer, its
+    places and orientation's tables are shared with the snapshot before, not made again;
+    a snapshot replaced long enough ago lets its indexes go (it is then freed)."""
+    store = EmbeddedStore(tmp_path / "s.sqlite3")
+    store.put_territories(TERRITORIES)
+    store.apply(SEED, actor="t")
+    cache = SnapshotCache(store, refresh_s=3600, derived=INDEXES)
+    before = cache.get()
+    searched, oriented = index_of(before), orientation_index(before)
+    service = store.get("service", SERVICES[0])
+    assert isinstance(service, Service)
+    store.update(dataclasses.replace(service, name="Cellule Amane"),
+                 expected_version=service.version, actor="t")
+    after = cache.catch_up()
+    assert service_ids(index_of(after), Filter(text="amane"), exact_places=False) == [
+        SERVICES[0]]
+    assert service_ids(index_of(after), Filter(text="service 0"), exact_places=False) == []
+    assert index_of(after).service_places is searched.service_places
+    assert all(orientation_index(after).stages[s] is t for s, t in oriented.stages.items())
+    for n in range(3):
+        current = store.get("service", SERVICES[0])
+        assert current is not None
+        store.update(dataclasses.replace(current, name=f"Cellule {n}"),
+                     expected_version=current.version, actor="t")
+        cache.catch_up()
+    assert before.retired and before.derived == {}
+    store.close()

@@ -549,5 +549,5 @@ class IndexCache:
         self.snapshots = snapshots or SnapshotCache(store)
 
     def get(self) -> Index:
-        """Blocking (rebuilds after a write): call through ``run_blocking``."""
+        """Blocking before the first snapshot (at start): call through ``run_blocking``."""
         return index_of(self.snapshots.get())
