@@ -68,8 +68,11 @@ class World:
         return f"{prefix}-{next(self.ids)}"
 
     def add(self, entity: AnyEntity) -> AnyEntity:
-        """Set-up of one attempt, written as an operator would (no policy)."""
-        return self.store.create(entity, actor="setup")
+        """Set-up of one attempt, written as an operator would (no policy), in the served
+        process: as a writer, it waits until the app's snapshot holds its write."""
+        created = self.store.create(entity, actor="setup")
+        self.client.app.state.snapshots.catch_up()  # type: ignore[attr-defined]
+        return created
 
     def version(self, kind: Any, id: str) -> int:
         entry = self.store.get(kind, id)

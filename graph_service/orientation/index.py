@@ -120,7 +120,7 @@ class OrientationIndex:
     deciding: IntArray
     """Service index → deciding class."""
     deciding_services: tuple[Service, ...]
-    """Deciding class → one service of that class (the smallest id)."""
+    """Deciding class → one service of that class (the first met: all answer alike)."""
     ranking: IntArray
     ranking_services: tuple[Service, ...]
     zone: IntArray
@@ -240,7 +240,7 @@ def _changed_stages(old: OrientationIndex, snap: Snapshot, known: _Classes,
                     services: Iterable[str], stages: Collection[str]) -> set[str]:
     """The ``stages`` whose rows differ between ``old`` and the index of ``snap`` given
     ``known`` classes: where one of ``services`` (the ones that may differ) came, went, or
-    has other places or classes (a renamed service, a re-aimed link change no row)."""
+    has other places or classes (a renamed service or a re-aimed link changes no row)."""
     was = old.snapshot
     changed: set[str] = set()
     for sid in services:
