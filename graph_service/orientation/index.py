@@ -326,14 +326,17 @@ def _reaches(snap: Snapshot, zones: Iterable[Zone]) -> tuple[frozenset[str], ...
 
 def _stage_table(snap: Snapshot, stage: str, classes: _Classes) -> StageTable:
     position = classes.position
-    rows = sorted(
-        ((place.province_code, place.lat, place.lon, int(classes.deciding[position[sid]]),
-          int(classes.ranking[position[sid]]), int(classes.zone[position[sid]]), sid, n), place)
-        for sid in snap.referable.get(stage, ())
-        for n, place in enumerate(snap.places.get(sid, ()))
-    )
-    places = tuple(place for _, place in rows)
-    service = np.array([position[p.service_id] for p in places], dtype=np.intp)
+    unsorted = [(position[sid], n, place) for sid in snap.referable.get(stage, ())
+                for n, place in enumerate(snap.places.get(sid, ()))]
+    at = np.array([i for i, _, _ in unsorted], dtype=np.intp)  # in id order, as positions are
+    order = np.lexsort((
+        np.array([n for _, n, _ in unsorted], dtype=np.intp), at, classes.zone[at],
+        classes.ranking[at], classes.deciding[at],
+        np.array([p.lon for _, _, p in unsorted], dtype=np.float64),
+        np.array([p.lat for _, _, p in unsorted], dtype=np.float64),
+        np.array([p.province_code for _, _, p in unsorted], dtype=str)))
+    places = tuple(unsorted[i][2] for i in order.tolist())
+    service = at[order]
     row_deciding, row_ranking = classes.deciding[service], classes.ranking[service]
     row_zone = classes.zone[service]
     slices: dict[str, tuple[int, int]] = {}
