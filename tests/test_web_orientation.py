@@ -161,8 +161,15 @@ def test_each_proposed_service_says_if_it_is_competent_out_of_area_or_to_be_veri
     assert 'data-badge="out_of_area">hors zone<' in stage_block(elsewhere, "detection")
 
 
-def test_a_missing_competent_authority_is_named_on_the_plan_and_the_sheet(web: Web) -> None:
+def close_reporting(web: Web) -> None:
+    """:func:`close_competent_reporting` in the served process: as a writer, it waits until
+    the app's snapshot holds its writes."""
     close_competent_reporting(web.store)
+    web.client.app.state.snapshots.catch_up()  # type: ignore[attr-defined]
+
+
+def test_a_missing_competent_authority_is_named_on_the_plan_and_the_sheet(web: Web) -> None:
+    close_reporting(web)
     page = submit(web.client, "/orienter", "/orienter", **SITUATION).text
     reporting = html.unescape(stage_block(page, "signalement"))
     assert 'data-gap="competent_missing">Service compétent non recensé<' in reporting
@@ -184,7 +191,7 @@ def test_beyond_the_distance_the_nearest_is_information_not_a_recommendation(web
 
 def test_an_arabic_plan_shows_competence_in_arabic(web: Web) -> None:
     submit(web.client, "/", "/langue", lang="ar")
-    close_competent_reporting(web.store)
+    close_reporting(web)
     page = html.unescape(submit(web.client, "/orienter", "/orienter", **SITUATION).text)
     assert 'data-badge="unverified">في انتظار التحقق<' in page
     assert 'data-badge="competent">مختص<' in page  # the juge des mineurs, among the alternatives
