@@ -98,10 +98,11 @@ class Context:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def rss_mib() -> float:
-    """Resident memory of this process now, in MiB (Linux ``/proc``; peak RSS elsewhere)."""
+def rss_mib(pid: int | None = None) -> float:
+    """Resident memory of process ``pid`` (default this one) now, in MiB (Linux ``/proc``;
+    elsewhere this process's peak RSS)."""
     try:
-        with open(f"/proc/{os.getpid()}/status", encoding="ascii") as f:
+        with open(f"/proc/{pid or os.getpid()}/status", encoding="ascii") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024

@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import __version__, referrals
@@ -28,9 +29,9 @@ from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
 from .hsds.routes import hsds_routes
 from .maps.routes import map_routes, warm_gap_maps
-from .orientation import orientation_index
+from .orientation.index import ORIENTATION_INDEX
 from .search import IndexCache
-from .search.index import index_of
+from .search.index import SEARCH_INDEX
 from .settings import Settings
 from .snapshot import SnapshotCache
 from .store import GraphStore, open_store, run_blocking
@@ -78,6 +79,32 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": StoreUnavailable.code}, status_code=503)
 
 
+class ReadYourWrites:
+    """A request that wrote answers once the snapshot holds its write, so that the writer's
+    next read (the page a form redirects to, the query after a mutation) sees it; every
+    other request reads the snapshot there is, never waiting (:class:`SnapshotCache`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = scope.get("app")
+        snapshots = getattr(app.state, "snapshots", None) if app is not None else None
+        if scope["type"] != "http" or not isinstance(snapshots, SnapshotCache):
+            await self.app(scope, receive, send)
+            return
+        written = snapshots.store.written_revision
+
+        async def answer(message: Message) -> None:
+            if (message["type"] == "http.response.start"
+                    and snapshots.store.written_revision > written):
+                with contextlib.suppress(StoreUnavailable):  # the write stands: answer it
+                    await run_blocking(snapshots.catch_up)
+            await send(message)
+
+        await self.app(scope, receive, answer)
+
+
 def proxy_middleware(settings: Settings) -> list[Middleware]:
     """Client addresses from ``X-Forwarded-For`` when the request comes from a trusted proxy.
 
@@ -101,7 +128,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.store = store or open_store(settings)
         app.state.snapshots = SnapshotCache(app.state.store,
                                             refresh_s=settings["GRAPH_SERVICE_REFRESH_S"],
-                                            prepare=(index_of, orientation_index))
+                                            derived=(SEARCH_INDEX, ORIENTATION_INDEX))
         app.state.snapshots.start()
         app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
@@ -135,7 +162,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     return Starlette(
         debug=bool(settings["GRAPH_SERVICE_DEBUG"]),
         routes=routes,
-        middleware=[*proxy_middleware(settings), session_middleware(settings)],
+        middleware=[*proxy_middleware(settings), session_middleware(settings),
+                    Middleware(ReadYourWrites)],
         lifespan=lifespan,
         exception_handlers={StoreUnavailable: store_unavailable},
     )

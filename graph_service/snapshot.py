@@ -7,6 +7,11 @@ is built once at start and shared by every reader, immutable. Writes go to the
 store, never here: :class:`SnapshotCache` follows the store's change feed and
 makes the next snapshot from the current one by :func:`advance` (copy-on-write of
 what the changes touch), beside it, then swaps it in.
+
+What readers derive from a snapshot (orientation's tables, the search index) follows
+the same way: each such index is a :class:`Derived` that can be built from a snapshot
+or carried to the next one, given the :class:`Delta` that :func:`advance` reports,
+re-indexing only what the delta names and sharing the rest.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ import itertools
 import logging
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .domain.competence import (
     JURISDICTION_STAGES,
@@ -45,8 +50,8 @@ from .domain.entities import (
 from .domain.errors import StoreUnavailable
 from .store.protocol import EntryChange, GraphStore
 
-__all__ = ["Place", "Snapshot", "SnapshotCache", "Successors", "advance", "build_snapshot",
-           "site_place", "snapshot_of"]
+__all__ = ["Delta", "Derived", "Place", "Snapshot", "SnapshotCache", "Successors", "advance",
+           "build_snapshot", "carry", "derive", "site_place", "snapshot_of"]
 
 _PAGE = 5000
 _FOLLOW_MAX = 5000
@@ -78,6 +83,24 @@ class Place:
     confidential: bool
     exact_lat: float
     exact_lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What :func:`advance` touched going from the snapshot at ``since_seq`` to the next:
+    what an index derived from the former must re-index to be the latter's."""
+
+    since_seq: int
+    """The feed position of the snapshot advanced from."""
+    changed: Mapping[str, frozenset[str]]
+    """Entry kind → ids of the entries written (created, updated or deleted)."""
+    services: frozenset[str]
+    """Services whose entry, places, area, competence flags or successors may differ
+    (the changed ones among them); those gone are no longer in the snapshot."""
+    provinces: frozenset[str]
+    """Provinces where one of ``services`` was or is delivered."""
+    stages: frozenset[str]
+    """Stages one of ``services`` served or serves."""
 
 
 Group = dict[str, frozenset[str]]
@@ -124,9 +147,14 @@ class Snapshot:
     links from it): what :func:`advance` finds the services a change touches by."""
     courts_under: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Court id → the courts directly under it, whose services make its ressort."""
+    delta: Delta | None = field(default=None, repr=False, compare=False)
+    """What :func:`advance` touched to make this snapshot (``None``: built whole)."""
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    """Indexes a reader derives from this snapshot once (orientation's spatial index…),
-    keyed by the reader's module name: they live and die with the snapshot they index."""
+    """Indexes a reader derives from this snapshot (:func:`derive`), keyed by name: they
+    live and die with the snapshot they index."""
+    retired: bool = field(default=False, repr=False, compare=False)
+    """Replaced long enough ago that its ``derived`` indexes were let go
+    (:class:`SnapshotCache`): a late reader's index of it is built but not kept."""
 
     def communes(self) -> list[Territory]:
         return [t for t in self.territories.values() if t.level == "commune"]
@@ -266,10 +294,11 @@ def _index(snap: Snapshot) -> None:
     _competence(snap, ordered)
 
 
-def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = frozenset()
-                ) -> None:
+def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = frozenset(),
+                stages: Iterable[str] | None = None) -> None:
     """The areas of ``sids`` (the others in ``snap.areas`` are current), and which services
-    are authorities, receive children, or are provisional, among them (``gone``: removed)."""
+    are authorities, receive children, or are provisional, among them (``gone``: removed);
+    the services referable at ``stages`` (default all; the others are current)."""
     areas = snap.areas
 
     def org_codes(org_id: str, seen: frozenset[str]) -> frozenset[str]:
@@ -306,10 +335,15 @@ def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = froz
     snap.for_children = which(snap.for_children,
                               lambda sid: receives_children(snap.services[sid]))
     snap.provisional = which(snap.provisional, lambda sid: _provisional(snap, sid))
-    snap.referable = {
-        stage: tuple(sid for sid in sids if sid in snap.for_children
-                     and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
-        for stage, sids in snap.by_stage.items()}
+    referable = dict(snap.referable) if stages is not None else {}
+    for stage in snap.by_stage if stages is None else stages:
+        ids = tuple(sid for sid in snap.by_stage.get(stage, ()) if sid in snap.for_children
+                    and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
+        if ids:
+            referable[stage] = ids
+        else:
+            referable.pop(stage, None)
+    snap.referable = referable
 
 
 def _provisional(snap: Snapshot, sid: str) -> bool:
@@ -326,12 +360,13 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
     and competence are recomputed for the services the changes touch: changed services,
     the services at changed sites and of changed organisations, the sources of changed
     links, and, for competence, the services of the courts above any of them (a cour
-    d'appel's ressort is its courts' areas). ``derived`` starts empty: readers index
-    the new snapshot again when they first need it.
+    d'appel's ressort is its courts' areas). What was touched is reported as the new
+    snapshot's :attr:`~Snapshot.delta`; its ``derived`` starts empty, for
+    :meth:`SnapshotCache` (or :func:`carry`) to carry the old snapshot's indexes over.
     """
     if not changes:
         return snap
-    new = dataclasses.replace(snap, derived={}, seq=changes[-1].seq,
+    new = dataclasses.replace(snap, derived={}, delta=None, retired=False, seq=changes[-1].seq,
                               revision=max(snap.revision, *(c.revision or 0 for c in changes)))
     before: dict[str, AnyEntity | None] = {}
     for name in {_MAPS[c.kind] for c in changes}:
@@ -367,7 +402,7 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
     live = touched - gone
     _replace_places(snap, new, live, gone)
     _restage(snap, new, changed_services)
-    _relink(new, kind_of, before, after, changed_services)
+    sources = _relink(new, kind_of, before, after, changed_services)
 
     if any(is_court(e) for eid in kind_of if kind_of[eid] == "organization"
            for e in (before[eid], after[eid]) if isinstance(e, Organization)):
@@ -381,8 +416,28 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
     new.areas = dict(snap.areas)
     for sid in recompute | gone:
         new.areas.pop(sid, None)
-    _competence(new, recompute, frozenset(gone))
+    _competence(new, recompute, frozenset(gone), stages={
+        stage for s in (snap, new) for sid in recompute | gone if sid in s.services
+        for stage in s.services[sid].stages})
+    new.delta = _delta(snap, new, kind_of, touched | recompute | sources)
     return new
+
+
+def _delta(snap: Snapshot, new: Snapshot, kind_of: dict[str, EntityKind],
+           services: set[str]) -> Delta:
+    changed: dict[str, set[str]] = defaultdict(set)
+    for eid, kind in kind_of.items():
+        changed[kind].add(eid)
+    versions = [(s.places.get(sid, ()), s.services.get(sid)) for sid in services
+                for s in (snap, new)]
+    return Delta(
+        since_seq=snap.seq,
+        changed={kind: frozenset(ids) for kind, ids in changed.items()},
+        services=frozenset(services),
+        provinces=frozenset(p.province_code for places, _ in versions for p in places),
+        stages=frozenset(stage for _, service in versions if service is not None
+                         for stage in service.stages),
+    )
 
 
 def _regroup(new: Snapshot, name: str, keys: Any,
@@ -460,20 +515,22 @@ def _set_group(groups: dict[str, tuple[str, ...]], key: str, remove: set[str],
 
 
 def _relink(new: Snapshot, kind_of: dict[str, EntityKind], before: dict[str, AnyEntity | None],
-            after: dict[str, AnyEntity | None], changed_services: set[str]) -> None:
+            after: dict[str, AnyEntity | None], changed_services: set[str]) -> set[str]:
+    """Recompute the successors of the services whose links may have changed: those."""
     sources = set(changed_services)
     for eid, kind in kind_of.items():
         if kind == "referral_link":
             sources |= {e.from_service_id for e in (before[eid], after[eid])
                         if isinstance(e, ReferralLink)}
     if not sources:
-        return
+        return sources
     new.circuit = dict(new.circuit)
     for sid in sources:
         if sid in new.services:
             new.circuit[sid] = _successors(new, sid)
         else:
             new.circuit.pop(sid, None)
+    return sources
 
 
 def _with_courts_above(snap: Snapshot, orgs: set[str]) -> set[str]:
@@ -526,27 +583,85 @@ def _followable(snap: Snapshot, revision: int, changes: Sequence[EntryChange]) -
             and (made[-1] if made else snap.revision) >= revision)
 
 
+T = TypeVar("T")
+
+
+class Derived(Protocol[T]):
+    """An index a reader derives from a snapshot, and carries to the next one.
+
+    ``advance(old, snap, delta)`` must equal ``build(snap)`` in every answer it gives,
+    ``old`` being the index of the snapshot ``delta`` starts from; it re-indexes what
+    ``delta`` names and shares the rest, and may build anew when that is cheaper.
+    """
+
+    @property
+    def key(self) -> str:
+        """Its name in :attr:`Snapshot.derived` (the module's name)."""
+        ...
+
+    def build(self, snap: Snapshot) -> T: ...
+
+    def advance(self, old: T, snap: Snapshot, delta: Delta) -> T: ...
+
+
+_derive_lock = threading.Lock()
+
+
+def derive(snap: Snapshot, index: Derived[T]) -> T:
+    """The ``index`` of ``snap``: carried or built already, else built now and kept (one
+    thread builds it, the others wait for it rather than building it again)."""
+    found = snap.derived.get(index.key)
+    if found is None:
+        with _derive_lock:
+            found = snap.derived.get(index.key)
+            if found is None:
+                found = index.build(snap)
+                if not snap.retired:
+                    snap.derived[index.key] = found
+    return found
+
+
+def carry(old: Snapshot, new: Snapshot, indexes: Iterable[Derived[Any]]) -> None:
+    """Give ``new`` (advanced from ``old``) the ``indexes`` of ``old``, carried over its
+    delta; an index ``old`` does not have is built."""
+    for index in indexes:
+        if index.key in new.derived:
+            continue
+        before = old.derived.get(index.key)
+        if (before is not None and new is not old and new.delta is not None
+                and new.delta.since_seq == old.seq):
+            new.derived[index.key] = index.advance(before, new, new.delta)
+        else:
+            new.derived[index.key] = index.build(new)
+
+
+_KEPT = 2
+"""Replaced snapshots whose indexes are kept for readers still holding them; older ones
+let their indexes go, which breaks the cycle between a snapshot and its indexes (each
+points at the other), so they are freed as soon as no reader holds them."""
+
+
 class SnapshotCache:
     """The newest complete snapshot, kept up with the store by a background refresher.
 
     Readers never wait for a rebuild: :meth:`get` answers with the current snapshot
-    and, at most every ``refresh_s`` seconds, looks whether the store's revision moved;
-    if so one background thread makes the next snapshot (:func:`advance` over the
-    change feed, or a full build when the feed has a hole) and swaps it in. Two
-    readers wait: the first ever (the build at start, begun by :meth:`start`), and a
-    reader of the process that wrote through this store, until the snapshot holds
-    that write (read-your-writes: the write's changes are applied in milliseconds, then
-    the ``prepare`` indexes are built again).
+    and, at most every ``refresh_s`` seconds (at once after a write through this
+    store), has one background thread make the next one (:func:`advance` over the
+    change feed, with the ``derived`` indexes carried over, or a full build when the
+    feed has a hole) and swap it in. Only the first reader ever waits (the build at
+    start, begun by :meth:`start`), and a writer that asks for its own write:
+    :meth:`catch_up` returns once the snapshot holds it (read-your-writes).
     """
 
     def __init__(self, store: GraphStore, *, refresh_s: float = 1.0,
-                 prepare: Sequence[Callable[[Snapshot], object]] = ()) -> None:
+                 derived: Sequence[Derived[Any]] = ()) -> None:
         self.store = store
         self.refresh_s = refresh_s
-        self.prepare = tuple(prepare)
-        """Indexes every reader needs (``derived``), built on a new snapshot before it is
-        swapped in, so that no reader builds them."""
+        self.indexes = tuple(derived)
+        """Indexes every reader needs, made for a new snapshot before it is swapped in,
+        so that no reader builds them."""
         self._snapshot: Snapshot | None = None
+        self._replaced: deque[Snapshot] = deque()
         self._lock = threading.Lock()
         """Held by whoever makes the next snapshot: one at a time."""
         self._polled = float("-inf")
@@ -559,14 +674,25 @@ class SnapshotCache:
 
     def get(self) -> Snapshot:
         snap = self._snapshot
-        if snap is None or self.store.written_revision > snap.revision:
+        if snap is None:
             return self._refresh()
+        if self.store.written_revision > snap.revision:
+            self._in_background()
+            return snap
         now = time.monotonic()
         if now - self._polled >= self.refresh_s:
             self._polled = now
             if self.store.revision() != snap.revision:
                 self._in_background()
         return snap
+
+    def catch_up(self) -> Snapshot:
+        """The snapshot holding every write made through this store so far: a writer's
+        next read sees its write. It waits for the refresh under way, if any."""
+        snap = self._snapshot
+        if snap is not None and self.store.written_revision <= snap.revision:
+            return snap
+        return self._refresh()
 
     def _in_background(self) -> None:
         with self._starting:
@@ -584,7 +710,7 @@ class SnapshotCache:
 
     def _refresh(self) -> Snapshot:
         with self._lock:
-            snap = self._snapshot
+            old = snap = self._snapshot
             if snap is None:
                 snap = build_snapshot(self.store)
             else:
@@ -593,7 +719,16 @@ class SnapshotCache:
                     changes = self.store.changes_since(snap.seq, limit=_FOLLOW_MAX + 1)
                     snap = (advance(snap, changes) if _followable(snap, revision, changes)
                             else build_snapshot(self.store))
-            for prepare in self.prepare:
-                prepare(snap)
-            self._snapshot = snap
+            if old is None or snap is not old:
+                carry(old or snap, snap, self.indexes)
+                self._snapshot = snap
+                if old is not None:
+                    self._retire(old)
             return snap
+
+    def _retire(self, old: Snapshot) -> None:
+        self._replaced.append(old)
+        while len(self._replaced) > _KEPT:
+            gone = self._replaced.popleft()
+            gone.retired = True
+            gone.derived = {}

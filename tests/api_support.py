@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from app_client import AppClient
 from starlette.testclient import TestClient
 
 from graph_service.app import create_app
@@ -63,5 +64,5 @@ def client_over_copy(seed_db: Path, folder: Path) -> Iterator[TestClient]:
     """A client over a private copy of the seed, for a module's tests that share one app."""
     path = folder / "annuaire.sqlite3"
     shutil.copyfile(seed_db, path)
-    with TestClient(create_app(Settings({"GRAPH_SERVICE_DB": str(path)}))) as client:
+    with AppClient(create_app(Settings({"GRAPH_SERVICE_DB": str(path)}))) as client:
         yield client

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app_client import AppClient
 from bolt_server import BoltServer
 from starlette.testclient import TestClient
 from store_support import MINI_TERRITORIES
@@ -141,7 +142,7 @@ def make_client(seed_db: Path, tmp_path: Path) -> Iterator[Callable[..., TestCli
             overrides = {"GRAPH_SERVICE_DB": str(path), "GRAPH_SERVICE_WARM_MAPS": False,
                          **settings}
             app = create_app(Settings(overrides))
-            return stack.enter_context(TestClient(app))
+            return stack.enter_context(AppClient(app))
 
         yield make
 

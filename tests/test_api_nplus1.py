@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from api_support import gql, sign_in
-from starlette.testclient import TestClient
+from app_client import AppClient
 
 from graph_service.app import create_app
 from graph_service.settings import Settings
@@ -60,7 +60,7 @@ def test_store_calls_do_not_grow_with_the_page_size(seed_db: Path, tmp_path: Pat
     store = CountingStore(real)
     app = create_app(Settings({"GRAPH_SERVICE_DB": str(tmp_path / "annuaire.sqlite3")}),
                      store=store)  # type: ignore[arg-type]
-    with TestClient(app) as client:
+    with AppClient(app) as client:
         token = sign_in(client, "counted", "professional")
         gql(client, PAGE, token, n=1)  # builds the read model once
         reads: dict[int, int] = {}

@@ -14,8 +14,8 @@ import docx
 import openpyxl
 import pytest
 from api_support import gql
+from app_client import AppClient
 from click.testing import CliRunner, Result
-from starlette.testclient import TestClient
 
 from graph_service.action_plan import CANVAS_COLUMNS
 from graph_service.app import create_app
@@ -212,7 +212,7 @@ def test_moving_a_shelter_inside_its_commune_changes_no_figure(
         ... on AreaCoverage { code children missingStages stages { stage providers
           childrenWithin10Km childrenWithin30Km childrenWithin60Km childrenBeyond30Km
           farthest { code distanceKm nearestServiceId } } } } }"""
-    with TestClient(create_app(Settings({"GRAPH_SERVICE_DB": str(path)}))) as client:
+    with AppClient(create_app(Settings({"GRAPH_SERVICE_DB": str(path)}))) as client:
         store = client.app.state.store  # type: ignore[attr-defined]
         shelters = [s for s in build_snapshot(store).sites.values() if s.confidential]
         assert shelters, "the seed has confidential sites"

@@ -21,9 +21,9 @@ from pathlib import Path
 import neo4j
 import pytest
 from api_support import gql
+from app_client import AppClient
 from bolt_server import BoltServer
 from click.testing import CliRunner
-from starlette.testclient import TestClient
 from store_support import MINI_TERRITORIES
 
 from graph_service.app import create_app
@@ -231,7 +231,7 @@ def test_a_batch_cut_by_a_server_stop_leaves_nothing_and_the_store_recovers(
             with pytest.raises(StoreUnavailable):
                 call()
         api = create_app(Settings(), store=store)
-        with TestClient(api) as client:
+        with AppClient(api) as client:
             assert client.get("/healthz").status_code == 503
             stats = client.get("/stats")
             assert stats.status_code == 503 and stats.json() == {"error": "STORE_UNAVAILABLE"}
@@ -344,7 +344,7 @@ def test_hsds_export_then_import_round_trips(
 def test_api_smoke_and_graphql_over_each_store(
     adapter: str, seeded_settings: dict[str, dict[str, str]]
 ) -> None:
-    with TestClient(create_app(Settings(seeded_settings[adapter]))) as client:
+    with AppClient(create_app(Settings(seeded_settings[adapter]))) as client:
         health = client.get("/healthz").json()
         assert health["status"] == "ok"
         assert health["store"] == ("neo4j" if adapter == "bolt" else "embedded")

@@ -32,6 +32,7 @@ from graph_service.orientation import (
     orient,
     stages_for,
 )
+from graph_service.orientation.index import ORIENTATION_INDEX
 from graph_service.snapshot import Snapshot, SnapshotCache, build_snapshot
 from graph_service.store import GraphStore
 
@@ -126,7 +127,7 @@ def test_same_question_gives_the_same_bytes_even_after_rebuilding_the_snapshot(
 @pytest.mark.parametrize("status", ["no_capacity", "temporarily_closed"])
 def test_a_service_without_capacity_or_closed_is_never_proposed(
         seeded_store: GraphStore, status: str) -> None:
-    cache = SnapshotCache(seeded_store)
+    cache = SnapshotCache(seeded_store, derived=(ORIENTATION_INDEX,))  # carried on edits
     before = plan_for(cache.get(), "violence_sexuelle", age=12, urgent=True, commune="Salé")
     parquet = stage(before, "signalement").service
     assert parquet is not None
@@ -134,7 +135,7 @@ def test_a_service_without_capacity_or_closed_is_never_proposed(
     assert isinstance(stored, Service)
     seeded_store.update(dataclasses.replace(stored, status=status),
                         expected_version=stored.version, actor="test")
-    after = plan_for(cache.get(), "violence_sexuelle", age=12, urgent=True, commune="Salé")
+    after = plan_for(cache.catch_up(), "violence_sexuelle", age=12, urgent=True, commune="Salé")
     everywhere = [c.id for s in after.stages for c in proposed(s)]
     assert parquet.id not in everywhere
     replacement = stage(after, "signalement").service
@@ -290,7 +291,7 @@ def test_deciding_and_ranking_keys_decide_what_orientation_reads(a: Service, b: 
 
 def test_a_site_move_is_seen_by_the_next_plan(seeded_store: GraphStore) -> None:
     """A CAPE moved into Tata serves Tata (its area follows its sites) in the next plan."""
-    cache = SnapshotCache(seeded_store)
+    cache = SnapshotCache(seeded_store, derived=(ORIENTATION_INDEX,))  # carried on edits
     before = plan_for(cache.get(), "negligence", commune="Tata")
     cape = "org-cape-agadir-ida-outanane"
     assert cape not in {c.organization.id for s in before.stages for c in proposed(s)}
@@ -299,7 +300,7 @@ def test_a_site_move_is_seen_by_the_next_plan(seeded_store: GraphStore) -> None:
     tata = next(c.code for c in cache.get().communes() if c.province_code == "09.551")
     seeded_store.update(dataclasses.replace(site, commune_code=tata, lat=None, lon=None),
                         expected_version=site.version, actor="test")
-    after = plan_for(cache.get(), "negligence", commune="Tata")
+    after = plan_for(cache.catch_up(), "negligence", commune="Tata")
     assert cape in {c.organization.id for s in after.stages for c in proposed(s)}
 
 

@@ -1,5 +1,6 @@
-"""The read model follows the store: a snapshot advanced by the change feed is the snapshot
-a fresh build gives, whatever the edits (creates, updates, deletes, verifications)."""
+"""The read model follows the store: a snapshot advanced by the change feed, with the indexes
+readers derive carried along, is the snapshot a fresh build gives and answers as its freshly
+built indexes do, whatever the edits (creates, updates, deletes, verifications)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ from graph_service.domain.entities import (
 )
 from graph_service.domain.errors import ValidationFailed
 from graph_service.orientation import Request, Where, orient
-from graph_service.snapshot import Snapshot, SnapshotCache, advance, build_snapshot
+from graph_service.orientation.index import ORIENTATION_INDEX, orientation_index
+from graph_service.search import Filter, index_of
+from graph_service.search.filters import Near, organization_ids, service_ids
+from graph_service.search.index import SEARCH_INDEX
+from graph_service.snapshot import Snapshot, SnapshotCache, advance, build_snapshot, carry
 from graph_service.store.embedded import EmbeddedStore
 
 TERRITORIES = [
@@ -81,6 +86,14 @@ operations = st.one_of(st.tuples(st.just("put"), entries), st.tuples(st.just("de
                        st.tuples(st.just("verify"), ids))
 
 
+SEED = (Organization(id=ORGS[0], name="Organisation 0", org_kind="association",
+                     sector="societe_civile", province_code="04.441"),
+        Site(id=SITES[0], organization_id=ORGS[0], name="Site 0", commune_code=COMMUNES[0]),
+        Service(id=SERVICES[0], organization_id=ORGS[0], name="Service 0",
+                type="ecoute_orientation", stages=("detection", "signalement"),
+                situations=("negligence",), site_ids=(SITES[0],)))
+
+
 def write(store: EmbeddedStore, op: str, arg: AnyEntity | tuple[str, str]) -> None:
     """One person's edit; one the store refuses (a reference to nothing) changes nothing."""
     try:
@@ -105,17 +118,43 @@ def _kind(kind: str) -> EntityKind:
     return next(k for k in ("organization", "site", "service", "referral_link") if k == kind)
 
 
+INDEXES = (SEARCH_INDEX, ORIENTATION_INDEX)
+NEEDS = (Need(situations=("negligence",), age=10, sex="F"),
+         Need(situations=("negligence",), age=15, sex="M", urgent=True))
+SEARCHES = (Filter(), Filter(text="service"), Filter(text="organisation 1"), Filter(text="salé"),
+            Filter(text="rabat"), Filter(text="parquet"), Filter(province="04.441"),
+            Filter(commune=COMMUNES[1]), Filter(stage="signalement"), Filter(sector="justice"),
+            Filter(org_kind="association", province="04.421"),
+            Filter(near=Near(34.04, -6.80, 3.0)), Filter(situation="negligence", text="sale"))
+
+
 def views(snap: Snapshot) -> dict[str, object]:
-    """Everything a reader reads of a snapshot, plus one plan and one coverage figure."""
-    plan = orient(snap, Request(Need(situations=("negligence",), age=10, sex="F"),
-                                Where(commune="Salé")))
+    """Everything a reader reads of a snapshot and of the indexes derived from it: plans,
+    searches, one coverage figure, and the indexes' own tables."""
+    plans = [orient(snap, Request(need, Where(commune=commune))).to_json()
+             for need in NEEDS for commune in ("Salé", "Rabat")]
     coverage = compute_coverage(snap)
+    index = index_of(snap)
+    oriented = orientation_index(snap)
     return {
+        "plans": plans,
+        "searches": [(service_ids(index, f, exact_places=exact),
+                      organization_ids(index, f, exact_places=exact))
+                     for f in SEARCHES for exact in (False, True)],
+        "search index": [
+            index.service_order, index.org_order, index.sites_by_org, index.services_by_org,
+            index.contacts_by_org, index.contacts_by_service, index.links_from,
+            index.links_to, {o: set(p) for o, p in index.org_places.items()},
+            index.services_by, index.orgs_by, index.service_text.by_word,
+            index.service_text.words, index.org_text.by_word, index.org_text.words],
+        "orientation index": [
+            oriented.service_ids, oriented.successors,
+            {stage: sorted((p.province_code, p.service_id, p.site_id or "") for p in t.places)
+             for stage, t in oriented.stages.items()}],
         "entries": [snap.organizations, snap.sites, snap.services, snap.links],
         "places": snap.places, "by_stage": snap.by_stage, "by_province": snap.by_province,
         "circuit": snap.circuit, "areas": snap.areas, "authorities": snap.authorities,
         "for_children": snap.for_children, "provisional": snap.provisional,
-        "plan": plan.to_json(),
         "coverage": [(r.stage, r.distance_km.tolist(), r.nearest) for r in coverage.stages],
     }
 
@@ -127,20 +166,30 @@ def test_the_advanced_snapshot_is_the_one_a_fresh_build_gives(
     with tempfile.TemporaryDirectory() as tmp:
         store = EmbeddedStore(Path(tmp) / "s.sqlite3", synchronous="OFF")
         store.put_territories(TERRITORIES)
+        store.apply(SEED, actor="t")  # edits of entries there are, not only of absent ones
         snap = build_snapshot(store)
+        carry(snap, snap, INDEXES)
         for (op, arg), follow in steps:
             write(store, op, arg)
             if follow:  # some changes are applied one by one, others several at once
-                snap = advance(snap, store.changes_since(snap.seq))
-        snap = advance(snap, store.changes_since(snap.seq))
-        fresh = build_snapshot(store)
+                snap = _followed(snap, store)
+        snap = _followed(snap, store)
+        fresh = build_snapshot(store)  # its indexes are built from scratch by views()
         assert (snap.revision, snap.seq) == (fresh.revision, fresh.seq)
         assert views(snap) == views(fresh)
         store.close()
 
 
-def test_a_reader_sees_its_own_write_and_keeps_its_snapshot_meanwhile(tmp_path: Path) -> None:
-    """The process that wrote reads its write at once; the snapshot read before is unchanged."""
+def _followed(snap: Snapshot, store: EmbeddedStore) -> Snapshot:
+    """The next snapshot, with ``snap``'s derived indexes carried to it."""
+    new = advance(snap, store.changes_since(snap.seq))
+    carry(snap, new, INDEXES)
+    return new
+
+
+def test_a_writer_sees_its_own_write_and_keeps_its_snapshot_meanwhile(tmp_path: Path) -> None:
+    """The writer catching up reads its write at once; the snapshot read before is unchanged,
+    and a reader that does not catch up is answered at once with it."""
     store = EmbeddedStore(tmp_path / "s.sqlite3")
     store.put_territories(TERRITORIES)
     org = store.create(Organization(id="org0", name="A", org_kind="association",
@@ -148,6 +197,7 @@ def test_a_reader_sees_its_own_write_and_keeps_its_snapshot_meanwhile(tmp_path: 
     cache = SnapshotCache(store, refresh_s=3600)
     before = cache.get()
     store.update(dataclasses.replace(org, name="B"), expected_version=1, actor="t")
+    assert cache.catch_up().organizations["org0"].name == "B"
     assert cache.get().organizations["org0"].name == "B"
     assert before.organizations["org0"].name == "A"
     store.close()
@@ -195,4 +245,34 @@ def test_a_cour_d_appel_s_ressort_follows_a_site_moved_by_a_court_under_it(
     snap = advance(snap, store.changes_since(snap.seq))
     assert snap.areas["svc-ca"].codes == {"04.421"}
     assert views(snap) == views(build_snapshot(store))
+    store.close()
+
+
+def test_an_edit_re_indexes_what_it_touched_and_shares_the_rest(tmp_path: Path) -> None:
+    """A service renamed: the search finds it by its new name at once for the writer, its
+    places and orientation's tables are shared with the snapshot before, not made again;
+    a snapshot replaced long enough ago lets its indexes go (it is then freed)."""
+    store = EmbeddedStore(tmp_path / "s.sqlite3")
+    store.put_territories(TERRITORIES)
+    store.apply(SEED, actor="t")
+    cache = SnapshotCache(store, refresh_s=3600, derived=INDEXES)
+    before = cache.get()
+    searched, oriented = index_of(before), orientation_index(before)
+    service = store.get("service", SERVICES[0])
+    assert isinstance(service, Service)
+    store.update(dataclasses.replace(service, name="Cellule Amane"),
+                 expected_version=service.version, actor="t")
+    after = cache.catch_up()
+    assert service_ids(index_of(after), Filter(text="amane"), exact_places=False) == [
+        SERVICES[0]]
+    assert service_ids(index_of(after), Filter(text="service 0"), exact_places=False) == []
+    assert index_of(after).service_places is searched.service_places
+    assert all(orientation_index(after).stages[s] is t for s, t in oriented.stages.items())
+    for n in range(3):
+        current = store.get("service", SERVICES[0])
+        assert current is not None
+        store.update(dataclasses.replace(current, name=f"Cellule {n}"),
+                     expected_version=current.version, actor="t")
+        cache.catch_up()
+    assert before.retired and before.derived == {}
     store.close()

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from api_support import post
+from app_client import AppClient
 from starlette.testclient import TestClient
 from web_support import PLAIN_HTTP, add_user, form_of
 from web_support import sign_in as web_sign_in
@@ -93,7 +94,7 @@ def world(seed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     path = tmp_path_factory.mktemp("matrix") / "annuaire.sqlite3"
     shutil.copyfile(seed_db, path)
     app = create_app(Settings({"GRAPH_SERVICE_DB": str(path), **PLAIN_HTTP}))
-    with TestClient(app) as client:
+    with AppClient(app) as client:
         store: GraphStore = app.state.store
         communes = {p: next(t.code for t in store.territories("commune") if t.province_code == p)
                     for p in (P, Q)}

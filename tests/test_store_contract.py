@@ -261,8 +261,10 @@ def test_throttle_counts_are_counted_per_key_and_forgotten(store: GraphStore) ->
 
 
 def test_sign_in_work_leaves_the_directory_revision(store: GraphStore) -> None:
+    """Users, tokens and web sessions, throttle counts and logged reads are not directory
+    content: neither the revision nor the change feed moves, so no reader refreshes."""
     _seed(store)
-    revision = store.revision()
+    revision, seq = store.revision(), store.change_seq()
     store.put_user(AMAL, actor="admin")
     store.put_token("web", "amal", LATER, purpose="web")
     store.count_throttle(["user:amal"], LIVE, since="2025-01-01T00:00:00Z")
@@ -273,6 +275,7 @@ def test_sign_in_work_leaves_the_directory_revision(store: GraphStore) -> None:
     store.revoke_tokens("amal", actor="admin")
     store.delete_user("amal", actor="admin")
     assert store.revision() == revision
+    assert store.changes_since(seq) == []
 
 
 def test_contact_reads_are_logged(store: GraphStore) -> None:

@@ -12,6 +12,7 @@ import docx
 import openpyxl
 import pytest
 from api_support import gql
+from app_client import AppClient
 from starlette.testclient import TestClient
 from web_support import Web, form_of, open_web, sign_in, submit
 
@@ -242,6 +243,6 @@ def test_a_correction_about_an_entry_changed_since_is_refused(web: Web) -> None:
 
 def signed_in_elsewhere(web: Web, username: str) -> TestClient:
     """A second browser on the same app (its own cookies), signed in as ``username``."""
-    client = TestClient(web.client.app)
+    client = AppClient(web.client.app)
     sign_in(client, username)
     return client

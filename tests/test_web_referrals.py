@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from app_client import AppClient
 from starlette.testclient import TestClient
 from web_support import PLAIN_HTTP, add_user, form_of, forms_of, sign_in, submit
 
@@ -35,7 +36,7 @@ def sender(make_client: Callable[..., TestClient]) -> TestClient:
 
 def other_session(client: TestClient, username: str) -> TestClient:
     """Another browser on the same running app, signed in as ``username``."""
-    other = TestClient(client.app)
+    other = AppClient(client.app)
     sign_in(other, username)
     return other
 
@@ -112,7 +113,7 @@ def test_strangers_cannot_open_or_answer_and_the_sender_cannot_accept(sender: Te
     stranger = other_session(sender, "omar")
     assert stranger.get(f"/orientations/{code}").status_code == 404
     assert stranger.get(f"/orientations/{code}/fiche.pdf").status_code == 404
-    assert "/connexion" in str(TestClient(sender.app).get(f"/orientations/{code}/fiche.pdf").url)
+    assert "/connexion" in str(AppClient(sender.app).get(f"/orientations/{code}/fiche.pdf").url)
     refused = submit(stranger, "/orientations", "/orientations/code", code=code)
     assert refused.status_code == 404
     own = sender.get(f"/orientations/{code}").text
@@ -121,7 +122,7 @@ def test_strangers_cannot_open_or_answer_and_the_sender_cannot_accept(sender: Te
     forced = sender.post(f"/orientations/{code}", data={"csrf": csrf, "version": "1",
                                                         "status": "accepted"})
     assert forced.status_code == 403
-    anonymous = TestClient(sender.app)
+    anonymous = AppClient(sender.app)
     assert "/connexion" in str(anonymous.get("/orientations").url)
 
 

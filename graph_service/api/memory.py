@@ -3,9 +3,12 @@
 The snapshot and the indexes derived from it are about a million long-lived
 objects; a full collection walks them all (half a second at national scale),
 stalling every request in flight. Once built they are moved out of the
-collector's reach (``gc.freeze``). They hold reference cycles (a snapshot and
-its ``derived`` indexes point at each other), so when a new revision replaces
-them they are unfrozen and collected once, or they would never be freed.
+collector's reach (``gc.freeze``). A snapshot replaced by the next one is freed by
+reference counting alone, frozen or not: the cycle between a snapshot and its
+``derived`` indexes is broken when it is retired
+(:class:`~graph_service.snapshot.SnapshotCache`), so no full collection is needed
+per revision; the young generations are collected before each freeze, so the
+passing garbage of requests is not frozen with it.
 """
 
 from __future__ import annotations
@@ -30,9 +33,6 @@ class ReadModelFreezer:
         if snapshot is self._snapshot and len(snapshot.derived) == self._derived:
             return
         with self._lock:
-            if self._snapshot is not None and snapshot is not self._snapshot:
-                self._snapshot = None
-                gc.unfreeze()
-                gc.collect()  # frees the replaced read models: once per revision
+            gc.collect(1)
             gc.freeze()
             self._snapshot, self._derived = snapshot, len(snapshot.derived)

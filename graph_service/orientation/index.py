@@ -16,17 +16,20 @@ whose coverage of the child's commune is decided once per query. Services
 that receive no child are not indexed, nor, at a jurisdiction stage (the
 signalement), any service that is not an authority.
 
-The index is cached in :attr:`Snapshot.derived` and so rebuilt only when the
-annuaire changes. Places are indexed at their public point (a confidential
+The index is kept in :attr:`Snapshot.derived` and carried to the next snapshot
+(:data:`ORIENTATION_INDEX`): classes are numbered once and new ones appended, and
+only the tables of the stages an edit touched are made again; the others are
+shared. Places are indexed at their public point (a confidential
 site at its commune's, :class:`~graph_service.snapshot.Place`), so no answer
 can be used to triangulate a shelter.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Collection, Hashable, Iterable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,14 +40,13 @@ from ..domain.competence import ServiceArea
 from ..domain.eligibility import deciding_key, ranking_key
 from ..domain.entities import Service, Territory
 from ..domain.taxonomy import STAGE_ORDER
-from ..snapshot import Place, Snapshot, Successors
+from ..snapshot import Delta, Place, Snapshot, Successors, derive
 from ..text import search_key
 
-__all__ = ["OrientationIndex", "StageTable", "Zone", "orientation_index"]
+__all__ = ["ORIENTATION_INDEX", "OrientationIndex", "StageTable", "Zone", "orientation_index"]
 
 IntArray = NDArray[np.intp]
 FloatArray = NDArray[np.float64]
-_KEY = __name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +120,11 @@ class OrientationIndex:
     deciding: IntArray
     """Service index → deciding class."""
     deciding_services: tuple[Service, ...]
-    """Deciding class → one service of that class (the smallest id)."""
+    """Deciding class → one service of that class (the first met: all answer alike)."""
     ranking: IntArray
     ranking_services: tuple[Service, ...]
+    zone: IntArray
+    """Service index → zone class."""
     zones: tuple[Zone, ...]
     """Zone class → its area and authority status."""
     authority: NDArray[np.bool_]
@@ -138,78 +142,170 @@ class OrientationIndex:
     successors: Successors
     """The circuit's adjacency, service id → successor id → ``{"link": ReferralLink}``
     (the snapshot's own mapping)."""
+    numbering: _Numbering
+    """How classes were numbered, for the next snapshot's index to number alike."""
 
 
 def orientation_index(snapshot: Snapshot) -> OrientationIndex:
-    """The index of ``snapshot``, built on first use and kept with it.
+    """The index of ``snapshot``: carried from the previous one, or built on first use."""
+    return derive(snapshot, ORIENTATION_INDEX)
 
-    Two threads asking at once may both build it; both results are equal and
-    either one is kept, so no lock is needed.
-    """
-    cached = snapshot.derived.get(_KEY)
-    if isinstance(cached, OrientationIndex):
-        return cached
-    index = _build(snapshot)
-    snapshot.derived[_KEY] = index
-    return index
+
+@dataclass(frozen=True, slots=True)
+class _Numbering:
+    """Class key → class number, per kind of class; each zone's reach (by zone number)."""
+
+    deciding: dict[Hashable, int]
+    ranking: dict[Hashable, int]
+    zones: dict[Zone, int]
+    reaches: tuple[frozenset[str], ...]
 
 
 def _build(snap: Snapshot) -> OrientationIndex:
     service_ids = tuple(sorted(snap.services))
-    services = [snap.services[sid] for sid in service_ids]
+    numbering = _Numbering({}, {}, {}, ())
+    zeros = np.zeros(len(service_ids), dtype=np.intp)
+    return _indexed(snap, service_ids, numbering, (zeros, (), zeros, (), zeros), service_ids,
+                    STAGE_ORDER, None)
+
+
+def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering,
+             classes: tuple[IntArray, tuple[Service, ...], IntArray, tuple[Service, ...],
+                            IntArray],
+             touched: Collection[str], stages: Collection[str], old: OrientationIndex | None
+             ) -> OrientationIndex:
+    """The index of ``snap`` from ``classes`` (deciding, its services, ranking, its services,
+    zone, by service position), with the ``touched`` services there classed anew and the
+    tables of ``stages`` made anew where their rows changed; the other tables are
+    ``old``'s."""
     position = {sid: i for i, sid in enumerate(service_ids)}
-    deciding, deciding_services = _classes(services, deciding_key)
-    ranking, ranking_services = _classes(services, ranking_key)
-    zone_of: dict[Zone, int] = {}
-    zone = np.array([zone_of.setdefault(
-        Zone(snap.areas[sid], sid in snap.authorities, sid in snap.provisional), len(zone_of))
-        for sid in service_ids], dtype=np.intp)
-    zones = tuple(zone_of)
-    reaches = _reaches(snap, zones)
-    classes = _Classes(position, deciding, ranking, zone, reaches)
-    stages = {stage: _stage_table(snap, stage, classes) for stage in STAGE_ORDER}
-    communes = sorted((t for t in snap.communes() if t.lat is not None and t.lon is not None),
-                      key=lambda t: t.code)
-    by_key: dict[str, list[str]] = defaultdict(list)
-    for commune in communes:
-        for name in {search_key(commune.name_fr), search_key(commune.name_ar)} - {""}:
-            by_key[name].append(commune.code)
+    deciding, ranking, zone = (classes[0].copy(), classes[2].copy(), classes[4].copy())
+    deciding_services, ranking_services = list(classes[1]), list(classes[3])
+    for sid in touched:
+        if sid not in position:
+            continue  # gone
+        i, service = position[sid], snap.services[sid]
+        deciding[i] = _number(numbering.deciding, deciding_key(service), deciding_services,
+                              service)
+        ranking[i] = _number(numbering.ranking, ranking_key(service), ranking_services, service)
+        zone[i] = numbering.zones.setdefault(
+            Zone(snap.areas[sid], sid in snap.authorities, sid in snap.provisional),
+            len(numbering.zones))
+    zones = tuple(numbering.zones)
+    reaches = numbering.reaches + _reaches(snap, zones[len(numbering.reaches):])
+    numbering = replace(numbering, reaches=reaches)
+    known = _Classes(position, deciding, ranking, zone, reaches)
+    if old is not None:
+        stages = _changed_stages(old, snap, known, touched, stages)
+    tables = dict(old.stages) if old is not None else {}
+    tables.update({stage: _stage_table(snap, stage, known) for stage in STAGE_ORDER
+                   if stage in stages})
+    if old is None:
+        communes = sorted((t for t in snap.communes() if t.lat is not None and t.lon is not None),
+                          key=lambda t: t.code)
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for commune in communes:
+            for name in {search_key(commune.name_fr), search_key(commune.name_ar)} - {""}:
+                by_key[name].append(commune.code)
+        communes_by_key = {k: tuple(v) for k, v in by_key.items()}
+        commune_codes = tuple(c.code for c in communes)
+        commune_tree = cKDTree(_points(communes))
+        commune_provinces = frozenset(c.province_code for c in communes if c.province_code)
+    else:
+        communes_by_key, commune_codes = old.communes_by_key, old.commune_codes
+        commune_tree, commune_provinces = old.commune_tree, old.commune_provinces
     return OrientationIndex(
         snapshot=snap,
         service_ids=service_ids,
         position=position,
         deciding=deciding,
-        deciding_services=deciding_services,
+        deciding_services=tuple(deciding_services),
         ranking=ranking,
-        ranking_services=ranking_services,
+        ranking_services=tuple(ranking_services),
+        zone=zone,
         zones=zones,
         authority=np.array([z.authority for z in zones], dtype=bool),
         provisional=np.array([z.provisional for z in zones], dtype=bool),
-        stages=stages,
-        communes_by_key={k: tuple(v) for k, v in by_key.items()},
-        commune_codes=tuple(c.code for c in communes),
-        commune_tree=cKDTree(_points(communes)),
-        commune_provinces=frozenset(c.province_code for c in communes if c.province_code),
+        stages=tables,
+        communes_by_key=communes_by_key,
+        commune_codes=commune_codes,
+        commune_tree=commune_tree,
+        commune_provinces=commune_provinces,
         successors=snap.circuit,
+        numbering=numbering,
     )
 
 
-def _classes(services: list[Service], key: Callable[[Service], tuple[object, ...]]
-             ) -> tuple[IntArray, tuple[Service, ...]]:
-    """Each service's class under ``key`` (numbered in order of first appearance), and
-    one service per class."""
-    class_of: dict[tuple[object, ...], int] = {}
-    members: list[Service] = []
-    out = np.empty(len(services), dtype=np.intp)
-    for i, service in enumerate(services):
-        k = key(service)
-        if k not in class_of:
-            class_of[k] = len(members)
-            members.append(service)
-        out[i] = class_of[k]
-    return out, tuple(members)
+def _changed_stages(old: OrientationIndex, snap: Snapshot, known: _Classes,
+                    services: Iterable[str], stages: Collection[str]) -> set[str]:
+    """The ``stages`` whose rows differ between ``old`` and the index of ``snap`` given
+    ``known`` classes: where one of ``services`` (the ones that may differ) came, went, or
+    has other places or classes (a renamed service or a re-aimed link changes no row)."""
+    was = old.snapshot
+    changed: set[str] = set()
+    for sid in services:
+        before = {st for st in stages if _holds(was.referable.get(st, ()), sid)}
+        after = {st for st in stages if _holds(snap.referable.get(st, ()), sid)}
+        changed |= before ^ after
+        if before & after and sid in old.position and (
+                was.places.get(sid) != snap.places.get(sid)
+                or _classes_of(old.deciding, old.ranking, old.zone, old.position[sid])
+                != _classes_of(known.deciding, known.ranking, known.zone, known.position[sid])):
+            changed |= before & after
+    return changed
 
 
+def _holds(ordered: tuple[str, ...], sid: str) -> bool:
+    i = bisect.bisect_left(ordered, sid)
+    return i < len(ordered) and ordered[i] == sid
+
+
+def _classes_of(deciding: IntArray, ranking: IntArray, zone: IntArray, i: int
+                ) -> tuple[int, int, int]:
+    return int(deciding[i]), int(ranking[i]), int(zone[i])
+
+
+def _number(numbers: dict[Hashable, int], key: Hashable, members: list[Service],
+            service: Service) -> int:
+    """The class of ``key``, numbered next (with ``service`` its member) if new."""
+    if key not in numbers:
+        numbers[key] = len(members)
+        members.append(service)
+    return numbers[key]
+
+
+def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
+                        ) -> OrientationIndex:
+    """The index of ``snap`` carried from ``old``: the services ``delta`` names classed
+    anew (new classes numbered after the others), the tables of the stages it names made
+    anew; a new set of provinces served (zones reach provinces) builds it whole."""
+    was = old.snapshot
+    if was.by_province.keys() != snap.by_province.keys() or was.territories is not snap.territories:
+        return _build(snap)
+    numbering = _Numbering(dict(old.numbering.deciding), dict(old.numbering.ranking),
+                           dict(old.numbering.zones), old.numbering.reaches)
+    deciding, ranking, zone = old.deciding, old.ranking, old.zone
+    service_ids = old.service_ids
+    if any((sid in was.services) != (sid in snap.services) for sid in delta.services):
+        service_ids = tuple(sorted(snap.services))  # positions move: renumber what is kept
+        now = {sid: i for i, sid in enumerate(service_ids)}
+        to = np.array([now.get(sid, -1) for sid in old.service_ids], dtype=np.intp)
+        kept = to >= 0
+        deciding, ranking, zone = (_moved(a, to, kept, len(service_ids))
+                                   for a in (deciding, ranking, zone))
+        old = replace(old, stages={
+            stage: replace(t, service=to[t.service],
+                           rows_of={int(to[k]): v for k, v in t.rows_of.items()})
+            for stage, t in old.stages.items()})
+    classes = (deciding, old.deciding_services, ranking, old.ranking_services, zone)
+    return _indexed(snap, service_ids, numbering, classes, delta.services, delta.stages, old)
+
+
+def _moved(classes: IntArray, to: IntArray, kept: NDArray[np.bool_], n: int) -> IntArray:
+    """Classes by old service position → by new (``to``; -1: gone)."""
+    out = np.zeros(n, dtype=np.intp)
+    out[to[kept]] = classes[kept]
+    return out
 @dataclass(frozen=True, slots=True)
 class _Classes:
     """Each service's classes (by service index), and the provinces each zone reaches."""
@@ -221,7 +317,7 @@ class _Classes:
     reaches: tuple[frozenset[str], ...]
 
 
-def _reaches(snap: Snapshot, zones: tuple[Zone, ...]) -> tuple[frozenset[str], ...]:
+def _reaches(snap: Snapshot, zones: Iterable[Zone]) -> tuple[frozenset[str], ...]:
     """The provinces (with communes) each zone's area reaches into."""
     provinces = [t for t in snap.territories.values()
                  if t.level == "province" and t.code in snap.by_province]
@@ -230,14 +326,17 @@ def _reaches(snap: Snapshot, zones: tuple[Zone, ...]) -> tuple[frozenset[str], .
 
 def _stage_table(snap: Snapshot, stage: str, classes: _Classes) -> StageTable:
     position = classes.position
-    rows = sorted(
-        ((place.province_code, place.lat, place.lon, int(classes.deciding[position[sid]]),
-          int(classes.ranking[position[sid]]), int(classes.zone[position[sid]]), sid, n), place)
-        for sid in snap.referable.get(stage, ())
-        for n, place in enumerate(snap.places.get(sid, ()))
-    )
-    places = tuple(place for _, place in rows)
-    service = np.array([position[p.service_id] for p in places], dtype=np.intp)
+    unsorted = [(position[sid], n, place) for sid in snap.referable.get(stage, ())
+                for n, place in enumerate(snap.places.get(sid, ()))]
+    at = np.array([i for i, _, _ in unsorted], dtype=np.intp)  # in id order, as positions are
+    order = np.lexsort((
+        np.array([n for _, n, _ in unsorted], dtype=np.intp), at, classes.zone[at],
+        classes.ranking[at], classes.deciding[at],
+        np.array([p.lon for _, _, p in unsorted], dtype=np.float64),
+        np.array([p.lat for _, _, p in unsorted], dtype=np.float64),
+        np.array([p.province_code for _, _, p in unsorted], dtype=str)))
+    places = tuple(unsorted[i][2] for i in order.tolist())
+    service = at[order]
     row_deciding, row_ranking = classes.deciding[service], classes.ranking[service]
     row_zone = classes.zone[service]
     slices: dict[str, tuple[int, int]] = {}
@@ -305,3 +404,18 @@ def _group(classes: IntArray) -> dict[int, IntArray]:
 def _points(territories: list[Territory]) -> FloatArray:
     return unit_vectors([t.lat or 0.0 for t in territories],
                         [t.lon or 0.0 for t in territories]).reshape(-1, 3)
+
+
+class _OrientationIndex:
+    """The orientation index as a :class:`~graph_service.snapshot.Derived` index."""
+
+    key = __name__
+
+    def build(self, snap: Snapshot) -> OrientationIndex:
+        return _build(snap)
+
+    def advance(self, old: OrientationIndex, snap: Snapshot, delta: Delta) -> OrientationIndex:
+        return advance_orientation(old, snap, delta)
+
+
+ORIENTATION_INDEX = _OrientationIndex()

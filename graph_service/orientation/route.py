@@ -336,7 +336,9 @@ class _Planner:
             rows, stops, km, cost = rows[sel], stops[sel], km[sel], cost[sel]
         out: list[Candidate] = []
         seen: set[int] = set()
-        for i in np.lexsort((rows, cost)).tolist():
+        # equal costs go by service (then row): not by class numbers, which depend on the
+        # order the index met the classes in (a carried index numbers new ones last)
+        for i in np.lexsort((rows, table.service[rows], cost)).tolist():
             for row in range(int(rows[i]), int(stops[i])):
                 service = int(table.service[row])
                 if service not in seen:

@@ -4,22 +4,24 @@ At national scale (tens of thousands of services) a search must not scan every
 entry: each criterion is a set looked up here (services by type, stage,
 situation, language, sector…; entries by word; places by province, commune
 or within a circle, through a k-d tree), and a query intersects the sets,
-smallest first. The index is built by the first reader of a snapshot and kept
-in its ``derived`` slot, so it lives and dies with the revision it indexes.
+smallest first. The index is kept in its snapshot's ``derived`` slot, so it lives
+and dies with the revision it indexes; the next snapshot's is carried from it
+(:data:`SEARCH_INDEX`), re-indexing only the entries the edit touched.
 """
 
 from __future__ import annotations
 
-import threading
+import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
 from ..coverage import km_to_chord, unit_vectors
-from ..domain.entities import EntityKind, Organization, Service
+from ..domain.entities import Contact, EntityKind, Organization, ReferralLink, Service, Site
 from ..domain.taxonomy import (
     ORGANIZATION_KINDS,
     SECTORS,
@@ -28,11 +30,12 @@ from ..domain.taxonomy import (
     STAGES,
     Term,
 )
-from ..snapshot import Place, Snapshot, SnapshotCache, site_place
+from ..snapshot import Delta, Place, Snapshot, SnapshotCache, derive, site_place
 from ..store.protocol import GraphStore
 from ..text import search_key
 
-__all__ = ["Index", "IndexCache", "PlaceTable", "TextIndex", "build_index", "index_of"]
+__all__ = ["SEARCH_INDEX", "Index", "IndexCache", "PlaceTable", "TextIndex", "build_index",
+           "index_of"]
 
 EMPTY: frozenset[str] = frozenset()
 
@@ -69,6 +72,37 @@ class TextIndex:
                     by_word[word].add(entry_id)
         return cls({w: frozenset(ids) for w, ids in by_word.items()}, tuple(sorted(by_word)))
 
+    def advance(self, before: Mapping[str, Iterable[str]], after: Mapping[str, Iterable[str]]
+                ) -> TextIndex:
+        """The index with the texts of the entries in ``before`` (their texts until now)
+        replaced by those in ``after`` (an entry absent there is gone)."""
+        def words(texts: Iterable[str]) -> set[str]:
+            return {w for text in texts for w in search_key(text).split()}
+
+        gone: dict[str, set[str]] = defaultdict(set)
+        added: dict[str, set[str]] = defaultdict(set)
+        for entry_id in before.keys() | after.keys():
+            old, new = words(before.get(entry_id, ())), words(after.get(entry_id, ()))
+            for word in old - new:
+                gone[word].add(entry_id)
+            for word in new - old:
+                added[word].add(entry_id)
+        if not gone and not added:
+            return self
+        by_word = dict(self.by_word)
+        ordered = list(self.words)
+        for word in gone.keys() | added.keys():
+            ids = (by_word.get(word, EMPTY) - gone.get(word, set())) | added.get(word, set())
+            if ids and word not in by_word:
+                bisect.insort(ordered, word)
+            elif not ids and word in by_word:
+                del ordered[bisect.bisect_left(ordered, word)]
+            if ids:
+                by_word[word] = frozenset(ids)
+            else:
+                by_word.pop(word, None)
+        return TextIndex(by_word, tuple(ordered))
+
     def matching(self, text: str) -> frozenset[str] | None:
         """Entries matching every word of ``text``; None when it has no word (no criterion)."""
         words = search_key(text).split()
@@ -99,67 +133,94 @@ def _unarticled(word: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceTable:
-    """Where entries are, one row per place: look-ups by province, commune and circle.
-
-    The public tree holds the places' public points (a confidential site at its
-    commune's point, :class:`~graph_service.snapshot.Place`), so a radius search by the
-    public cannot locate a shelter; the exact tree serves signed-in professionals.
-    """
+class _Rows:
+    """The places of one province: row ``i`` is ``places[i]`` of entry ``owner[i]``."""
 
     owner: tuple[str, ...]
-    province: tuple[str, ...]
-    commune: tuple[str, ...]
-    by_province: Mapping[str, frozenset[int]]
+    places: tuple[Place, ...]
     by_commune: Mapping[str, frozenset[int]]
-    exact: cKDTree | None
-    public: cKDTree | None
+    exact: cKDTree
+    public: cKDTree
 
     @classmethod
-    def of(cls, snap: Snapshot, places: Sequence[tuple[str, Place]]) -> PlaceTable:
-        owner = tuple(o for o, _ in places)
-        by_province: dict[str, set[int]] = defaultdict(set)
+    def of(cls, rows: Sequence[tuple[str, Place]]) -> _Rows:
         by_commune: dict[str, set[int]] = defaultdict(set)
-        for row, (_, place) in enumerate(places):
-            by_province[place.province_code].add(row)
+        for row, (_, place) in enumerate(rows):
             by_commune[place.commune_code].add(row)
         return cls(
-            owner=owner,
-            province=tuple(p.province_code for _, p in places),
-            commune=tuple(p.commune_code for _, p in places),
-            by_province={k: frozenset(v) for k, v in by_province.items()},
+            owner=tuple(o for o, _ in rows),
+            places=tuple(p for _, p in rows),
             by_commune={k: frozenset(v) for k, v in by_commune.items()},
-            exact=_tree([(p.exact_lat, p.exact_lon) for _, p in places]),
-            public=_tree([(p.lat, p.lon) for _, p in places]),
+            exact=_tree([(p.exact_lat, p.exact_lon) for _, p in rows]),
+            public=_tree([(p.lat, p.lon) for _, p in rows]),
         )
+
+    def owners(self, commune: str | None, near: tuple[float, float, float] | None,
+               exact: bool) -> Iterable[str]:
+        rows: Iterable[int] = range(len(self.owner))
+        if commune is not None:
+            rows = self.by_commune.get(commune, frozenset())
+        if near is not None:
+            tree = self.exact if exact else self.public
+            lat, lon, radius_km = near
+            circle = tree.query_ball_point(unit_vectors([lat], [lon])[0],
+                                           km_to_chord(radius_km))
+            rows = frozenset(circle) if commune is None else frozenset(circle) & set(rows)
+        return (self.owner[r] for r in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTable:
+    """Where entries are, one row per place, by province: look-ups by province, commune and
+    circle. An edit re-indexes the provinces of the places it moved, no other.
+
+    The public trees hold the places' public points (a confidential site at its
+    commune's point, :class:`~graph_service.snapshot.Place`), so a radius search by the
+    public cannot locate a shelter; the exact trees serve signed-in professionals.
+    """
+
+    provinces: Mapping[str, _Rows]
+
+    @classmethod
+    def of(cls, places: Iterable[tuple[str, Place]]) -> PlaceTable:
+        by_province: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+        for owner, place in places:
+            by_province[place.province_code].append((owner, place))
+        return cls({k: _Rows.of(v) for k, v in by_province.items()})
+
+    def advance(self, before: Mapping[str, Iterable[Place]],
+                after: Mapping[str, Iterable[Place]]) -> PlaceTable:
+        """The table with the places of the owners in ``before`` (their places until now)
+        replaced by those in ``after``; itself when none moved."""
+        owners = before.keys() | after.keys()
+        if all(tuple(before.get(o, ())) == tuple(after.get(o, ())) for o in owners):
+            return self
+        provinces = {p.province_code for places in (*before.values(), *after.values())
+                     for p in places}
+        out = dict(self.provinces)
+        for province in provinces:
+            old = out.get(province)
+            rows = [(o, p) for o, p in zip(old.owner, old.places, strict=True)
+                    if o not in owners] if old is not None else []
+            rows += [(o, p) for o in sorted(after) for p in after[o]
+                     if p.province_code == province]
+            if rows:
+                out[province] = _Rows.of(rows)
+            else:
+                out.pop(province, None)
+        return PlaceTable(out)
 
     def owners(self, province: str | None, commune: str | None,
                near: tuple[float, float, float] | None, exact: bool) -> frozenset[str] | None:
         """Entries with one place meeting every given criterion; None when none is given."""
-        rows: frozenset[int] | None = None
-        if province is not None:
-            rows = self.by_province.get(province, frozenset())
-        if commune is not None:
-            in_commune = self.by_commune.get(commune, frozenset())
-            rows = in_commune if rows is None else rows & in_commune
-        if near is not None:
-            circle = self._near(*near, exact=exact)
-            rows = circle if rows is None else rows & circle
-        if rows is None:
+        if province is None and commune is None and near is None:
             return None
-        return frozenset(self.owner[r] for r in rows)
-
-    def _near(self, lat: float, lon: float, radius_km: float, *, exact: bool) -> frozenset[int]:
-        tree = self.exact if exact else self.public
-        if tree is None:
-            return frozenset()
-        hits = tree.query_ball_point(unit_vectors([lat], [lon])[0], km_to_chord(radius_km))
-        return frozenset(hits)
+        parts = (self.provinces.values() if province is None
+                 else [self.provinces[province]] if province in self.provinces else [])
+        return frozenset(o for part in parts for o in part.owners(commune, near, exact))
 
 
-def _tree(points: Sequence[tuple[float, float]]) -> cKDTree | None:
-    if not points:
-        return None
+def _tree(points: Sequence[tuple[float, float]]) -> cKDTree:
     lat, lon = zip(*points, strict=True)
     return cKDTree(unit_vectors(lat, lon))
 
@@ -202,72 +263,219 @@ class Index:
         return None
 
 
+Keys = Callable[[Snapshot, str], Iterable[str]]
+"""The keys an entry (by id) is filed under in a snapshot; none when it is not there."""
+
+
+def _of(kind: Callable[[Snapshot], Mapping[str, object]], keys: Callable[[Any], Iterable[str]]
+        ) -> Keys:
+    def filed(snap: Snapshot, entry_id: str) -> Iterable[str]:
+        entry = kind(snap).get(entry_id)
+        return keys(entry) if entry is not None else ()
+    return filed
+
+
+def _org_of(attribute: str) -> Keys:
+    """A service filed under an attribute of its organisation."""
+    def filed(snap: Snapshot, sid: str) -> Iterable[str]:
+        service = snap.services.get(sid)
+        org = snap.organizations.get(service.organization_id) if service else None
+        return (getattr(org, attribute),) if org is not None else ()
+    return filed
+
+
+def _sites(s: Snapshot) -> Mapping[str, Site]:
+    return s.sites
+
+
+def _services(s: Snapshot) -> Mapping[str, Service]:
+    return s.services
+
+
+def _contacts(s: Snapshot) -> Mapping[str, Contact]:
+    return s.contacts
+
+
+def _links(s: Snapshot) -> Mapping[str, ReferralLink]:
+    return s.links
+
+
+def _orgs(s: Snapshot) -> Mapping[str, Organization]:
+    return s.organizations
+
+
+_RELATIONS: tuple[tuple[str, str, Keys], ...] = (
+    ("sites_by_org", "site", _of(_sites, lambda e: (e.organization_id,))),
+    ("services_by_org", "service", _of(_services, lambda e: (e.organization_id,))),
+    ("contacts_by_org", "contact", _of(_contacts, lambda e: (e.organization_id,))),
+    ("contacts_by_service", "contact",
+     _of(_contacts, lambda e: (e.service_id,) if e.service_id else ())),
+    ("links_from", "referral_link", _of(_links, lambda e: (e.from_service_id,))),
+    ("links_to", "referral_link", _of(_links, lambda e: (e.to_service_id,))),
+)
+"""(relation of :class:`Index`, the kind of entry it files, under which owners), sorted ids."""
+
+_SERVICES_BY: dict[str, Keys] = {
+    "type": _of(_services, lambda e: (e.type,)),
+    "stage": _of(_services, lambda e: e.stages),
+    "situation": _of(_services, lambda e: e.situations),
+    "language": _of(_services, lambda e: e.languages),
+    "sector": _org_of("sector"),
+    "org_kind": _org_of("org_kind"),
+}
+_ORGS_BY: dict[str, Keys] = {
+    "sector": _of(_orgs, lambda e: (e.sector,)),
+    "org_kind": _of(_orgs, lambda e: (e.org_kind,)),
+    "seat": _of(_orgs, lambda e: (e.province_code,) if e.province_code else ()),
+}
+_KINDS: dict[str, Callable[[Snapshot], Mapping[str, object]]] = {
+    "site": _sites, "service": _services, "contact": _contacts, "referral_link": _links}
+
+
 def build_index(snap: Snapshot) -> Index:
-    """Index a snapshot. Cost grows with the annuaire, once per revision."""
+    """Index a snapshot. Cost grows with the annuaire, once at start."""
     org_places = _org_places(snap)
-    service_texts = _service_texts(snap)
+    service_texts = {sid: _service_text(snap, sid) for sid in snap.services}
     return Index(
         snapshot=snap,
         service_order=tuple(sorted(snap.services)),
         org_order=tuple(sorted(snap.organizations)),
-        sites_by_org=_group((s.organization_id, s.id) for s in snap.sites.values()),
-        services_by_org=_group((s.organization_id, s.id) for s in snap.services.values()),
-        contacts_by_org=_group((c.organization_id, c.id) for c in snap.contacts.values()),
-        contacts_by_service=_group(
-            (c.service_id, c.id) for c in snap.contacts.values() if c.service_id),
-        links_from=_group((lk.from_service_id, lk.id) for lk in snap.links.values()),
-        links_to=_group((lk.to_service_id, lk.id) for lk in snap.links.values()),
+        **{name: _filed(snap, _KINDS[kind](snap), keys, _sorted)
+           for name, kind, keys in _RELATIONS},
         org_places=org_places,
-        services_by=_services_by(snap),
-        orgs_by={
-            "sector": _sets((o.sector, o.id) for o in snap.organizations.values()),
-            "org_kind": _sets((o.org_kind, o.id) for o in snap.organizations.values()),
-            "seat": _sets((o.province_code, o.id) for o in snap.organizations.values()
-                          if o.province_code),
-        },
+        services_by={c: _filed(snap, snap.services, keys, frozenset)
+                     for c, keys in _SERVICES_BY.items()},
+        orgs_by={c: _filed(snap, snap.organizations, keys, frozenset)
+                 for c, keys in _ORGS_BY.items()},
         service_text=TextIndex.of((sid, texts) for sid, texts in service_texts.items()),
-        org_text=TextIndex.of(_org_texts(snap, service_texts, org_places)),
-        service_places=PlaceTable.of(
-            snap, [(sid, p) for sid in sorted(snap.places) for p in snap.places[sid]]),
-        org_place_table=PlaceTable.of(
-            snap, [(oid, p) for oid in sorted(org_places) for p in org_places[oid]]),
+        org_text=TextIndex.of((oid, _org_text(snap, oid, org_places, service_texts))
+                              for oid in snap.organizations),
+        service_places=_place_table(snap.places),
+        org_place_table=_place_table(org_places),
         territory_keys={code: f"{search_key(t.name_fr)} {search_key(t.name_ar)}"
                         for code, t in snap.territories.items()},
     )
 
 
-def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+def _sorted(ids: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(ids))
+
+
+def _filed(snap: Snapshot, entries: Iterable[str], keys: Keys,
+           make: Callable[[Iterable[str]], Any]) -> dict[str, Any]:
     groups: dict[str, list[str]] = defaultdict(list)
-    for owner, child in pairs:
-        groups[owner].append(child)
-    return {k: tuple(sorted(v)) for k, v in groups.items()}
+    for entry_id in entries:
+        for key in keys(snap, entry_id):
+            groups[key].append(entry_id)
+    return {k: make(v) for k, v in groups.items()}
 
 
-def _sets(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
-    groups: dict[str, set[str]] = defaultdict(set)
-    for code, entry_id in pairs:
-        groups[code].add(entry_id)
-    return {k: frozenset(v) for k, v in groups.items()}
+def _refiled(groups: dict[str, Any], old: Snapshot, new: Snapshot,
+             entries: Iterable[str], keys: Keys, make: Callable[[Iterable[str]], Any]
+             ) -> dict[str, Any]:
+    """``groups`` (filed by ``keys`` in ``old``) with ``entries`` filed anew as in ``new``;
+    ``groups`` itself when none moved."""
+    gone: dict[str, set[str]] = defaultdict(set)
+    added: dict[str, set[str]] = defaultdict(set)
+    for entry_id in entries:
+        was, now = set(keys(old, entry_id)), set(keys(new, entry_id))
+        for key in was - now:
+            gone[key].add(entry_id)
+        for key in now - was:
+            added[key].add(entry_id)
+    if not gone and not added:
+        return groups
+    out = dict(groups)
+    for key in gone.keys() | added.keys():
+        ids = (set(out.get(key, ())) - gone.get(key, set())) | added.get(key, set())
+        if ids:
+            out[key] = make(ids)
+        else:
+            out.pop(key, None)
+    return out
 
 
-def _services_by(snap: Snapshot) -> dict[str, dict[str, frozenset[str]]]:
-    services = snap.services.values()
-    orgs = snap.organizations
+def _place_table(places: Mapping[str, tuple[Place, ...]]) -> PlaceTable:
+    return PlaceTable.of((owner, p) for owner in sorted(places) for p in places[owner])
 
-    def of_org(attribute: str) -> Iterable[tuple[str, str]]:
-        for s in services:
-            org = orgs.get(s.organization_id)
-            if org is not None:
-                yield getattr(org, attribute), s.id
 
-    return {
-        "type": _sets((s.type, s.id) for s in services),
-        "stage": _sets((stage, s.id) for s in services for stage in s.stages),
-        "situation": _sets((code, s.id) for s in services for code in s.situations),
-        "language": _sets((code, s.id) for s in services for code in s.languages),
-        "sector": _sets(of_org("sector")),
-        "org_kind": _sets(of_org("org_kind")),
-    }
+def advance_index(old: Index, snap: Snapshot, delta: Delta) -> Index:
+    """:func:`build_index` of ``snap``, carried from ``old`` (the index of the snapshot
+    ``delta`` starts from): the entries ``delta`` names are filed anew, the rest shared."""
+    was = old.snapshot
+    changed = delta.changed
+    services = set(delta.services)
+    orgs = set(changed.get("organization", ()))
+    for s in (was, snap):
+        services |= {sid for org in orgs for sid in s.services_of_org.get(org, ())}
+        orgs |= {s.services[sid].organization_id for sid in services if sid in s.services}
+        orgs |= {s.sites[i].organization_id for i in changed.get("site", ()) if i in s.sites}
+    org_places = dict(old.org_places)
+    fresh = _org_places(snap, orgs)
+    for oid in orgs:
+        if oid in fresh:
+            org_places[oid] = fresh[oid]
+        else:
+            org_places.pop(oid, None)
+
+    def texts(s: Snapshot, places: Mapping[str, tuple[Place, ...]]
+              ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        of_services = {sid: _service_text(s, sid) for sid in services if sid in s.services}
+        return of_services, {oid: _org_text(s, oid, places) for oid in orgs
+                             if oid in s.organizations}
+
+    (old_services, old_orgs), (new_services, new_orgs) = (texts(was, old.org_places),
+                                                          texts(snap, org_places))
+    return replace(
+        old,
+        snapshot=snap,
+        service_order=_reordered(old.service_order, was.services, snap.services, services),
+        org_order=_reordered(old.org_order, was.organizations, snap.organizations, orgs),
+        **{name: _refiled(getattr(old, name), was, snap, changed.get(kind, ()), keys, _sorted)
+           for name, kind, keys in _RELATIONS},
+        org_places=org_places,
+        services_by={c: _refiled(old.services_by[c], was, snap, services, keys, frozenset)
+                     for c, keys in _SERVICES_BY.items()},
+        orgs_by={c: _refiled(old.orgs_by[c], was, snap, orgs, keys, frozenset)
+                 for c, keys in _ORGS_BY.items()},
+        service_text=old.service_text.advance(old_services, new_services),
+        org_text=old.org_text.advance(old_orgs, new_orgs),
+        service_places=old.service_places.advance(
+            {sid: was.places.get(sid, ()) for sid in services},
+            {sid: snap.places.get(sid, ()) for sid in services}),
+        org_place_table=old.org_place_table.advance(
+            {oid: old.org_places.get(oid, ()) for oid in orgs},
+            {oid: org_places.get(oid, ()) for oid in orgs}),
+    )
+
+
+def _reordered(order: tuple[str, ...], was: Mapping[str, object], now: Mapping[str, object],
+               ids: Iterable[str]) -> tuple[str, ...]:
+    """``order`` (sorted ids of ``was``) as the sorted ids of ``now``, given that only
+    ``ids`` may have come or gone."""
+    came = [i for i in ids if i in now and i not in was]
+    went = {i for i in ids if i in was and i not in now}
+    if not came and not went:
+        return order
+    out = [i for i in order if i not in went] if went else list(order)
+    for i in came:
+        bisect.insort(out, i)
+    return tuple(out)
+
+
+class _SearchIndex:
+    """The search index as a :class:`~graph_service.snapshot.Derived` index."""
+
+    key = __name__
+
+    def build(self, snap: Snapshot) -> Index:
+        return build_index(snap)
+
+    def advance(self, old: Index, snap: Snapshot, delta: Delta) -> Index:
+        return advance_index(old, snap, delta)
+
+
+SEARCH_INDEX = _SearchIndex()
 
 
 def _labels(vocab: Mapping[str, Term], codes: Iterable[str]) -> Iterable[str]:
@@ -285,66 +493,55 @@ def _territory_names(snap: Snapshot, places: Iterable[Place]) -> Iterable[str]:
                 yield from (territory.name_fr, territory.name_ar)
 
 
-def _service_texts(snap: Snapshot) -> dict[str, tuple[str, ...]]:
+def _service_text(snap: Snapshot, sid: str) -> tuple[str, ...]:
     """What a service is found by: its names and description, its type, stages and situations
     (French and Arabic labels: « parquet », « violence », « عنف »), its organisation's names
     and the communes and provinces where it is delivered (French and Arabic)."""
-    out: dict[str, tuple[str, ...]] = {}
-    for s in snap.services.values():
-        org: Organization | None = snap.organizations.get(s.organization_id)
-        out[s.id] = tuple(dict.fromkeys(t for t in (
-            s.name, s.name_ar, s.description, *((org.name, org.name_ar) if org else ()),
-            *_labels(SERVICE_TYPES, (s.type,)), *_labels(STAGES, s.stages),
-            *_labels(SITUATIONS, s.situations),
-            *_territory_names(snap, snap.places.get(s.id, ()))) if t))
+    s = snap.services[sid]
+    org: Organization | None = snap.organizations.get(s.organization_id)
+    return tuple(dict.fromkeys(t for t in (
+        s.name, s.name_ar, s.description, *((org.name, org.name_ar) if org else ()),
+        *_labels(SERVICE_TYPES, (s.type,)), *_labels(STAGES, s.stages),
+        *_labels(SITUATIONS, s.situations),
+        *_territory_names(snap, snap.places.get(s.id, ()))) if t))
+
+
+def _org_text(snap: Snapshot, oid: str, org_places: Mapping[str, tuple[Place, ...]],
+              service_texts: Mapping[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """An organisation is found by its own names, description, kind and sector, where it
+    works, and by what finds any of its services (« parquet » finds the tribunal);
+    ``service_texts``: those already known."""
+    o = snap.organizations[oid]
+    services = sorted(snap.services_of_org.get(oid, ()))
+    return tuple(dict.fromkeys(t for t in (
+        o.name, o.name_ar, o.description, *_labels(ORGANIZATION_KINDS, (o.org_kind,)),
+        *_labels(SECTORS, (o.sector,)), *_territory_names(snap, org_places.get(oid, ())),
+        *(t for sid in services for t in (service_texts[sid] if service_texts is not None
+                                          else _service_text(snap, sid)))) if t))
+
+
+def _org_places(snap: Snapshot, orgs: Iterable[str] | None = None
+                ) -> dict[str, tuple[Place, ...]]:
+    """Each organisation's (of ``orgs``, default all) sites, and the places of its services
+    not at those sites."""
+    out: dict[str, tuple[Place, ...]] = {}
+    for oid in snap.organizations if orgs is None else orgs:
+        known: dict[tuple[str | None, str], Place] = {}
+        for site_id in sorted(snap.sites_of_org.get(oid, ())):
+            place = site_place(snap, "", snap.sites[site_id])
+            if place is not None:
+                known[(site_id, place.province_code)] = place
+        for sid in sorted(snap.services_of_org.get(oid, ())):
+            for place in snap.places.get(sid, ()):
+                known.setdefault((place.site_id, place.province_code), place)
+        if known:
+            out[oid] = tuple(known.values())
     return out
 
 
-def _org_texts(snap: Snapshot, service_texts: Mapping[str, tuple[str, ...]],
-               org_places: Mapping[str, tuple[Place, ...]],
-               ) -> Iterable[tuple[str, tuple[str, ...]]]:
-    """An organisation is found by its own names, description, kind and sector, where it
-    works, and by what finds any of its services (« parquet » finds the tribunal)."""
-    services: dict[str, list[str]] = defaultdict(list)
-    for sid, texts in service_texts.items():
-        services[snap.services[sid].organization_id].extend(texts)
-    for o in snap.organizations.values():
-        yield o.id, tuple(dict.fromkeys(t for t in (
-            o.name, o.name_ar, o.description, *_labels(ORGANIZATION_KINDS, (o.org_kind,)),
-            *_labels(SECTORS, (o.sector,)), *_territory_names(snap, org_places.get(o.id, ())),
-            *services.get(o.id, ())) if t))
-
-
-def _org_places(snap: Snapshot) -> dict[str, tuple[Place, ...]]:
-    """Each organisation's sites, and the places of its services not at those sites."""
-    out: dict[str, dict[tuple[str | None, str], Place]] = defaultdict(dict)
-    for site in snap.sites.values():
-        place = site_place(snap, "", site)
-        if place is not None:
-            out[site.organization_id][(site.id, place.province_code)] = place
-    for sid, places in snap.places.items():
-        service: Service = snap.services[sid]
-        known = out[service.organization_id]
-        for place in places:
-            known.setdefault((place.site_id, place.province_code), place)
-    return {oid: tuple(places.values()) for oid, places in out.items() if places}
-
-
-_index_lock = threading.Lock()
-
-
 def index_of(snap: Snapshot) -> Index:
-    """The index of a snapshot, built by its first reader and kept with it (``derived``)."""
-    index = snap.derived.get(__name__)
-    if index is None:
-        with _index_lock:
-            index = snap.derived.get(__name__)
-            if index is None:
-                index = snap.derived[__name__] = build_index(snap)
-    assert isinstance(index, Index)
-    return index
-
-
+    """The index of a snapshot: carried from the previous one, or built by its first reader."""
+    return derive(snap, SEARCH_INDEX)
 class IndexCache:
     """The index of the store's current revision, for readers holding a store."""
 
@@ -352,5 +549,5 @@ class IndexCache:
         self.snapshots = snapshots or SnapshotCache(store)
 
     def get(self) -> Index:
-        """Blocking (rebuilds after a write): call through ``run_blocking``."""
+        """Blocking before the first snapshot (at start): call through ``run_blocking``."""
         return index_of(self.snapshots.get())
