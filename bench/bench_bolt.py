@@ -10,6 +10,10 @@ Bolt plugin, in this process, so its JVM shares the cores with the driver):
 - ``snapshot_cold_bolt_s``: :func:`~graph_service.snapshot.build_snapshot` over that store —
   every entry read in pages in id order (keyset pagination), then indexed: what a serving
   process pays once at start.
+- ``bolt_entries_streamed_s``: every entry read with ``store.entries(kind)``, one streamed
+  read per kind sorted in Python (``entries:all``), not parsed into a snapshot: what the cold
+  build's reading would cost if it asked for each kind whole instead of in pages of 5,000,
+  each of which makes ArcadeDB sort the whole kind.
 - ``bolt_refresh_one_edit_ms``: after one service is edited, ``changes_since`` of the feed
   position before it: what a serving process reads over Bolt to follow one write (median of
   a few edits). It must stay small whatever the size of the annuaire.
@@ -25,7 +29,7 @@ import dataclasses
 import statistics
 import time
 
-from graph_service.domain.entities import Service
+from graph_service.domain.entities import ENTITY_KINDS, Service
 from graph_service.snapshot import build_snapshot
 from graph_service.store.neo4j import Neo4jStore
 from tests.bolt_server import BoltServer
@@ -52,6 +56,10 @@ def run(context: Context) -> dict[str, float | int]:
             snapshot = build_snapshot(store)
             cold_s = time.perf_counter() - start
             context.log(f"bolt cold snapshot: {cold_s:.1f} s, {len(snapshot.services)} services")
+            start = time.perf_counter()
+            read = sum(len(store.entries(kind)) for kind in ENTITY_KINDS)
+            streamed_s = time.perf_counter() - start
+            context.log(f"bolt streamed read: {read} entries in {streamed_s:.1f} s")
             refresh_ms = _refresh_ms(store, data)
             context.log(f"bolt refresh after one edit: {refresh_ms:.1f} ms")
         finally:
@@ -59,6 +67,7 @@ def run(context: Context) -> dict[str, float | int]:
     finally:
         server.stop()
     return {"import_bolt_s": round(import_s, 1), "snapshot_cold_bolt_s": round(cold_s, 1),
+            "bolt_entries_streamed_s": round(streamed_s, 1),
             "bolt_refresh_one_edit_ms": round(refresh_ms, 1)}
 
 

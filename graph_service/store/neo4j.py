@@ -362,6 +362,9 @@ class Neo4jStore:
         if filters:
             records = self._pages("entries:list_where", "id", after or "", limit, kind=kind,
                                   anchor=filters[0], more=filters[1:])
+        elif limit is None:  # one streamed read, sorted here: see entries:all
+            records = sorted(self._read("entries:all", kind=kind, after=after or ""),
+                             key=lambda r: str(r["id"]))
         else:
             records = self._pages("entries:list", "id", after or "", limit, kind=kind)
         return [from_record(kind, json.loads(r["record"])) for r in records]
