@@ -109,8 +109,8 @@ def run(context: Context) -> dict[str, float | int]:
                     f"p99 {alone.p99:.1f} ms, {alone.errors} errors")
         edited = asyncio.run(_many_clients(url, mixed, services, edits=True))
         context.log(f"graphql {CLIENTS} clients with edits: {edited.rps:.0f} req/s, "
-                    f"p99 {edited.p99:.1f} ms, max {edited.max:.0f} ms, {edited.errors} "
-                    f"errors; {len(edited.edits)} edits, slowest {max(edited.edits):.0f} ms")
+                    f"p99 {edited.p99:.1f} ms, max {edited.max:.0f} ms, {edited.errors} errors; "
+                    f"{len(edited.edits)} edits, slowest {max(edited.edits, default=0):.0f} ms")
     return {
         "graphql_orientation_p95_ms": round(p95, 1),
         "graphql_rps_20_clients": round(edited.rps, 1),
