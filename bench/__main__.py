@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from . import Context
-from .table import RUNS, Results, load, rewrite_readme, run_record
+from .table import RUNS, Results, load, load_average, rewrite_readme, run_record
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             record = run_record()
             figures = module.run(context)
             results.update(figures)
-            results.setdefault(RUNS, {})[name] = {**record, "keys": sorted(figures)}
+            results.setdefault(RUNS, {})[name] = {**record, "load_end": load_average(),
+                                                  "keys": sorted(figures)}
             print(f"[bench] {name}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
             _write(results)
     finally:

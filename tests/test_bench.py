@@ -19,7 +19,7 @@ def test_the_readme_table_is_rewritten_from_the_results_only(tmp_path: Path) -> 
     readme = tmp_path / "README.md"
     readme.write_text(f"# Title\n\nBefore.\n\n{START}\n| old | table |\n{END}\n\nAfter.\n")
     results = {"orientation_p95_ms": 6.8, "graphql_rps_20_clients": 120.4,
-               RUNS: {"orientation": {"at": "2026-11-30 21:50", "load": 5.3,
+               RUNS: {"orientation": {"at": "2026-11-30 21:50", "load": 5.3, "load_end": 7.1,
                                       "keys": ["orientation_p95_ms"]}}}
 
     rewrite_readme(readme, results)
@@ -31,7 +31,7 @@ def test_the_readme_table_is_rewritten_from_the_results_only(tmp_path: Path) -> 
             if line.startswith("| `")}
     assert set(rows) == set(TARGETS)
     assert rows["orientation_p95_ms"].endswith(
-        "| 6.80 | yes | 2026-11-30 21:50, `orientation`, load 5.3 |")
+        "| 6.80 | yes | 2026-11-30 21:50, `orientation`, load 5.3–7.1 |")
     assert "| 120 | **no** | older run, not recorded |" in rows["graphql_rps_20_clients"]
     assert "not measured" in rows["snapshot_cold_bolt_s"]
     assert "runs 2026-11-30 21:50 – 2026-11-30 21:50" in text
