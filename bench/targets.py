@@ -65,7 +65,7 @@ TARGETS: dict[str, Target] = {
     "snapshot_cold_s": Target("national snapshot read from SQLite, s", 10),
     "snapshot_cold_bolt_s": Target("national snapshot read over Bolt (test server), s", 60),
     "bolt_entries_streamed_s": Target(
-        "every entry read over Bolt, one streamed read per kind (not indexed), s"),
+        "every entry read over Bolt, one streamed read per kind (no snapshot built), s"),
     "bolt_refresh_one_edit_ms": Target(
         "change feed read over Bolt after one edit (national store), median ms"),
     "snapshot_apply_ms": Target("one edit applied to the national snapshot, p95 ms", 20),
