@@ -11,7 +11,9 @@ establishments, youth services (liberté surveillée, maisons de jeunes),
 schools, communes (état civil), vocational training, CPPE, and associations
 with two to six services each. Referral links go from each service to nearby
 services of the next stages, with the province's public hubs (parquet, UPE,
-hospital unit) favoured, as in the circuit.
+hospital unit) favoured, as in the circuit. Eligibility varies as in field
+entries (``_Generator._eligibility``): associations' own age ranges, girls- or
+boys-only services, situations they focus on, languages by region.
 
 At ``scale=1`` this is ≥ 10k organisations, ≥ 40k services and ≥ 150k links;
 ``scale`` multiplies every count (the 8× run keeps the territories and makes
@@ -56,7 +58,7 @@ from graph_service.domain.entities import (
     Territory,
 )
 from graph_service.domain.errors import FieldError
-from graph_service.domain.taxonomy import STAGE_ORDER
+from graph_service.domain.taxonomy import SITUATIONS, STAGE_ORDER
 from graph_service.domain.validation import MOROCCO_BBOX, validate_entity
 from graph_service.snapshot import Snapshot, snapshot_of
 from graph_service.store import GraphStore
@@ -275,6 +277,12 @@ _ASSOCIATION_SERVICES: tuple[tuple[_Svc, float], ...] = (
           ("reinsertion", "suivi"), ages=(6, 17)), 2),
     (_Svc("Suivi post-prise en charge", "accompagnement_social", ("suivi",)), 1.5),
 )
+_AGE_WEIGHTS: tuple[tuple[tuple[int, int], float], ...] = (
+    ((0, 5), 1), ((0, 11), 2), ((3, 12), 1), ((6, 14), 2), ((6, 17), 3), ((10, 17), 2),
+    ((12, 17), 3), ((15, 17), 1),
+)
+"""Age ranges associations give themselves (early childhood, school age, adolescents…)."""
+_AGE_RANGES = tuple(ages for ages, _ in _AGE_WEIGHTS)
 _ASSOCIATIONS_PER_100K_CHILDREN = 60.0
 _FIXED_PREFIXES = ("520", "521", "522", "525", "526", "527", "529", "530", "531", "532", "533",
                    "534", "537")
@@ -364,6 +372,7 @@ class _Generator:
     def __init__(self, scale: float, seed: int, territories: tuple[Territory, ...]) -> None:
         self.scale, self.seed, self.territories = scale, seed, territories
         self.rng = random.Random(seed)
+        self.eligibility_rng = random.Random(f"{seed}-eligibility")
         self.orgs: list[Organization] = []
         self.sites: list[Site] = []
         self.services: list[Service] = []
@@ -502,23 +511,14 @@ class _Generator:
                  counter: Iterator[int], *, public: bool, hub: bool) -> None:
         rng = self.rng
         sid = f"{org_id}.v{next(counter):05d}"
-        languages = ["darija", "arabe"]
-        regional = _REGIONAL_LANGUAGES.get(province.region_code or "")
-        if regional and rng.random() < 0.6:
-            languages.append(regional)
-        if rng.random() < 0.3:
-            languages.append("francais")
-        if t.disability and rng.random() < 0.3:
-            languages.append("langue_des_signes")
+        eligibility = self._eligibility(t, province, public=public)
         status = rng.choices(("active", "no_capacity", "temporarily_closed", "inactive"),
                              weights=(94, 3, 2, 1))[0]
         self.services.append(Service(
             id=sid, organization_id=org_id, name=t.name, type=t.type, stages=t.stages,
-            situations=t.situations, site_ids=tuple(s.id for s in sites),
-            age_min=t.ages[0], age_max=t.ages[1],
-            sex=rng.choice(("F", "M", None)) if t.sexed else None,
+            site_ids=tuple(s.id for s in sites), **eligibility,
             disability_accepted=t.disability or rng.random() < 0.2,
-            languages=tuple(languages), emergency_24_7=t.emergency,
+            emergency_24_7=t.emergency,
             hours=() if t.emergency else (_WITH_SATURDAY if rng.random() < 0.3 else _WEEKDAYS),
             access=t.access, documents=t.documents, status=status,
         ))
@@ -528,6 +528,47 @@ class _Generator:
             self.public.add(sid)
         if hub:
             self.hubs.add(sid)
+
+    def _eligibility(self, t: _Svc, province: Territory, *, public: bool) -> dict[str, Any]:
+        """Whom a service takes: situations, ages, sex and languages.
+
+        Public services take the children their template says (a parquet, any child of its
+        ressort). Associations specialise, as field entries do: an age range of their own
+        (early childhood, adolescents…), girls or boys only, a few situations they focus
+        on, a part only of their template's situations. Languages vary everywhere: the
+        region's own, French, sometimes Spanish or English where migrants are met, darija
+        alone in small associations. Drawn from a generator of their own, so that the rest
+        of the dataset (ids, places, links) does not depend on them.
+        """
+        rng = self.eligibility_rng
+        situations, ages = t.situations, t.ages
+        sex = rng.choice(("F", "M", None)) if t.sexed else None
+        if not public:
+            if ages == (None, None) and rng.random() < 0.45:
+                ages = rng.choices(_AGE_RANGES, weights=[w for _, w in _AGE_WEIGHTS])[0]
+            elif ages[0] is not None and ages[1] is not None and rng.random() < 0.3:
+                low = ages[0] + rng.randint(0, 2)
+                ages = (low, max(low, ages[1] - rng.randint(0, 2)))
+            if sex is None and not t.sexed:
+                sex = rng.choices(("F", "M", None), weights=(10, 4, 86))[0]
+            if situations and rng.random() < 0.35:
+                kept = rng.sample(situations, rng.randint(max(1, len(situations) // 2),
+                                                          len(situations)))
+                situations = tuple(s for s in situations if s in kept)
+            elif not situations and rng.random() < 0.25:
+                situations = tuple(sorted(rng.sample(sorted(SITUATIONS), rng.randint(1, 3))))
+        languages = ["darija"] if not public and rng.random() < 0.15 else ["darija", "arabe"]
+        regional = _REGIONAL_LANGUAGES.get(province.region_code or "")
+        if regional and rng.random() < 0.6:
+            languages.append(regional)
+        if rng.random() < 0.3:
+            languages.append("francais")
+        if "migrant_non_accompagne" in situations or rng.random() < 0.04:
+            languages += rng.sample(("espagnol", "anglais"), rng.randint(1, 2))
+        if t.disability and rng.random() < 0.3:
+            languages.append("langue_des_signes")
+        return {"situations": situations, "age_min": ages[0], "age_max": ages[1], "sex": sex,
+                "languages": tuple(languages)}
 
     def _contact(self, org_id: str, counter: Iterator[int]) -> None:
         self.contacts.append(Contact(

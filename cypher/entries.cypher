@@ -20,6 +20,15 @@ RETURN n.id AS id, n.record AS record
 ORDER BY n.id
 LIMIT $limit
 
+// name: all
+// Every entry of a kind after $after, in no particular order (the caller sorts them). A page of
+// entries:list costs a sort of the whole kind however small the page (ArcadeDB finds the kind
+// in its index, then sorts every entry of it by id before taking the page), so reading a kind
+// page by page costs its size times the number of pages; this reads it once, streamed.
+MATCH (n:Entry)
+WHERE n.kind = $kind AND n.id > $after
+RETURN n.id AS id, n.record AS record
+
 // name: list_where
 // One page of a kind whose reference $anchor.field names $anchor.id, and every reference of
 // $more ({field, id} maps) too.

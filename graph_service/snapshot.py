@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -53,7 +53,6 @@ from .store.protocol import EntryChange, GraphStore
 __all__ = ["Delta", "Derived", "Place", "Snapshot", "SnapshotCache", "Successors", "advance",
            "build_snapshot", "carry", "derive", "site_place", "snapshot_of"]
 
-_PAGE = 5000
 _FOLLOW_MAX = 5000
 """More changes than this at once (an import) are read anew rather than applied one by one."""
 
@@ -175,7 +174,8 @@ def build_snapshot(store: GraphStore) -> Snapshot:
     """
     seq = store.change_seq()
     revision = store.revision()
-    entities = itertools.chain.from_iterable(_all(store, kind) for kind in ENTITY_KINDS)
+    # each kind whole, in one read: a store streams it, where pages would each sort the kind
+    entities = itertools.chain.from_iterable(store.entries(kind) for kind in ENTITY_KINDS)
     snap = snapshot_of(store.territories(), entities, revision)
     snap.seq = seq
     caught_up = advance(snap, store.changes_since(seq))
@@ -202,16 +202,6 @@ def snapshot_of(
     )
     _index(snap)
     return snap
-
-
-def _all(store: GraphStore, kind: EntityKind) -> Iterator[AnyEntity]:
-    after: str | None = None
-    while True:
-        page = store.entries(kind, after=after, limit=_PAGE)
-        yield from page
-        if len(page) < _PAGE:
-            return
-        after = page[-1].id
 
 
 # --- what each index holds, stated once for the full build and for advance -------------------

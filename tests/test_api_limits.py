@@ -107,13 +107,16 @@ def test_graphiql_is_served_only_in_development(
 
 
 def test_an_internal_error_is_masked(client: TestClient) -> None:
-    """A corrupt row (a real failure, not a mock) must not leak its exception to the client."""
+    """A corrupt row (a real failure, not a mock) must not leak its exception to the client.
+
+    The row is written behind the store's back, so the read model does not hold it and the
+    request reads it from the store."""
     store = client.app.state.store  # type: ignore[attr-defined]
-    org_id = gql(client, "{ organizations(first: 1) { nodes { id } } }")[
-        "organizations"]["nodes"][0]["id"]
+    assert gql(client, "{ organizations(first: 1) { nodes { id } } }")  # the read model is built
     with sqlite3.connect(store.path) as db:
-        db.execute("UPDATE entity SET data = '{corrupt' WHERE id = ?", (org_id,))
-    body = post(client, "query($id: ID!) { organization(id: $id) { name } }", id=org_id)
+        db.execute("INSERT INTO entity (id, kind, version, last_modified, data) "
+                   "VALUES ('org-corrupt', 'organization', 1, '2026-01-01T00:00:00Z', '{corrupt')")
+    body = post(client, "query($id: ID!) { organization(id: $id) { name } }", id="org-corrupt")
     [error] = body["errors"]
     assert error["message"] == "Internal server error"
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
@@ -215,18 +218,21 @@ def test_without_a_trusted_proxy_forwarded_addresses_are_ignored(client: TestCli
 def test_a_store_lost_during_a_request_is_reported_with_its_code(
     seed_db: Path, tmp_path: Path,
 ) -> None:
-    """The store disappears after the request's context was built: resolvers fail with a code."""
+    """The store disappears after the request's context was built: a resolver that reads it (an
+    entry the read model does not hold) fails with a code."""
     folder = tmp_path / "db"
     folder.mkdir()
     shutil.copyfile(seed_db, folder / "annuaire.sqlite3")
     store = EmbeddedStore(folder / "annuaire.sqlite3")
     indexes = IndexCache(store)
+    index = indexes.get()
     context = Context(request=Request({"type": "http", "headers": []}), store=store,
-                      principal=ANONYMOUS, loaders=make_loaders(store, ANONYMOUS),
-                      index=indexes.get(), indexes=indexes, throttle=LoginThrottle(store))
+                      principal=ANONYMOUS,
+                      loaders=make_loaders(store, ANONYMOUS, lambda: index.snapshot),
+                      index=index, indexes=indexes, throttle=LoginThrottle(store))
     store.close()
     shutil.rmtree(folder)
-    result = asyncio.run(schema.execute("{ organizations(first: 3) { nodes { name } } }",
+    result = asyncio.run(schema.execute('{ organization(id: "not-in-the-read-model") { name } }',
                                         context_value=context))
     [error] = result.errors or []
     assert error.extensions == {"code": "STORE_UNAVAILABLE"}

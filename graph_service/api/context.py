@@ -18,6 +18,7 @@ from ..auth import LoginThrottle, principal_for_token
 from ..domain.entities import AnyEntity
 from ..editing import Editor
 from ..search import Index, IndexCache
+from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 from .loaders import Loaders, make_loaders
 
@@ -67,7 +68,11 @@ async def build_context(request: Request, throttle: LoginThrottle) -> Context:
     def load() -> tuple[Principal, Index]:
         return principal_for_token(store, token), indexes.get()
 
+    def snapshot() -> Snapshot:  # the one the request reads now: refreshed after its writes
+        return context.index.snapshot
+
     principal, index = await run_blocking(load)
-    return Context(request=request, store=store, principal=principal,
-                   loaders=make_loaders(store, principal), index=index, indexes=indexes,
-                   throttle=throttle)
+    context = Context(request=request, store=store, principal=principal,
+                      loaders=make_loaders(store, principal, snapshot), index=index,
+                      indexes=indexes, throttle=throttle)
+    return context

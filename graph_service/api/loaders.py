@@ -1,15 +1,19 @@
-"""DataLoaders: the entries one request needs, fetched in one store call per kind and tick.
+"""DataLoaders: the entries one request needs, from its read model, else one store call per
+kind and tick.
 
 A page of 100 organisations with their services and contacts resolves
-hundreds of fields; each asks its loader, and the loader turns all the ids
-asked in the same event-loop tick into one ``get_many``. The loaders live for
-one request only (new ones per request), so an edit is never hidden by a
-stale cache and one user's reads never serve another's.
+hundreds of fields; each asks its loader. The loader answers from the
+snapshot the request reads (``Context.index``: the revision current when the
+request started, refreshed after a write of the request), so a whole answer
+comes from one revision and costs no store round trip; the ids it does not
+hold, asked in the same event-loop tick, make one ``get_many``. The loaders
+live for one request only (new ones per request), so an edit is never hidden
+by a stale cache and one user's reads never serve another's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -26,6 +30,7 @@ from ..domain.entities import (
     Service,
     Site,
 )
+from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 
 __all__ = ["Loaders", "make_loaders"]
@@ -44,23 +49,33 @@ class Loaders:
     """Logs that the principal read a contact's personal data: once per contact per request."""
 
 
-def make_loaders(store: GraphStore, principal: Principal) -> Loaders:
+def make_loaders(store: GraphStore, principal: Principal,
+                 snapshot: Callable[[], Snapshot]) -> Loaders:
+    """Loaders of one request; ``snapshot`` gives the read model it reads at the time."""
     return Loaders(
-        organization=DataLoader(_entries(store, "organization", Organization)),
-        site=DataLoader(_entries(store, "site", Site)),
-        service=DataLoader(_entries(store, "service", Service)),
-        contact=DataLoader(_entries(store, "contact", Contact)),
-        referral_link=DataLoader(_entries(store, "referral_link", ReferralLink)),
+        organization=DataLoader(_entries(store, "organization", Organization,
+                                         lambda s: s.organizations, snapshot)),
+        site=DataLoader(_entries(store, "site", Site, lambda s: s.sites, snapshot)),
+        service=DataLoader(_entries(store, "service", Service, lambda s: s.services, snapshot)),
+        contact=DataLoader(_entries(store, "contact", Contact, lambda s: s.contacts, snapshot)),
+        referral_link=DataLoader(_entries(store, "referral_link", ReferralLink,
+                                          lambda s: s.links, snapshot)),
         contact_read=DataLoader(_read_logger(store, principal)),
     )
 
 
 def _entries(
-    store: GraphStore, kind: EntityKind, cls: type[E]
+    store: GraphStore, kind: EntityKind, cls: type[E],
+    held: Callable[[Snapshot], Mapping[str, E]], snapshot: Callable[[], Snapshot],
 ) -> Callable[[list[str]], Awaitable[Sequence[E | None]]]:
     async def load(ids: list[str]) -> Sequence[E | None]:
-        found = await run_blocking(store.get_many, kind, ids)
-        return [e if isinstance(e, cls) else None for e in found]
+        known = held(snapshot())
+        found: dict[str, AnyEntity | None] = {i: known[i] for i in ids if i in known}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            found.update(zip(missing, await run_blocking(store.get_many, kind, missing),
+                             strict=True))
+        return [e if isinstance(e := found[i], cls) else None for i in ids]
 
     return load
 

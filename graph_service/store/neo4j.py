@@ -287,9 +287,18 @@ class Neo4jStore:
 
     @_unavailable_as_typed
     def changes_since(self, seq: int, *, limit: int | None = None) -> list[EntryChange]:
-        records = self._pages("audit:changes", "seq", seq, limit, actions=list(ENTRY_WRITES))
+        """Read by windows of ``_PAGE`` audit numbers, from ``seq`` to the last committed one;
+        ``audit:changes`` looks each number up in the index, so the cost follows what changed
+        since ``seq``, not the length of the trail."""
+        top = self.change_seq()
+        records: list[Record] = []
+        while seq < top and (limit is None or len(records) < limit):
+            upto = min(seq + _PAGE, top)
+            records += self._read("audit:changes", after=seq, upto=upto,
+                                  actions=list(ENTRY_WRITES))
+            seq = upto
         return [entry_change(r["seq"], r["revision"], r["kind"], r["id"], r["after"])
-                for r in records]
+                for r in records[:limit]]
 
     # --- territories ---------------------------------------------------------------
     @_unavailable_as_typed
@@ -353,6 +362,9 @@ class Neo4jStore:
         if filters:
             records = self._pages("entries:list_where", "id", after or "", limit, kind=kind,
                                   anchor=filters[0], more=filters[1:])
+        elif limit is None:  # one streamed read, sorted here: see entries:all
+            records = sorted(self._read("entries:all", kind=kind, after=after or ""),
+                             key=lambda r: str(r["id"]))
         else:
             records = self._pages("entries:list", "id", after or "", limit, kind=kind)
         return [from_record(kind, json.loads(r["record"])) for r in records]
