@@ -128,9 +128,9 @@ def test_review_ask_for_a_correction_verify_in_bulk_and_download_the_plan(
     page.click("#send-correction")
     page.wait_for_load_state()
     error = page.locator("#f-message-error")
-    assert error.inner_text() == "est obligatoire"
-    assert page.locator("label[for=f-message]").inner_text() == \
-        "Ce qu'il faut corriger dans la fiche"
+    label = page.locator("label[for=f-message]").inner_text()
+    assert label == "Ce qu'il faut corriger dans la fiche"
+    assert error.inner_text() == f"{label} : est obligatoire"  # named by its label
     page.fill("#f-message", MESSAGE)
     page.click("#send-correction")
     page.wait_for_url("**/coordination#pending")
