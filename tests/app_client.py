@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.testclient import TestClient
 
 from graph_service.snapshot import SnapshotCache
@@ -21,7 +21,7 @@ class AppClient(TestClient):
     machine, however slow.
     """
 
-    def request(self, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> httpx2.Response:  # type: ignore[override]
         snapshots = getattr(getattr(self.app, "state", None), "snapshots", None)
         if isinstance(snapshots, SnapshotCache):
             snapshots.catch_up()
