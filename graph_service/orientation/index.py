@@ -439,11 +439,13 @@ def _block(snap: Snapshot, stage: str, province: str, classes: _Classes) -> Bloc
     rows_of: dict[str, list[int]] = defaultdict(list)
     for i, place in enumerate(places):
         rows_of[place.service_id].append(i)
-    reaches: dict[str, list[int]] = defaultdict(list)
-    for i, z in enumerate(row_zone.tolist()):
-        for other in classes.reaches[z]:
-            if other != province:
-                reaches[other].append(i)
+    reaches: dict[str, list[IntArray]] = defaultdict(list)
+    for z in np.unique(row_zone).tolist():  # a national service's rows reach every province
+        others = classes.reaches[z] - {province}
+        if others:
+            rows = np.flatnonzero(row_zone == z)
+            for other in others:
+                reaches[other].append(rows)
     xyz = unit_vectors([p.lat for p in places], [p.lon for p in places]).reshape(-1, 3)
     new_point = np.ones(len(places), dtype=bool)
     new_point[1:] = np.any(np.diff(xyz, axis=0) != 0, axis=1)
@@ -468,7 +470,7 @@ def _block(snap: Snapshot, stage: str, province: str, classes: _Classes) -> Bloc
         pairs=np.unique(np.column_stack((row_deciding, row_ranking)), axis=0).reshape(-1, 2),
         rows_by_deciding=_group(row_deciding),
         rows_of={k: tuple(v) for k, v in rows_of.items()},
-        reaches={k: np.array(v, dtype=np.intp) for k, v in reaches.items()},
+        reaches={k: np.sort(np.concatenate(v)) for k, v in reaches.items()},
         tree=cKDTree(xyz),
         centre=centre,
         radius=float(np.linalg.norm(xyz - centre, axis=1).max()),
