@@ -46,7 +46,7 @@ from graph_service.domain.taxonomy import STAGE_ORDER
 from graph_service.orientation import Request, Where, orient, orientation_index, route
 from graph_service.orientation.index import OrientationIndex
 from graph_service.orientation.paths import UNLINKED_KM, Candidate, cheapest_path, hops_between
-from graph_service.snapshot import Snapshot
+from graph_service.snapshot import Place, Snapshot
 
 from . import Context, rss_mib
 
@@ -137,8 +137,8 @@ def situations(snapshot: Snapshot, n: int, seed: int = 7) -> list[Request]:
     return out
 
 
-Layers = list[list[tuple[int, int, float, float]]]
-"""A situation's layers of candidates: (service, row, km, node cost) per candidate."""
+Layers = list[list[tuple[int, Place, float, float]]]
+"""A situation's layers of candidates: (service, place, km, node cost) per candidate."""
 
 
 def _captured_layers(snapshot: Snapshot, requests: Sequence[Request]
@@ -148,7 +148,7 @@ def _captured_layers(snapshot: Snapshot, requests: Sequence[Request]
     original = route.cheapest_path
 
     def spy(index: OrientationIndex, layers: Sequence[Sequence[Candidate]]) -> list[Candidate]:
-        captured.append((index, [[(c.service, c.row, c.km, c.cost) for c in layer]
+        captured.append((index, [[(c.service, c.place, c.km, c.cost) for c in layer]
                                  for layer in layers]))
         return original(index, layers)
 

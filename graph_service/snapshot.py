@@ -325,14 +325,19 @@ def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = froz
     snap.for_children = which(snap.for_children,
                               lambda sid: receives_children(snap.services[sid]))
     snap.provisional = which(snap.provisional, lambda sid: _provisional(snap, sid))
-    referable = dict(snap.referable) if stages is not None else {}
-    for stage in snap.by_stage if stages is None else stages:
-        ids = tuple(sid for sid in snap.by_stage.get(stage, ()) if sid in snap.for_children
-                    and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
-        if ids:
-            referable[stage] = ids
-        else:
-            referable.pop(stage, None)
+
+    def referable_at(stage: str, sid: str) -> bool:
+        return (sid in snap.for_children and stage in snap.services[sid].stages
+                and (stage not in JURISDICTION_STAGES or sid in snap.authorities))
+
+    if stages is None:
+        snap.referable = {stage: kept for stage, ids in snap.by_stage.items()
+                          if (kept := tuple(sid for sid in ids if referable_at(stage, sid)))}
+        return
+    referable = dict(snap.referable)
+    for stage in stages:  # only the services chosen (or gone) may have come or gone
+        _set_group(referable, stage, set(chosen) | gone,
+                   {sid for sid in chosen if referable_at(stage, sid)})
     snap.referable = referable
 
 

@@ -149,7 +149,8 @@ def views(snap: Snapshot) -> dict[str, object]:
             index.service_text.words, index.org_text.by_word, index.org_text.words],
         "orientation index": [
             oriented.service_ids, oriented.successors,
-            {stage: sorted((p.province_code, p.service_id, p.site_id or "") for p in t.places)
+            {stage: sorted((p.province_code, p.service_id, p.site_id or "")
+                    for b in t.blocks.values() for p in b.places)
              for stage, t in oriented.stages.items()}],
         "entries": [snap.organizations, snap.sites, snap.services, snap.links],
         "places": snap.places, "by_stage": snap.by_stage, "by_province": snap.by_province,

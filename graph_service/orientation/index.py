@@ -1,14 +1,15 @@
 """What orientation derives from a snapshot once, so that a query costs what its territory costs.
 
 A question concerns one child in one province. To keep its cost independent of
-the size of the country, every service place of a stage sits in one array
-ordered by (province, service id): the places of a province are a contiguous
-slice, found by dictionary look-up. Eligibility is not checked per service but
+the size of the country, the service places of a stage are kept in one *block*
+per province (its own arrays, ordered by point and classes, and its own k-d
+trees), found by dictionary look-up. Eligibility is not checked per service but
 per *eligibility class* — services whose :func:`~graph_service.domain.eligibility.eligibility_key`
 is equal answer every need alike — so a query runs the real rules once per
-class and reads the answer for thousands of places with one numpy gather. A
-k-d tree per stage, over unit vectors of all places, finds the nearest provider
-beyond the province when the province has none.
+class and reads the answer for thousands of places with one numpy gather. The
+nearest provider beyond the province, when the province has none, is found by
+reading the blocks nearest first (each block's centre and radius bound how near
+its places can be) until no other block can hold a nearer one.
 
 Territorial competence (:mod:`graph_service.domain.competence`) is read the same
 way: services that share an area and authority status form a *zone class*,
@@ -18,10 +19,11 @@ signalement), any service that is not an authority.
 
 The index is kept in :attr:`Snapshot.derived` and carried to the next snapshot
 (:data:`ORIENTATION_INDEX`): classes are numbered once and new ones appended, and
-only the tables of the stages an edit touched are made again; the others are
-shared. Places are indexed at their public point (a confidential
-site at its commune's, :class:`~graph_service.snapshot.Place`), so no answer
-can be used to triangulate a shelter.
+only the blocks of the provinces an edit touched, in the stages it touched, are
+made again; the others are shared, so an edit costs what its provinces cost.
+Places are indexed at their public point (a confidential site at its commune's,
+:class:`~graph_service.snapshot.Place`), so no answer can be used to triangulate a
+shelter.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from ..domain.taxonomy import STAGE_ORDER
 from ..snapshot import Delta, Place, Snapshot, Successors, derive
 from ..text import search_key
 
-__all__ = ["ORIENTATION_INDEX", "OrientationIndex", "StageTable", "Zone", "orientation_index"]
+__all__ = ["ORIENTATION_INDEX", "Block", "OrientationIndex", "Rows", "StageTable", "Zone",
+           "orientation_index"]
 
 IntArray = NDArray[np.intp]
 FloatArray = NDArray[np.float64]
@@ -51,7 +54,7 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True)
 class Spots:
-    """The distinct points of one province's places for one stage.
+    """The distinct points of one block (one province's places for one stage).
 
     Point ``j`` of ``tree`` holds segments ``first[j]`` to ``last[j]`` (exclusive).
     """
@@ -73,42 +76,102 @@ class Zone:
 
 
 @dataclass(frozen=True, slots=True)
-class StageTable:
-    """Every place of every service of one stage, ordered by (province, point, deciding
-    class, ranking class, zone class, service id).
+class Rows:
+    """Places of services of one stage, row by row: row ``i`` is ``places[i]`` of service
+    ``service[i]`` (an index into :attr:`OrientationIndex.service_ids`), of deciding
+    class ``deciding[i]``, ranking class ``ranking[i]`` and zone class ``zone[i]``."""
 
-    Row ``i`` is ``places[i]`` of service ``service[i]`` (an index into
-    :attr:`OrientationIndex.service_ids`), of deciding class ``deciding[i]``,
-    ranking class ``ranking[i]`` and zone class ``zone[i]``. Rows at the same point
-    with the same classes
-    are indistinguishable to orientation but for their id, and form a *segment*
-    (``segment_start``/``segment_end``): the many services that share their
-    commune's point are weighed once per segment, not once each.
-    """
-
-    stage: str
     places: tuple[Place, ...]
     xyz: FloatArray
     service: IntArray
     deciding: IntArray
     ranking: IntArray
     zone: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class Block(Rows):
+    """The rows of one stage delivered in one province, ordered by (point, deciding class,
+    ranking class, zone class, service id).
+
+    Rows at the same point with the same classes are indistinguishable to
+    orientation but for their id, and form a *segment*
+    (``segment_start``/``segment_end``): the many services that share their
+    commune's point are weighed once per segment, not once each. A block is made
+    from its province's services alone, so an edit makes again only the blocks of
+    the provinces it touched.
+    """
+
+    province: str
     segment_start: IntArray
     segment_end: IntArray
-    slices: dict[str, tuple[int, int]]
-    """Province code → the rows ``[lo, hi)`` delivered there."""
-    spots_in: dict[str, Spots]
-    """Province code → its distinct points, for nearest-first reading."""
-    pairs_in: dict[str, IntArray]
-    """Province code → the distinct (deciding, ranking) class pairs of its rows, shape (m, 2)."""
+    spots: Spots
+    """Its distinct points, for nearest-first reading."""
+    pairs: IntArray
+    """The distinct (deciding, ranking) class pairs of its rows, shape (m, 2)."""
     rows_by_deciding: dict[int, IntArray]
-    """Deciding class → its rows, nationally (for eligibility too rare to find by distance)."""
-    rows_of: dict[int, tuple[int, ...]]
-    """Service index → its rows."""
-    foreign: dict[str, IntArray]
-    """Province code → rows delivered elsewhere whose zone's area reaches into it (a cour
-    d'appel for the provinces of its ressort, a regional service…)."""
+    """Deciding class → its rows (for eligibility too rare to find by distance)."""
+    rows_of: dict[str, tuple[int, ...]]
+    """Service id → its rows."""
+    reaches: dict[str, IntArray]
+    """Other province → the rows whose zone's area reaches into it (a cour d'appel for
+    the provinces of its ressort, a regional service…)."""
     tree: cKDTree
+    centre: FloatArray
+    radius: float
+    """Chord from ``centre`` to the farthest row: no row is nearer a point than its
+    chord to ``centre`` minus ``radius``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageTable:
+    """Every place of every service of one stage, by province (:class:`Block`)."""
+
+    stage: str
+    blocks: dict[str, Block]
+    """Province code → the rows delivered there."""
+    foreign: dict[str, tuple[str, ...]]
+    """Province code → the other provinces whose block has rows reaching into it."""
+    codes: tuple[str, ...]
+    """The provinces with a block, sorted; ``centres`` and ``radii`` follow them."""
+    centres: FloatArray
+    radii: FloatArray
+
+    def pieces_in(self, province: str) -> list[tuple[Block, IntArray]]:
+        """The rows delivered elsewhere whose area reaches into ``province``, block by block
+        in province order."""
+        return [(self.blocks[code], self.blocks[code].reaches[province])
+                for code in self.foreign.get(province, ())]
+
+    def nearest(self, point: FloatArray, k: int, chord_max: float
+                ) -> list[tuple[Block, IntArray]]:
+        """The ``k`` rows nearest ``point`` within ``chord_max`` (fewer if there are not
+        so many), block by block in province order: blocks are read nearest first and
+        until none can hold a nearer row than the ``k`` found."""
+        if not self.codes:
+            return []
+        bound = np.maximum(np.linalg.norm(self.centres - point, axis=1) - self.radii, 0.0)
+        found: list[tuple[float, int, int]] = []  # (chord, block number, row)
+        for b in np.argsort(bound, kind="stable").tolist():
+            worst = found[k - 1][0] if len(found) >= k else chord_max
+            if bound[b] > worst:
+                break
+            block = self.blocks[self.codes[b]]
+            chords, rows = block.tree.query(point, k=min(k, len(block.places)),
+                                            distance_upper_bound=chord_max)
+            chords, rows = np.atleast_1d(chords), np.atleast_1d(rows)
+            reached = np.isfinite(chords)
+            found = sorted([*found, *((chord, b, row) for chord, row in zip(
+                chords[reached].tolist(), rows[reached].tolist(), strict=True))])[:k]
+        by_block: dict[int, list[int]] = defaultdict(list)
+        for _, b, row in found:
+            by_block[b].append(row)
+        return [(self.blocks[self.codes[b]], np.array(sorted(by_block[b]), dtype=np.intp))
+                for b in sorted(by_block)]
+
+    @property
+    def size(self) -> int:
+        return sum(len(b.places) for b in self.blocks.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,19 +229,20 @@ def _build(snap: Snapshot) -> OrientationIndex:
     numbering = _Numbering({}, {}, {}, ())
     zeros = np.zeros(len(service_ids), dtype=np.intp)
     return _indexed(snap, service_ids, numbering, (zeros, (), zeros, (), zeros), service_ids,
-                    STAGE_ORDER, None)
+                    STAGE_ORDER, snap.by_province, None)
 
 
 def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering,
              classes: tuple[IntArray, tuple[Service, ...], IntArray, tuple[Service, ...],
                             IntArray],
-             touched: Collection[str], stages: Collection[str], old: OrientationIndex | None
-             ) -> OrientationIndex:
+             touched: Collection[str], stages: Collection[str], provinces: Iterable[str],
+             old: OrientationIndex | None) -> OrientationIndex:
     """The index of ``snap`` from ``classes`` (deciding, its services, ranking, its services,
     zone, by service position), with the ``touched`` services there classed anew and the
-    tables of ``stages`` made anew where their rows changed; the other tables are
-    ``old``'s."""
-    position = {sid: i for i, sid in enumerate(service_ids)}
+    blocks of ``provinces`` made anew in the tables of ``stages`` whose rows changed; the
+    other blocks and tables are ``old``'s."""
+    position = (old.position if old is not None and old.service_ids is service_ids
+                else {sid: i for i, sid in enumerate(service_ids)})
     deciding, ranking, zone = (classes[0].copy(), classes[2].copy(), classes[4].copy())
     deciding_services, ranking_services = list(classes[1]), list(classes[3])
     for sid in touched:
@@ -198,8 +262,9 @@ def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering
     if old is not None:
         stages = _changed_stages(old, snap, known, touched, stages)
     tables = dict(old.stages) if old is not None else {}
-    tables.update({stage: _stage_table(snap, stage, known) for stage in STAGE_ORDER
-                   if stage in stages})
+    provinces = tuple(provinces)
+    tables.update({stage: _stage_table(snap, stage, known, provinces, tables.get(stage))
+                   for stage in STAGE_ORDER if stage in stages})
     if old is None:
         communes = sorted((t for t in snap.communes() if t.lat is not None and t.lon is not None),
                           key=lambda t: t.code)
@@ -277,8 +342,9 @@ def _number(numbers: dict[Hashable, int], key: Hashable, members: list[Service],
 def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
                         ) -> OrientationIndex:
     """The index of ``snap`` carried from ``old``: the services ``delta`` names classed
-    anew (new classes numbered after the others), the tables of the stages it names made
-    anew; a new set of provinces served (zones reach provinces) builds it whole."""
+    anew (new classes numbered after the others), the blocks of the provinces it names made
+    anew in the tables of the stages it names; a new set of provinces served (zones reach
+    provinces) builds it whole."""
     was = old.snapshot
     if was.by_province.keys() != snap.by_province.keys() or was.territories is not snap.territories:
         return _build(snap)
@@ -294,11 +360,12 @@ def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
         deciding, ranking, zone = (_moved(a, to, kept, len(service_ids))
                                    for a in (deciding, ranking, zone))
         old = replace(old, stages={
-            stage: replace(t, service=to[t.service],
-                           rows_of={int(to[k]): v for k, v in t.rows_of.items()})
+            stage: replace(t, blocks={code: replace(b, service=to[b.service])
+                                      for code, b in t.blocks.items()})
             for stage, t in old.stages.items()})
     classes = (deciding, old.deciding_services, ranking, old.ranking_services, zone)
-    return _indexed(snap, service_ids, numbering, classes, delta.services, delta.stages, old)
+    return _indexed(snap, service_ids, numbering, classes, delta.services, delta.stages,
+                    delta.provinces, old)
 
 
 def _moved(classes: IntArray, to: IntArray, kept: NDArray[np.bool_], n: int) -> IntArray:
@@ -324,71 +391,90 @@ def _reaches(snap: Snapshot, zones: Iterable[Zone]) -> tuple[frozenset[str], ...
     return tuple(frozenset(p.code for p in provinces if z.area.touches(p)) for z in zones)
 
 
-def _stage_table(snap: Snapshot, stage: str, classes: _Classes) -> StageTable:
-    position = classes.position
-    unsorted = [(position[sid], n, place) for sid in snap.referable.get(stage, ())
-                for n, place in enumerate(snap.places.get(sid, ()))]
+def _stage_table(snap: Snapshot, stage: str, classes: _Classes, provinces: Iterable[str],
+                 old: StageTable | None) -> StageTable:
+    """The table of ``stage`` with the blocks of ``provinces`` made anew, the others
+    ``old``'s."""
+    blocks = dict(old.blocks) if old is not None else {}
+    for province in provinces:
+        block = _block(snap, stage, province, classes)
+        if block is None:
+            blocks.pop(province, None)
+        else:
+            blocks[province] = block
+    codes = tuple(sorted(blocks))
+    foreign: dict[str, list[str]] = defaultdict(list)
+    for code in codes:
+        for other in blocks[code].reaches:
+            foreign[other].append(code)
+    return StageTable(
+        stage=stage,
+        blocks=blocks,
+        foreign={k: tuple(v) for k, v in foreign.items()},
+        codes=codes,
+        centres=np.array([blocks[c].centre for c in codes], dtype=np.float64).reshape(-1, 3),
+        radii=np.array([blocks[c].radius for c in codes], dtype=np.float64),
+    )
+
+
+def _block(snap: Snapshot, stage: str, province: str, classes: _Classes) -> Block | None:
+    """The rows of ``stage`` delivered in ``province`` (``None``: there are none)."""
+    position, referable = classes.position, snap.referable.get(stage, ())
+    unsorted = [(position[sid], n, place) for sid in snap.by_province.get(province, ())
+                if _holds(referable, sid)
+                for n, place in enumerate(snap.places.get(sid, ()))
+                if place.province_code == province]
+    if not unsorted:
+        return None
     at = np.array([i for i, _, _ in unsorted], dtype=np.intp)  # in id order, as positions are
     order = np.lexsort((
         np.array([n for _, n, _ in unsorted], dtype=np.intp), at, classes.zone[at],
         classes.ranking[at], classes.deciding[at],
         np.array([p.lon for _, _, p in unsorted], dtype=np.float64),
-        np.array([p.lat for _, _, p in unsorted], dtype=np.float64),
-        np.array([p.province_code for _, _, p in unsorted], dtype=str)))
+        np.array([p.lat for _, _, p in unsorted], dtype=np.float64)))
     places = tuple(unsorted[i][2] for i in order.tolist())
     service = at[order]
     row_deciding, row_ranking = classes.deciding[service], classes.ranking[service]
     row_zone = classes.zone[service]
-    slices: dict[str, tuple[int, int]] = {}
-    rows_of: dict[int, list[int]] = defaultdict(list)
+    rows_of: dict[str, list[int]] = defaultdict(list)
     for i, place in enumerate(places):
-        lo, _ = slices.get(place.province_code, (i, i))
-        slices[place.province_code] = (lo, i + 1)
-        rows_of[int(service[i])].append(i)
+        rows_of[place.service_id].append(i)
+    reaches: dict[str, list[IntArray]] = defaultdict(list)
+    for z in np.unique(row_zone).tolist():  # a national service's rows reach every province
+        others = classes.reaches[z] - {province}
+        if others:
+            rows = np.flatnonzero(row_zone == z)
+            for other in others:
+                reaches[other].append(rows)
     xyz = unit_vectors([p.lat for p in places], [p.lon for p in places]).reshape(-1, 3)
-    province_start = np.zeros(len(places), dtype=bool)
-    province_start[[lo for lo, _ in slices.values()]] = True
-    new_point = province_start.copy()
-    new_point[1:] |= np.any(np.diff(xyz, axis=0) != 0, axis=1)
+    new_point = np.ones(len(places), dtype=bool)
+    new_point[1:] = np.any(np.diff(xyz, axis=0) != 0, axis=1)
     new_segment = new_point.copy()
     new_segment[1:] |= ((np.diff(row_deciding) != 0) | (np.diff(row_ranking) != 0)
                         | (np.diff(row_zone) != 0))
     segment_start = np.flatnonzero(new_segment)
-    foreign: dict[str, list[int]] = defaultdict(list)
-    for i, place in enumerate(places):
-        for province in classes.reaches[int(row_zone[i])]:
-            if province != place.province_code:
-                foreign[province].append(i)
-    return StageTable(
-        stage=stage,
+    opens = np.flatnonzero(new_point[segment_start])  # the segments that open a point
+    centre = xyz.mean(axis=0)
+    return Block(
         places=places,
         xyz=xyz,
         service=service,
         deciding=row_deciding,
         ranking=row_ranking,
         zone=row_zone,
+        province=province,
         segment_start=segment_start,
         segment_end=np.append(segment_start[1:], len(places)),
-        slices=slices,
-        spots_in={prov: _spots(xyz, segment_start, new_point, lo, hi)
-                  for prov, (lo, hi) in slices.items()},
-        pairs_in={prov: np.unique(np.column_stack((row_deciding[lo:hi], row_ranking[lo:hi])),
-                                  axis=0).reshape(-1, 2)
-                  for prov, (lo, hi) in slices.items()},
+        spots=Spots(cKDTree(xyz[segment_start[opens]]), opens,
+                    np.append(opens[1:], len(segment_start))),
+        pairs=np.unique(np.column_stack((row_deciding, row_ranking)), axis=0).reshape(-1, 2),
         rows_by_deciding=_group(row_deciding),
         rows_of={k: tuple(v) for k, v in rows_of.items()},
-        foreign={k: np.array(v, dtype=np.intp) for k, v in foreign.items()},
+        reaches={k: np.sort(np.concatenate(v)) for k, v in reaches.items()},
         tree=cKDTree(xyz),
+        centre=centre,
+        radius=float(np.linalg.norm(xyz - centre, axis=1).max()),
     )
-
-
-def _spots(xyz: FloatArray, segment_start: IntArray, new_point: NDArray[np.bool_], lo: int,
-           hi: int) -> Spots:
-    """The points of rows ``[lo, hi)``, each with its range of segments."""
-    first_segment, end_segment = np.searchsorted(segment_start, (lo, hi))
-    segments = np.arange(first_segment, end_segment)
-    opens = segments[new_point[segment_start[segments]]]
-    return Spots(cKDTree(xyz[segment_start[opens]]), opens, np.append(opens[1:], end_segment))
 
 
 def _group(classes: IntArray) -> dict[int, IntArray]:

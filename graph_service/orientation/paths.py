@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.entities import ReferralLink
+from ..snapshot import Place
 from .index import OrientationIndex
 
 __all__ = ["HOP_KM", "LINK_KM", "REVISIT_KM", "REVISIT_ROUNDS", "UNLINKED_KM", "Candidate",
@@ -44,10 +45,10 @@ REVISIT_ROUNDS = 3
 
 @dataclass(slots=True, eq=False)
 class Candidate:
-    """A service (index) at one of its places (row of the stage table), for one stage."""
+    """A service (index) at one of its places, for one stage."""
 
     service: int
-    row: int
+    place: Place
     km: float
     cost: float
     """Node cost: distance minus the eligibility bonus, in km-equivalents."""

@@ -11,22 +11,21 @@ from ..domain.eligibility import Eligibility
 from ..domain.entities import Channel
 from ..domain.messages import Bilingual, Message, termed
 from ..domain.taxonomy import LINK_KINDS
-from .index import OrientationIndex, StageTable
+from .index import OrientationIndex
 from .paths import Candidate, Hop
 from .plan import Area, LinkRef, Named, ServiceChoice, area
 
 __all__ = ["choice_reasons", "service_choice"]
 
 
-def service_choice(index: OrientationIndex, table: StageTable, c: Candidate, hop: Hop | None,
-                   province: str, reasons: tuple[Message, ...], *,
-                   in_area: bool) -> ServiceChoice:
+def service_choice(index: OrientationIndex, c: Candidate, hop: Hop | None, province: str,
+                   reasons: tuple[Message, ...], *, in_area: bool) -> ServiceChoice:
     """The full card of candidate ``c``, reached through ``hop`` (if linked), for a child
     in ``province``; ``in_area`` when the service's area covers the child."""
     snap = index.snapshot
     service = snap.services[index.service_ids[c.service]]
     org = snap.organizations.get(service.organization_id)
-    place = table.places[c.row]
+    place = c.place
     site = snap.sites.get(place.site_id) if place.site_id else None
     commune = snap.territories.get(place.commune_code)
     territory = snap.territories.get(place.province_code)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +43,7 @@ from ..domain.entities import Territory
 from ..domain.messages import Bilingual, Message, termed
 from ..domain.taxonomy import EMERGENCY_NUMBERS, STAGES
 from ..snapshot import Snapshot
-from .index import OrientationIndex, StageTable, orientation_index
+from .index import Block, OrientationIndex, Rows, StageTable, orientation_index
 from .paths import Candidate, cheapest_path, find_hop
 from .plan import EmergencyNumber, Gap, Location, Plan, ServiceChoice, Situation, StagePlan
 from .present import choice_reasons, service_choice
@@ -128,7 +128,7 @@ class _Checks:
         self.refusals: dict[int, tuple[Message, ...]] = {}
         self.explained: dict[int, Eligibility] = {}
 
-    def eligible(self, table: StageTable, rows: NDArray[np.intp], *,
+    def eligible(self, table: Rows, rows: NDArray[np.intp], *,
                  in_area: bool) -> NDArray[np.intp]:
         """The rows whose service accepts the need and may be proposed: inside its area
         (``in_area``), or outside it and not an authority."""
@@ -250,100 +250,119 @@ class _Planner:
         """The :data:`POOL` cheapest of the :data:`NEAR` nearest eligible services whose area
         covers the child, at any distance.
 
-        The province's points are read nearest first from its k-d tree, four
+        The province's points are read nearest first from its block's k-d tree, four
         times more each round, until they hold :data:`NEAR` eligible places
         (every service at a point read is weighed, so equally near ones are
         never left out by chance); services placed in other provinces whose area
-        reaches this one (:attr:`StageTable.foreign`, few) are weighed too. The
+        reaches this one (:meth:`StageTable.pieces_in`, few) are weighed too. The
         cost thus follows the neighbourhood of the child, however many services
         the province holds.
         """
-        foreign = table.foreign.get(self.province, _NONE)
-        foreign = self.checks.eligible(table, foreign, in_area=True)
-        lo, hi = table.slices.get(self.province, (0, 0))
-        starts, ends = _NONE, _NONE
-        if lo < hi:
-            pairs = table.pairs_in[self.province]  # few: decided up front, then only gathered
+        pieces = [(block, rows, rows + 1) for block, found in table.pieces_in(self.province)
+                  for rows in [self.checks.eligible(block, found, in_area=True)]]
+        home = table.blocks.get(self.province)
+        if home is not None:
+            pairs = home.pairs  # few: decided up front, then only gathered
             self.checks.decide(pairs[:, 0])
             self.checks.rank(pairs[self.checks.ok[pairs[:, 0]], 1])
-            spots = table.spots_in[self.province]
+            spots = home.spots
             m = len(spots.first)
             k = min(m, NEAR)
             while True:
                 _, near = spots.tree.query(self.point, k=k)
                 segments = _ranges(spots.first[np.atleast_1d(near)],
                                    spots.last[np.atleast_1d(near)])
-                heads = table.segment_start[segments]
-                segments = segments[self.checks.ok[table.deciding[heads]]
-                                    & self.checks.covers[table.zone[heads]]]
-                places = int((table.segment_end[segments] - table.segment_start[segments]).sum())
+                heads = home.segment_start[segments]
+                segments = segments[self.checks.ok[home.deciding[heads]]
+                                    & self.checks.covers[home.zone[heads]]]
+                places = int((home.segment_end[segments] - home.segment_start[segments]).sum())
                 if k == m or places >= NEAR:
-                    starts, ends = table.segment_start[segments], table.segment_end[segments]
+                    pieces.append((home, home.segment_start[segments],
+                                   home.segment_end[segments]))
                     break
                 k = min(m, 4 * k)
-        return self._ranked(table, np.concatenate((starts, foreign)), POOL, math.inf,
-                            ends=np.concatenate((ends, foreign + 1)))
+        return self._ranked(pieces, POOL, math.inf)
 
     def _nearest(self, table: StageTable, chord_max: float, want: int) -> list[Candidate]:
         """The ``want`` nearest eligible services of the stage outside the child's area
         (never an authority), wherever they are within ``chord_max``.
 
-        The k-d tree is asked for the nearest places, a few times ``want`` and
-        then eight times more; when eligible services are rarer than that, the
-        rows of every accepting deciding class are gathered instead.
+        The table is asked for the nearest places (:meth:`StageTable.nearest`, across
+        provinces), a few times ``want`` and then eight times more; when eligible
+        services are rarer than that, the rows of every accepting deciding class are
+        gathered instead.
         """
-        n = len(table.places)
+        n = table.size
         if n == 0:
             return []
         for k in (min(n, 4 * want), min(n, 32 * want)):
-            chords, rows = table.tree.query(self.point, k=k, distance_upper_bound=chord_max)
-            reached = np.isfinite(np.atleast_1d(chords))
-            eligible = self.checks.eligible(table, np.atleast_1d(rows)[reached], in_area=False)
-            if k == n or not reached.all() or len(np.unique(table.service[eligible])) >= want:
-                return self._ranked(table, eligible, want, chord_max)
-        classes = np.fromiter(table.rows_by_deciding, dtype=np.intp)
-        self.checks.decide(classes)
-        accepted = [table.rows_by_deciding[k] for k in classes[self.checks.ok[classes]].tolist()]
-        if not accepted:
-            return []
-        rows = np.concatenate(accepted)
-        rows = rows[self.checks.admits(table.zone[rows], in_area=False)]
-        if len(rows) > 4 * want:  # the nearest places, before their offset is needed
-            dot = table.xyz[rows] @ self.point
-            rows = rows[np.argpartition(-dot, 4 * want)[:4 * want]]
-        return self._ranked(table, rows, want, chord_max)
+            found = table.nearest(self.point, k, chord_max)
+            pieces = [(block, rows, rows + 1) for block, near in found
+                      for rows in [self.checks.eligible(block, near, in_area=False)]]
+            services = {int(s) for block, rows, _ in pieces for s in block.service[rows]}
+            if k == n or sum(len(rows) for _, rows in found) < k or len(services) >= want:
+                return self._ranked(pieces, want, chord_max)
+        accepted: list[tuple[Block, NDArray[np.intp]]] = []
+        for code in table.codes:
+            block = table.blocks[code]
+            classes = np.fromiter(block.rows_by_deciding, dtype=np.intp)
+            self.checks.decide(classes)
+            ok = [block.rows_by_deciding[k] for k in classes[self.checks.ok[classes]].tolist()]
+            if ok:
+                rows = np.concatenate(ok)
+                accepted.append((block, rows[self.checks.admits(block.zone[rows],
+                                                                in_area=False)]))
+        if sum(len(rows) for _, rows in accepted) > 4 * want:
+            # the nearest places, before their offset is needed
+            dot = np.concatenate([block.xyz[rows] @ self.point for block, rows in accepted])
+            nearest = np.zeros(len(dot), dtype=bool)
+            nearest[np.argpartition(-dot, 4 * want)[:4 * want]] = True
+            cuts = np.cumsum([len(rows) for _, rows in accepted])[:-1]
+            accepted = [(block, rows[keep]) for (block, rows), keep
+                        in zip(accepted, np.split(nearest, cuts), strict=True)]
+        return self._ranked([(block, rows, rows + 1) for block, rows in accepted], want,
+                            chord_max)
 
-    def _ranked(self, table: StageTable, rows: NDArray[np.intp], want: int, chord_max: float,
-                ends: NDArray[np.intp] | None = None) -> list[Candidate]:
-        """The ``want`` services of ``rows`` with the lowest node cost, one place each,
+    def _ranked(self, pieces: list[tuple[Block, NDArray[np.intp], NDArray[np.intp]]],
+                want: int, chord_max: float) -> list[Candidate]:
+        """The ``want`` services of ``pieces`` with the lowest node cost, one place each,
         within ``chord_max``.
 
-        With ``ends``, ``rows`` are the starts of segments ``[rows[i], ends[i])``
-        (see :class:`~.index.StageTable`): each is costed once and gives its rows
-        in id order.
+        A piece is a block and the starts and ends of runs of its rows (a run is one
+        row, or one segment, see :class:`~.index.Block`): each run is costed once
+        and gives its rows in id order.
         """
-        if len(rows) == 0:
+        pieces = sorted((p for p in pieces if len(p[1])), key=lambda p: p[0].province)
+        if not pieces:
             return []
-        chord = np.sqrt(np.maximum(2.0 - 2.0 * (table.xyz[rows] @ self.point), 0.0))
-        keep = chord <= chord_max
-        rows, chord = rows[keep], chord[keep]
-        stops = ends[keep] if ends is not None else rows + 1
-        km = chord_to_km(chord)
-        cost = (km + self.checks.rank(table.ranking[rows])
-                + REFERENCE_KM * self.index.provisional[table.zone[rows]])
+        parts = []
+        for n, (block, rows, stops) in enumerate(pieces):
+            chord = np.sqrt(np.maximum(2.0 - 2.0 * (block.xyz[rows] @ self.point), 0.0))
+            keep = chord <= chord_max
+            rows, stops, chord = rows[keep], stops[keep], chord[keep]
+            km = chord_to_km(chord)
+            cost = (km + self.checks.rank(block.ranking[rows])
+                    + REFERENCE_KM * self.index.provisional[block.zone[rows]])
+            parts.append((np.full(len(rows), n, dtype=np.intp), rows, stops, km, cost,
+                          block.service[rows]))
+        piece, rows, stops, km, cost, head = (np.concatenate(a) for a in zip(*parts, strict=True))
         if len(rows) > 4 * want:
             sel = cost <= np.partition(cost, 4 * want)[4 * want]
-            rows, stops, km, cost = rows[sel], stops[sel], km[sel], cost[sel]
+            piece, rows, stops, km, cost, head = (a[sel] for a in (piece, rows, stops, km, cost,
+                                                                    head))
         out: list[Candidate] = []
         seen: set[int] = set()
-        # equal costs go by service (then row): not by class numbers, which depend on the
-        # order the index met the classes in (a carried index numbers new ones last)
-        for i in np.lexsort((rows, table.service[rows], cost)).tolist():
+        # equal costs go by service (then province and row): not by class numbers, which
+        # depend on the order the index met the classes in (a carried index numbers new
+        # ones last)
+        for i in np.lexsort((rows, piece, head, cost)).tolist():
+            block = pieces[int(piece[i])][0]
             for row in range(int(rows[i]), int(stops[i])):
-                service = int(table.service[row])
+                service = int(block.service[row])
                 if service not in seen:
                     seen.add(service)
-                    out.append(Candidate(service, row, float(km[i]), float(cost[i])))
+                    out.append(Candidate(service, block.places[row], float(km[i]),
+                                         float(cost[i])))
                     if len(out) == want:
                         return out
         return out
@@ -354,19 +373,22 @@ class _Planner:
         within the distance asked)."""
         table, index = layer.table, self.index
         present = {c.service for c in layer.candidates}
-        rows: list[int] = []
+        rows: dict[str, list[int]] = defaultdict(list)
         for u in previous.candidates:
             for sid in index.successors[index.service_ids[u.service]]:
                 v = index.position[sid]
                 if v not in present:
                     present.add(v)
-                    rows.extend(table.rows_of.get(v, ()))
-        if not rows:
+                    for province in {p.province_code for p in self.snap.places.get(sid, ())}:
+                        if province in table.blocks:
+                            rows[province].extend(table.blocks[province].rows_of.get(sid, ()))
+        pieces = [(block, linked, linked + 1) for province, found in rows.items()
+                  for block in [table.blocks[province]]
+                  for linked in [self.checks.eligible(block, np.asarray(found, dtype=np.intp),
+                                                      in_area=layer.in_area)]]
+        if not pieces:
             return
-        linked = self.checks.eligible(table, np.asarray(rows, dtype=np.intp),
-                                      in_area=layer.in_area)
-        extra = self._ranked(table, linked, LINKED_MAX,
-                             math.inf if layer.in_area else self.chord_max)
+        extra = self._ranked(pieces, LINKED_MAX, math.inf if layer.in_area else self.chord_max)
         layer.candidates = sorted([*layer.candidates, *extra], key=lambda c: (c.cost, c.service))
 
     # --- explanations ------------------------------------------------------------------------
@@ -382,13 +404,14 @@ class _Planner:
     def _why_none_here(self, table: StageTable) -> Message:
         """Why no service of the child's area can be proposed for this stage: the refusals
         of the services whose area covers the child, counted."""
-        lo, hi = table.slices.get(self.province, (0, 0))
-        rows = np.concatenate((np.arange(lo, hi, dtype=np.intp),
-                               table.foreign.get(self.province, _NONE)))
-        rows = rows[self.checks.covers[table.zone[rows]]]
-        if len(rows) == 0:
+        home = table.blocks.get(self.province)
+        covering = table.pieces_in(self.province) + (
+            [(home, np.arange(len(home.places), dtype=np.intp))] if home is not None else [])
+        services = np.unique(np.concatenate(
+            [_NONE, *(block.service[rows[self.checks.covers[block.zone[rows]]]]
+                      for block, rows in covering)]))
+        if len(services) == 0:
             return Message("none_covers", where=self._where())
-        services = np.unique(table.service[rows])
         classes, counts = np.unique(self.index.deciding[services], return_counts=True)
         self.checks.decide(classes)
         refusals: Counter[Message] = Counter()
@@ -425,7 +448,7 @@ class _Planner:
             reason = (Message("nearest_for_information", km=max_km) if nearest is not None
                       else Message("none_anywhere"))
             layer.notes.append(reason)
-        choice = (service_choice(self.index, layer.table, nearest, None, self.province, (),
+        choice = (service_choice(self.index, nearest, None, self.province, (),
                                  in_area=False)
                   if nearest else None)
         layer.gap = Gap(layer.verdict.stage, kind, self.location.province, choice,
@@ -453,7 +476,7 @@ class _Planner:
             self.index, self.checks.explain(c.service), c, previous, hop, nearest_km,
             outside=None if layer.in_area else self._where(),
             earlier=shown.get(c.service))
-        return service_choice(self.index, layer.table, c, hop, self.province, reasons,
+        return service_choice(self.index, c, hop, self.province, reasons,
                               in_area=layer.in_area)
 
 

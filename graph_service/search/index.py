@@ -15,6 +15,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -132,15 +133,18 @@ def _unarticled(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) > 4 else word
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Rows:
-    """The places of one province: row ``i`` is ``places[i]`` of entry ``owner[i]``."""
+    """The places of one province: row ``i`` is ``places[i]`` of entry ``owner[i]``.
+
+    Its k-d trees are made on the first circle asked of the province, not when an
+    edit re-indexes it: few searches draw a circle, and an edit should cost what its
+    rows cost, not two trees per province it touched.
+    """
 
     owner: tuple[str, ...]
     places: tuple[Place, ...]
     by_commune: Mapping[str, frozenset[int]]
-    exact: cKDTree
-    public: cKDTree
 
     @classmethod
     def of(cls, rows: Sequence[tuple[str, Place]]) -> _Rows:
@@ -151,9 +155,15 @@ class _Rows:
             owner=tuple(o for o, _ in rows),
             places=tuple(p for _, p in rows),
             by_commune={k: frozenset(v) for k, v in by_commune.items()},
-            exact=_tree([(p.exact_lat, p.exact_lon) for _, p in rows]),
-            public=_tree([(p.lat, p.lon) for _, p in rows]),
         )
+
+    @cached_property
+    def exact(self) -> cKDTree:
+        return _tree([(p.exact_lat, p.exact_lon) for p in self.places])
+
+    @cached_property
+    def public(self) -> cKDTree:
+        return _tree([(p.lat, p.lon) for p in self.places])
 
     def owners(self, commune: str | None, near: tuple[float, float, float] | None,
                exact: bool) -> Iterable[str]:
