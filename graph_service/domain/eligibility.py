@@ -9,6 +9,7 @@ can be proposed at all; soft ones (disability accepted, language spoken, open
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from .entities import Service
@@ -110,33 +111,33 @@ def check_eligibility(service: Service, need: Need) -> Eligibility:
     refusals: list[Message] = []
     bonus = 0.0
     if service.status != "active":
-        refusals.append(Message("status_refused", status=termed(SERVICE_STATUSES[service.status])))
+        refusals.append(_said("status_refused", status=_termed(SERVICE_STATUSES[service.status])))
     if need.age is not None:
         if service.age_min is not None and need.age < service.age_min:
-            refusals.append(Message("age_from", age=service.age_min))
+            refusals.append(_said("age_from", age=service.age_min))
         elif service.age_max is not None and need.age > service.age_max:
-            refusals.append(Message("age_until", age=service.age_max))
+            refusals.append(_said("age_until", age=service.age_max))
         elif service.age_min is not None or service.age_max is not None:
-            reasons.append(Message("age_accepted", ages=_age_range(service)))
+            reasons.append(_said("age_accepted", ages=_age_range(service)))
     if service.sex is not None and need.sex is not None and service.sex != need.sex:
-        refusals.append(Message("sex_reserved", sex=termed(SEXES[service.sex])))
+        refusals.append(_said("sex_reserved", sex=_termed(SEXES[service.sex])))
     matched = tuple(s for s in need.situations if s in service.situations)
     if service.situations and not matched:
-        refusals.append(Message("situation_refused"))
+        refusals.append(_said("situation_refused"))
     elif matched:
-        reasons.append(Message("situations_matched",
-                               situations=tuple(termed(SITUATIONS[s]) for s in matched)))
+        reasons.append(_said("situations_matched",
+                               situations=tuple(_termed(SITUATIONS[s]) for s in matched)))
         bonus += 1.0
     else:
-        reasons.append(Message("situations_unstated"))
+        reasons.append(_said("situations_unstated"))
     if need.disability and service.disability_accepted:
-        reasons.append(Message("disability_welcome"))
+        reasons.append(_said("disability_welcome"))
         bonus += 2.0
     if need.language is not None and need.language in service.languages:
-        reasons.append(Message("speaks", language=termed(LANGUAGES[need.language])))
+        reasons.append(_said("speaks", language=_termed(LANGUAGES[need.language])))
         bonus += 0.5
     if need.urgent and service.emergency_24_7:
-        reasons.append(Message("open_247"))
+        reasons.append(_said("open_247"))
         bonus += 1.0
     return Eligibility(
         ok=not refusals,
@@ -163,7 +164,13 @@ def ranking_key(service: Service) -> tuple[object, ...]:
     return tuple(getattr(service, name) for name in RANKING_FIELDS)
 
 
+_said = functools.lru_cache(maxsize=4096)(Message)
+"""The few sentences of eligibility, made once each: orientation checks thousands of
+eligibility classes per question at national scale, and most answer with the same words."""
+_termed = functools.lru_cache(maxsize=1024)(termed)
+
+
 def _age_range(service: Service) -> Message:
     low = service.age_min if service.age_min is not None else 0
     high = service.age_max if service.age_max is not None else 17
-    return Message("age_range", low=low, high=high)
+    return _said("age_range", low=low, high=high)
