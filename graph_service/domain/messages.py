@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the vocabularies' errors are Messages: no import cycle at run time
     from .taxonomy import Term
 
-__all__ = ["MESSAGES", "Bilingual", "Items", "Message", "say", "termed"]
+__all__ = ["ITEMS_SEPARATOR", "LABEL_SEPARATOR", "LIST_SEPARATOR", "MESSAGES", "Bilingual", "Items",
+           "Message", "say", "termed"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # why a stage applies or is skipped (orientation/rules.py)
@@ -220,8 +221,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 """Code → (French, Arabic). Placeholders are filled by :meth:`Message.say`."""
 
-_LIST_SEPARATOR = {"fr": ", ", "ar": "، "}
-_ITEMS_SEPARATOR = {"fr": " ; ", "ar": "؛ "}
+LIST_SEPARATOR = {"fr": ", ", "ar": "، "}
+ITEMS_SEPARATOR = {"fr": " ; ", "ar": "؛ "}
+LABEL_SEPARATOR = {"fr": " : ", "ar": ": "}
+"""Between items, between items that hold commas, after a label: each language's punctuation."""
 
 
 class Items(tuple[Any, ...]):
@@ -293,6 +296,6 @@ def _value(value: Any, lang: str) -> str:
     if isinstance(value, Message | Bilingual):
         return value.say(lang)
     if isinstance(value, tuple):
-        separator = (_ITEMS_SEPARATOR if isinstance(value, Items) else _LIST_SEPARATOR)[lang]
+        separator = (ITEMS_SEPARATOR if isinstance(value, Items) else LIST_SEPARATOR)[lang]
         return separator.join(_value(v, lang) for v in value)
     return str(value)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..domain.messages import say
+from ..domain.messages import ITEMS_SEPARATOR, LABEL_SEPARATOR, LIST_SEPARATOR, say
 from ..domain.taxonomy import VOCABULARIES
 from ..text import thousands
 
@@ -24,6 +24,10 @@ __all__ = ["FIELD_LABELS", "LABELS", "LANGS", "Lang", "lang_of", "ltr", "num", "
 LANGS = ("fr", "ar")
 
 LABELS: dict[str, tuple[str, str]] = {
+    # punctuation, the messages' own (an Arabic page takes « ، » and « ؛ », no space before « : »)
+    "comma": (LIST_SEPARATOR["fr"], LIST_SEPARATOR["ar"]),
+    "semicolon": (ITEMS_SEPARATOR["fr"], ITEMS_SEPARATOR["ar"]),
+    "colon": (LABEL_SEPARATOR["fr"], LABEL_SEPARATOR["ar"]),
     # frame
     "site_title": ("Protection de l'enfance — annuaire et orientation",
                    "حماية الطفولة — الدليل والتوجيه"),

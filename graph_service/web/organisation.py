@@ -22,6 +22,7 @@ from ..access import Principal, check_can_edit, scope_of, verifies_own_edits
 from ..domain.competence import receives_children
 from ..domain.entities import AnyEntity, Channel, EntityKind, Organization, Service, Site
 from ..domain.errors import NotFound, ValidationFailed, VersionConflict
+from ..domain.messages import LIST_SEPARATOR
 from ..domain.validation import TEXT_LIMITS, channel_errors
 from ..editing import Editor, new_id
 from ..review import open_corrections
@@ -127,8 +128,7 @@ async def _edit_or_create(request: Request, principal: Principal, current: AnyEn
     except VersionConflict as exc:
         return await _form(request, snap, current, form_values(reader.form),
                            {"": [_conflict(request, exc)]}, creating, 409)
-    target = ("/mon-organisation" if principal.role == "association"
-              else f"/organisations/{_org_id(edited)}")
+    target = _page_of(principal, edited)
     if verifies_own_edits(principal):
         return redirect(target, "saved", request)
     return redirect(target, "created_unverified" if creating else "saved_unverified", request)
@@ -147,12 +147,8 @@ async def service_status(request: Request) -> Response:
     status = form.text("status")
     if status not in ("active", "inactive"):
         raise PageError(400, "form_errors")
-    try:
-        version = int(form.text("version"))
-    except ValueError as exc:
-        raise PageError(400, "form_errors") from exc
-    target = ("/mon-organisation" if principal.role == "association"
-              else f"/organisations/{_org_id(current)}")
+    version = _version(form)
+    target = _page_of(principal, current)
     try:
         await run_blocking(Editor(store).update, principal,
                            dataclasses.replace(current, status=status), version)
@@ -172,15 +168,12 @@ async def remove_site(request: Request) -> Response:
                                  request.path_params["entity_id"])
     assert isinstance(current, Site)  # the path's kind
     form = FormReader(await request.form())
-    try:
-        version = int(form.text("version"))
-    except ValueError as exc:
-        raise PageError(400, "form_errors") from exc
-    target = ("/mon-organisation" if principal.role == "association"
-              else f"/organisations/{current.organization_id}")
+    version = _version(form)
+    target = _page_of(principal, current)
     snap = (await index_of(request)).snapshot
-    users = ", ".join(sorted(snap.services[i].name for i in snap.services_at_site.get(
-        current.id, ()) if i in snap.services))
+    users = LIST_SEPARATOR[lang(request).code].join(sorted(
+        snap.services[i].name for i in snap.services_at_site.get(current.id, ())
+        if i in snap.services))
     if users:
         return redirect(target, "site_in_use", request, services=users)
     try:
@@ -279,6 +272,21 @@ def _service_context(snap: Snapshot, service: Service) -> dict[str, object]:
         "receives_by_type": receives_children(dataclasses.replace(service,
                                                                   receives_children=None)),
     }
+
+
+def _page_of(principal: Principal, entity: AnyEntity) -> str:
+    """Where an edit of ``entity`` lands: the association's own page, else the entry's
+    organisation page."""
+    return ("/mon-organisation" if principal.role == "association"
+            else f"/organisations/{_org_id(entity)}")
+
+
+def _version(form: FormReader) -> int:
+    """The version the person saw, sent back by a one-button form (forged otherwise)."""
+    try:
+        return int(form.text("version"))
+    except ValueError as exc:
+        raise PageError(400, "form_errors") from exc
 
 
 def _org_id(entity: AnyEntity) -> str:
