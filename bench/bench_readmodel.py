@@ -41,7 +41,17 @@ from graph_service.snapshot import Snapshot, advance, build_snapshot, carry
 from graph_service.store import GraphStore
 
 from . import Context, rss_mib
-from .bench_graphql import _Connection, _orientation_input, _searches, _Server
+from .bench_graphql import (
+    ADMIN,
+    PASSWORD,
+    RENAME,
+    VERSION,
+    _Connection,
+    _orientation_input,
+    _searches,
+    _Server,
+    _sign_in,
+)
 from .bench_orientation import situations
 
 EDITS = 60
@@ -51,13 +61,6 @@ PHASE_S = 20.0
 EDIT_EVERY_S = 2.0
 SIGN_IN_EVERY_S = 5.0
 VISIBILITY_TRIALS = 5
-ADMIN, PASSWORD = "bench.admin", "bench-password-long-enough"
-
-LOGIN = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
-  __typename ... on LoginSuccess { token } } }"""
-RENAME = """mutation($id: ID!, $v: Int!, $name: String!) {
-  updateService(id: $id, expectedVersion: $v, input: {name: $name}) {
-    __typename ... on ServicePayload { service { version } } } }"""
 FIND = """query($t: String!) { services(filter: {text: $t}, first: 5) { totalCount } }"""
 
 
@@ -172,7 +175,7 @@ async def _load(url: str, reads: list[tuple[str, dict[str, Any]]], services: lis
             connection.close()
 
     async def editor() -> None:
-        token = await _sign_in(url)
+        token = await _sign_in(url, ADMIN)
         n = 0
         while time.perf_counter() + EDIT_EVERY_S < stop:
             await asyncio.sleep(EDIT_EVERY_S)
@@ -189,31 +192,21 @@ async def _load(url: str, reads: list[tuple[str, dict[str, Any]]], services: lis
     async def signer() -> None:
         while time.perf_counter() + SIGN_IN_EVERY_S < stop:
             await asyncio.sleep(SIGN_IN_EVERY_S)
-            await _sign_in(url)
+            await _sign_in(url, ADMIN)
 
     tasks = [reader(k) for k in range(CLIENTS)] + ([editor(), signer()] if edits else [])
     await asyncio.gather(*tasks)
     return len(read_ms) / PHASE_S, max(read_ms), write_ms
 
 
-async def _sign_in(url: str) -> str:
-    """Sign in on a new connection, as a person arriving does; the bearer token."""
-    connection = await _Connection.open(url)
-    try:
-        return str((await _post(connection, LOGIN, u=ADMIN, p=PASSWORD))[1]["login"]["token"])
-    finally:
-        connection.close()
-
-
 async def _version(connection: _Connection, sid: str) -> int:
-    _, data = await _post(connection, """query($id: ID!) { service(id: $id) { version } }""",
-                          id=sid)
+    _, data = await _post(connection, VERSION, id=sid)
     return int(data["service"]["version"])
 
 
 async def _visibility(writer_url: str, reader_url: str, services: list[str]) -> list[float]:
     """Seconds from an edit answered by one process until a search through another finds it."""
-    token = await _sign_in(writer_url)
+    token = await _sign_in(writer_url, ADMIN)
     out = []
     for trial in range(VISIBILITY_TRIALS):
         sid = services[(trial * 104729 + 17) % len(services)]
