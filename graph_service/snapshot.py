@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -661,12 +661,17 @@ class SnapshotCache:
     """
 
     def __init__(self, store: GraphStore, *, refresh_s: float = 1.0,
-                 derived: Sequence[Derived[Any]] = ()) -> None:
+                 derived: Sequence[Derived[Any]] = (),
+                 swapped: Callable[[Snapshot], None] | None = None) -> None:
         self.store = store
         self.refresh_s = refresh_s
         self.indexes = tuple(derived)
         """Indexes every reader needs, made for a new snapshot before it is swapped in,
         so that no reader builds them."""
+        self.swapped = swapped
+        """Called with each new snapshot once swapped in, by the thread that made it (a
+        served process moves it out of the garbage collector's reach there, off every
+        reader's path)."""
         self._snapshot: Snapshot | None = None
         self._replaced: deque[Snapshot] = deque()
         self._lock = threading.Lock()
@@ -731,6 +736,8 @@ class SnapshotCache:
                 self._snapshot = snap
                 if old is not None:
                     self._retire(old)
+                if self.swapped is not None:
+                    self.swapped(snap)
             return snap
 
     def _retire(self, old: Snapshot) -> None:
