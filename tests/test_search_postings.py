@@ -16,15 +16,15 @@ EDITS = st.lists(st.tuples(st.dictionaries(KEYS, IDS), st.dictionaries(KEYS, IDS
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(KEYS, IDS), EDITS)
+@given(st.dictionaries(KEYS, IDS), EDITS, st.booleans())
 def test_postings_read_as_the_sets_they_were_given_and_changed_to(
-        start: dict[str, set[str]], edits: list[tuple[dict[str, set[str]], dict[str, set[str]]]]
-) -> None:
+        start: dict[str, set[str]], edits: list[tuple[dict[str, set[str]], dict[str, set[str]]]],
+        keep: bool) -> None:
     """Ids taken out and filed in, edit after edit (past the point where the changes are
     folded into the base): every key reads as the plain set would, an emptied key is gone,
     and the postings before each edit are unchanged by it."""
     model: dict[str, set[str]] = defaultdict(set, {k: set(v) for k, v in start.items()})
-    postings = Postings.of(start)
+    postings = Postings.of(start, keep=keep)
     for gone, added in edits:
         before, expected_before = postings, {k: frozenset(v) for k, v in model.items() if v}
         postings = postings.changed(gone, added)
@@ -36,3 +36,5 @@ def test_postings_read_as_the_sets_they_were_given_and_changed_to(
         assert dict(before) == expected_before
         assert all(postings.get(k) == frozenset(v) for k, v in model.items())
         assert postings.get("absent") == frozenset() and "absent" not in postings
+        assert postings.union(k for k, v in model.items() if v) == frozenset().union(
+            *model.values())

@@ -10,6 +10,7 @@ lives in :mod:`graph_service.orientation` and is never stored.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import types
 import typing
 from dataclasses import dataclass
@@ -304,12 +305,30 @@ def _coerce(cls: type, record: dict[str, Any]) -> dict[str, Any]:
     for f in dataclasses.fields(cls):
         if f.name not in record:
             continue
-        value = record[f.name]
+        value = _shared(record[f.name])
         if f.name in hints and value is not None:
             nested = _NESTED.get(f.name)
             value = tuple(nested(**v) if nested and isinstance(v, dict) else v for v in value)
         kwargs[f.name] = value
     return kwargs
+
+
+_SHARED_MAX = 120
+"""Longer texts (descriptions) are rarely repeated: they are not looked up."""
+
+
+def _shared(value: Any) -> Any:
+    """``value`` with its strings interned: entries read back repeat the same ids, codes and
+    dates (171,000 links name 43,000 services; every service lists its stage and
+    situation codes), and decoding makes a new string each time — a hundred MiB of
+    copies in a national snapshot, one each once interned."""
+    if isinstance(value, str):
+        return sys.intern(value) if len(value) <= _SHARED_MAX else value
+    if isinstance(value, list):
+        return [_shared(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shared(v) for k, v in value.items()}
+    return value
 
 
 _TUPLE_CACHE: dict[type, frozenset[str]] = {}

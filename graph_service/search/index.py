@@ -108,7 +108,7 @@ class TextIndex:
             return None
         found: frozenset[str] | None = None
         for query in sorted(set(words), key=len, reverse=True):
-            ids = frozenset().union(*(self.by_word[w] for w in self.words_like(query)))
+            ids = self.by_word.union(self.words_like(query))
             found = ids if found is None else found & ids
             if not found:
                 return EMPTY
@@ -350,9 +350,9 @@ def build_index(snap: Snapshot) -> Index:
         **{name: Map(_filed(snap, _KINDS[kind](snap), keys, _sorted))
            for name, kind, keys in _RELATIONS},
         org_places=org_places,
-        services_by={c: Postings.of(_filed(snap, snap.services, keys, frozenset))
+        services_by={c: Postings.of(_filed(snap, snap.services, keys, frozenset), keep=True)
                      for c, keys in _SERVICES_BY.items()},
-        orgs_by={c: Postings.of(_filed(snap, snap.organizations, keys, frozenset))
+        orgs_by={c: Postings.of(_filed(snap, snap.organizations, keys, frozenset), keep=True)
                  for c, keys in _ORGS_BY.items()},
         service_text=TextIndex.of((sid, texts) for sid, texts in service_texts.items()),
         org_text=TextIndex.of((oid, _org_text(snap, oid, org_places, service_texts))
