@@ -513,7 +513,7 @@ def _made(province: str, classes: _Classes, unsorted: list[Place], at: IntArray,
         segment_end=np.append(segment_start[1:], len(places)),
         spots=Spots(cKDTree(xyz[segment_start[opens]]), opens,
                     np.append(opens[1:], len(segment_start))),
-        pairs=np.unique(np.column_stack((row_deciding, row_ranking)), axis=0).reshape(-1, 2),
+        pairs=_pairs(row_deciding, row_ranking),
         rows_by_deciding=_group(row_deciding),
         by_service=by_service,
         service_sorted=service[by_service],
@@ -522,6 +522,13 @@ def _made(province: str, classes: _Classes, unsorted: list[Place], at: IntArray,
         centre=centre,
         radius=float(np.linalg.norm(xyz - centre, axis=1).max()),
     )
+
+
+def _pairs(deciding: IntArray, ranking: IntArray) -> IntArray:
+    """The distinct (deciding, ranking) pairs, sorted, shape (m, 2): one key per pair, as
+    ``np.unique(..., axis=0)`` finds them but without its row-by-row comparison."""
+    keys = np.unique((deciding.astype(np.int64) << 32) | ranking.astype(np.int64))
+    return np.column_stack((keys >> 32, keys & 0xFFFFFFFF)).astype(np.intp).reshape(-1, 2)
 
 
 def _group(classes: IntArray) -> dict[int, IntArray]:
