@@ -148,3 +148,17 @@ def test_missing_situation_is_a_usage_error(db: Path) -> None:
     result = route(db, "--commune", "Salé", "--age", "10", "--sex", "F")
     assert result.exit_code == 2
     assert "--situation" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["route", *SALE_URGENT], ["gaps"],
+                                     ["map", "gaps", "--stage", "signalement"]])
+def test_a_store_with_no_annuaire_is_refused_rather_than_answered(
+        tmp_path: Path, command: list[str]) -> None:
+    """An unset or mistyped GRAPH_SERVICE_DB opens a new, empty file: the command says so
+    and how to load one, instead of planning as if no service existed anywhere."""
+    empty = tmp_path / "typo.sqlite3"
+    result = CliRunner().invoke(main, command, env={"GRAPH_SERVICE_DB": str(empty),
+                                                    "GRAPH_SERVICE_STORE": "embedded"})
+    assert result.exit_code == 1
+    assert f"no annuaire in GRAPH_SERVICE_DB={empty}" in result.stderr
+    assert "graph-service seed" in result.stderr and result.stdout == ""

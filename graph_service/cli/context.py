@@ -15,17 +15,26 @@ from ..territories import load_territories
 
 
 @contextmanager
-def opened_store() -> Iterator[GraphStore]:
+def opened_store(*, annuaire: bool = False) -> Iterator[GraphStore]:
     """The configured store, with the reference territories loaded on first open.
 
-    Any expected failure becomes a message naming what was wrong and exit
-    status 1 (2 for invalid input), never a traceback.
+    ``annuaire``: the command answers from the annuaire, so a store holding none (a
+    mistyped or unset ``GRAPH_SERVICE_DB`` opens a new, empty file) is refused, rather
+    than answering that no service exists anywhere. Any expected failure becomes a
+    message naming what was wrong and exit status 1 (2 for invalid input), never a
+    traceback.
     """
     try:
-        store = open_store(Settings())
+        settings = Settings()
+        store = open_store(settings)
         try:
             if store.counts().communes == 0:
                 store.put_territories(load_territories())
+            if annuaire and store.counts().organizations == 0:
+                click.echo(f"error: no annuaire in {_where(settings)}: load one with "
+                           "`graph-service seed` or `graph-service import DIRECTORY`",
+                           err=True)
+                sys.exit(1)
             yield store
         finally:
             store.close()
@@ -36,3 +45,10 @@ def opened_store() -> Iterator[GraphStore]:
     except GraphServiceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+def _where(settings: Settings) -> str:
+    """Which store the settings name, as a user would check it."""
+    if settings["GRAPH_SERVICE_STORE"] == "neo4j":
+        return f"NEO4J_URI={settings['NEO4J_URI']} (database {settings['NEO4J_DATABASE']})"
+    return f"GRAPH_SERVICE_DB={settings['GRAPH_SERVICE_DB']}"

@@ -48,7 +48,7 @@ _type = click.option("--type", "service_type", help="Service type code: only the
 def gaps_cmd(province: str | None, stage: str | None, situation: tuple[str, ...],
              service_type: str | None, top: int, as_json: bool) -> None:
     """Children far from each stage of the circuit, nationally and per province."""
-    with opened_store() as store:
+    with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
         need, service_type = coverage_filters(
             {"situation": list(situation), "type": [service_type or ""]})
@@ -105,7 +105,7 @@ def _print_area(area: AreaSummary) -> None:
               help="Language of the Markdown, Word and Excel files.")
 def plan_cmd(province: str, out_dir: Path, lang: str) -> None:
     """Draft the provincial action plan (guide's canvas) from the province's gaps."""
-    with opened_store() as store:
+    with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
         code = resolve_area(snap, province).code
         plan = draft_action_plan(compute_coverage(snap), code)
@@ -128,7 +128,7 @@ def _output(default: str) -> Any:
 @_output("annuaire.html")
 def map_annuaire_cmd(province: str | None, output: Path) -> None:
     """Every site of the annuaire, one clustered layer per sector."""
-    with opened_store() as store:
+    with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
         code = resolve_area(snap, province).code if province else None
         m = build_annuaire_map(snap, province=code, assets=BESIDE, tile_url=_tile_url())
@@ -146,7 +146,7 @@ def map_annuaire_cmd(province: str | None, output: Path) -> None:
 def map_gaps_cmd(stage: str, metric: str, province: str | None, situation: tuple[str, ...],
                  service_type: str | None, output: Path) -> None:
     """Communes coloured by distance to the nearest provider of a stage."""
-    with opened_store() as store:
+    with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
         need, service_type = coverage_filters(
             {"situation": list(situation), "type": [service_type or ""]})
@@ -176,7 +176,7 @@ def map_route_cmd(output: Path, **options: Any) -> None:
     params = {key: [str(v) for v in value] if isinstance(value, tuple) else
               [] if value is None or value is False else ["1" if value is True else str(value)]
               for key, value in options.items()}
-    with opened_store() as store:
+    with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
         plan = orient(snap, route_request(params))
         m = build_route_map(plan, snap, assets=BESIDE, tile_url=_tile_url())

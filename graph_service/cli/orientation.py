@@ -60,7 +60,7 @@ def route_cmd(commune: str | None, province: str | None, lat: float | None, lon:
 
     Only a situation is given, never who the child is.
     """
-    with opened_store() as store:
+    with opened_store(annuaire=True) as store:
         request = Request(
             Need(situations=situations, age=age, sex=sex.upper(), urgent=urgent,
                  disability=disability, language=language),
