@@ -274,18 +274,31 @@ _NESTED: dict[str, type[Channel] | type[Hours]] = {"channels": Channel, "hours":
 def to_record(entity: AnyEntity | Territory) -> dict[str, Any]:
     """Plain JSON-able dict of an entity (tuples as lists, nested values as dicts)."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(entity):
-        value = getattr(entity, f.name)
+    for name in _field_names(type(entity)):
+        value = getattr(entity, name)
         if isinstance(value, tuple):
             value = [_plain(v) for v in value]
-        out[f.name] = value
+        out[name] = value
     return out
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Channel | Hours):
-        return dataclasses.asdict(value)
+    if isinstance(value, Channel | Hours):  # flat values of strings: no deep copy needed
+        return {name: getattr(value, name) for name in _field_names(type(value))}
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The dataclass's field names, in order, looked up once per class: records are made
+    for every entry of every bulk write, and ``dataclasses.fields`` rebuilds its tuple
+    each call."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def from_record(kind: EntityKind, record: dict[str, Any]) -> AnyEntity:
@@ -301,14 +314,14 @@ def territory_from_record(record: dict[str, Any]) -> Territory:
 def _coerce(cls: type, record: dict[str, Any]) -> dict[str, Any]:
     hints = _tuple_fields(cls)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in record:
+    for name in _field_names(cls):
+        if name not in record:
             continue
-        value = record[f.name]
-        if f.name in hints and value is not None:
-            nested = _NESTED.get(f.name)
+        value = record[name]
+        if name in hints and value is not None:
+            nested = _NESTED.get(name)
             value = tuple(nested(**v) if nested and isinstance(v, dict) else v for v in value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return kwargs
 
 
