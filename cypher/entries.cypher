@@ -49,14 +49,6 @@ UNION ALL MATCH (n:ReferralLink) RETURN 'referral_link' AS key, count(n) AS coun
 UNION ALL MATCH (n:Membership) RETURN 'membership' AS key, count(n) AS count
 UNION ALL MATCH (t:Territory) RETURN t.level AS key, count(t) AS count
 
-// name: existing
-// The ids among $ids of entries of kind $kind: what references are checked against before a
-// write (graph_service.store.common.check_references), so that links need no check.
-UNWIND $ids AS id
-MATCH (n:Entry {id: id})
-WHERE n.kind = $kind
-RETURN n.id AS id
-
 // name: create
 // New entries; $rows are their nodes {id, kind, version, last_modified, name, record}. The
 // store writes their audit entries with audit:append.
@@ -87,32 +79,38 @@ MATCH (:Entry {id: id})-[r]->()
 DELETE r
 
 // name: link
-// One relationship per reference; $rows are {src, field, dst}, without duplicates, every
-// target checked to exist and be of the field's kind (entries:existing) before.
+// One relationship per reference; $rows are {src, refs: [{field, kind, dst}, ...]} (no duplicate
+// refs). Returns the references whose target is not an entry of the expected kind: none is
+// created and the caller refuses the write, which rolls the whole transaction back.
 UNWIND $rows AS row
 MATCH (a:Entry {id: row.src})
-MATCH (b:Entry {id: row.dst})
-WITH a, b, row.field AS field, a.kind + '.' + row.field AS key
+UNWIND row.refs AS ref
+OPTIONAL MATCH (b:Entry {id: ref.dst})
+WHERE b.kind = ref.kind
+WITH a, b, ref, CASE WHEN b IS NULL THEN '' ELSE a.kind + '.' + ref.field END AS key
 FOREACH (x IN CASE key WHEN 'organization.parent_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:PART_OF {field: field}]->(b))
+  CREATE (a)-[:PART_OF {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'site.organization_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:SITE_OF {field: field}]->(b))
+  CREATE (a)-[:SITE_OF {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'service.organization_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:OFFERED_BY {field: field}]->(b))
+  CREATE (a)-[:OFFERED_BY {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'service.site_ids' THEN [1] ELSE [] END |
-  CREATE (a)-[:AT {field: field}]->(b))
+  CREATE (a)-[:AT {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'contact.organization_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:CONTACT_OF {field: field}]->(b))
+  CREATE (a)-[:CONTACT_OF {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'contact.service_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:CONTACT_FOR {field: field}]->(b))
+  CREATE (a)-[:CONTACT_FOR {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'referral_link.from_service_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:FROM {field: field}]->(b))
+  CREATE (a)-[:FROM {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'referral_link.to_service_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:TO {field: field}]->(b))
+  CREATE (a)-[:TO {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'membership.organization_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:MEMBER {field: field}]->(b))
+  CREATE (a)-[:MEMBER {field: ref.field}]->(b))
 FOREACH (x IN CASE key WHEN 'membership.body_id' THEN [1] ELSE [] END |
-  CREATE (a)-[:OF_BODY {field: field}]->(b))
+  CREATE (a)-[:OF_BODY {field: ref.field}]->(b))
+WITH ref, b
+WHERE b IS NULL
+RETURN ref.kind AS kind, ref.dst AS dst
 
 // name: locate
 // Sites in their commune, (:Site)-[:IN]->(:Territory), for reading the graph (not a checked

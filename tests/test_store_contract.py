@@ -185,6 +185,17 @@ def test_a_large_batch_with_one_bad_reference_at_its_end_changes_nothing(
     assert store.changes_since(start) == [] and store.get("site", "site-a") is None
 
 
+def test_a_batch_refuses_a_bad_reference_even_in_a_write_it_supersedes(
+        store: GraphStore) -> None:
+    store.apply([ORG, SITE], actor="seed")
+    start = store.change_seq()
+    first = dataclasses.replace(SVC, site_ids=("site-missing",))
+    with pytest.raises(ValidationFailed) as err:
+        store.apply([first, SVC], actor="import")  # svc-a given twice, first pointing nowhere
+    assert [(e.field, e.where) for e in err.value.errors] == [("site_ids", "service svc-a")]
+    assert store.get("service", "svc-a") is None and store.changes_since(start) == []
+
+
 def test_verify_is_not_an_edit(store: GraphStore) -> None:
     _seed(store)
     verified = store.verify("service", "svc-a", actor="coord", expected_version=1)

@@ -81,7 +81,7 @@ from .common import (
     public_user_json,
     query_parameters,
     record_json,
-    reference_index,
+    references,
     referral_audits,
     referral_columns,
     referral_created,
@@ -381,7 +381,6 @@ class Neo4jStore:
         def work(tx: _Tx) -> AnyEntity:
             if self._fetch(tx.run, [entity.id]):
                 raise AlreadyExists(entity.kind, entity.id)
-            self._check_refs(tx, [entity])
             change = Change("create", stamped(entity, version=1, at=now_iso(), previous=None),
                             None)
             self._save(tx, [change], actor, stored_ids=set())
@@ -394,7 +393,6 @@ class Neo4jStore:
         def work(tx: _Tx) -> AnyEntity:
             current = self._current(tx, entity.kind, entity.id)
             check_version(current, expected_version)
-            self._check_refs(tx, [entity])
             stored = stamped(entity, version=current.version + 1, at=now_iso(), previous=current)
             self._save(tx, [Change("update", stored, current)], actor, stored_ids={entity.id})
             return stored
@@ -430,7 +428,6 @@ class Neo4jStore:
         def work(tx: _Tx) -> ApplyResult:
             existing = self._fetch(tx.run, [e.id for e in entities])
             check_kinds(entities, existing)
-            self._check_refs(tx, entities)
             changes, result = plan_apply(entities, existing, now_iso())
             self._save(tx, changes, actor, stored_ids=set(existing))
             return result
@@ -441,18 +438,16 @@ class Neo4jStore:
         return found_or_raise(self._fetch(tx.run, [id], kind), kind, id)
 
     @staticmethod
-    def _check_refs(tx: _Tx, entities: Sequence[AnyEntity]) -> None:
-        def exists(kind: EntityKind, ids: list[str]) -> set[str]:
-            return {r["id"] for chunk in _chunks(ids)
-                    for r in tx.run("entries:existing", kind=kind, ids=chunk)}
-
-        check_references(entities, exists)
-
-    @staticmethod
     def _save(tx: _Tx, changes: Sequence[Change], actor: str, *, stored_ids: set[str]) -> None:
-        """Write creations and updates (references checked before): each entry's final
-        state, its references, then one audit entry per change, in order; every kind of
-        row goes in ``UNWIND`` batches, a few statements per thousand rows."""
+        """Write creations and updates: each entry's final state, its references, then one
+        audit entry per change, in order; every kind of row goes in ``UNWIND`` batches, a
+        few statements per thousand rows.
+
+        The references are checked by creating them: ``entries:link`` returns those whose
+        target is missing, and :func:`check_references` names them as the embedded store
+        does before writing (the write is refused, rolled back whole); so are those of a
+        write the same batch supersedes, which are never linked.
+        """
         final = last_writes(changes)
 
         def node(c: Change) -> dict[str, Any]:
@@ -466,10 +461,20 @@ class Neo4jStore:
             tx.run("entries:replace", rows=[node(c) for c in chunk])
         for chunk in _chunks([c for c in final if c.stored.id not in stored_ids]):
             tx.run("entries:create", rows=[node(c) for c in chunk])
-        links = [{"src": c.stored.id, "field": field, "dst": dst}
-                 for c in final for field, dst in dict.fromkeys(reference_index(c.stored))]
-        for link_chunk in _chunks(links):
-            tx.run("entries:link", rows=link_chunk)
+        links = [{"src": c.stored.id, "refs": [{"field": field, "kind": kind, "dst": dst}
+                                               for field, kind, dst in dict.fromkeys(refs)]}
+                 for c in final if (refs := references(c.stored))]
+        missing = {(r["kind"], r["dst"]) for chunk in _chunks(links)
+                   for r in tx.run("entries:link", rows=chunk)}
+        if missing or len(final) < len(changes):  # a superseded write's references: looked up
+            linked = {(kind, dst) for c in final for _field, kind, dst in references(c.stored)}
+
+            def exists(kind: EntityKind, ids: list[str]) -> set[str]:
+                others = [i for i in ids if (kind, i) not in linked]
+                return set(Neo4jStore._fetch(tx.run, others, kind)) | {
+                    i for i in ids if (kind, i) in linked and (kind, i) not in missing}
+
+            check_references([c.stored for c in changes], exists)
         places = [{"id": c.stored.id, "commune_code": c.stored.commune_code}
                   for c in final if isinstance(c.stored, Site)]
         for place_chunk in _chunks(places):
