@@ -1,7 +1,6 @@
 // The audit trail: one (:Audit {seq, at, actor, action, entity_kind, entity_id, before, after,
 // revision}) node per event, numbered in order; before/after are JSON records (absent when null),
-// revision the one a write to entries made (the change feed). Entry writes create theirs with the
-// entry (entries:create, entries:replace).
+// revision the one a write to entries made (the change feed).
 
 // name: append
 // Audit entries numbered by the writing transaction (after meta:lock's audit_seq).

@@ -50,30 +50,27 @@ UNION ALL MATCH (n:Membership) RETURN 'membership' AS key, count(n) AS count
 UNION ALL MATCH (t:Territory) RETURN t.level AS key, count(t) AS count
 
 // name: create
-// New entries with their audit entries; $rows are
-// {kind, node: {id, kind, version, last_modified, name, record}, audit: [audit entry, ...]}.
+// New entries; $rows are their nodes {id, kind, version, last_modified, name, record}. The
+// store writes their audit entries with audit:append.
 UNWIND $rows AS row
 FOREACH (x IN CASE row.kind WHEN 'organization' THEN [1] ELSE [] END |
-  CREATE (n:Entry:Organization) SET n = row.node)
+  CREATE (n:Entry:Organization) SET n = row)
 FOREACH (x IN CASE row.kind WHEN 'site' THEN [1] ELSE [] END |
-  CREATE (n:Entry:Site) SET n = row.node)
+  CREATE (n:Entry:Site) SET n = row)
 FOREACH (x IN CASE row.kind WHEN 'service' THEN [1] ELSE [] END |
-  CREATE (n:Entry:Service) SET n = row.node)
+  CREATE (n:Entry:Service) SET n = row)
 FOREACH (x IN CASE row.kind WHEN 'contact' THEN [1] ELSE [] END |
-  CREATE (n:Entry:Contact) SET n = row.node)
+  CREATE (n:Entry:Contact) SET n = row)
 FOREACH (x IN CASE row.kind WHEN 'referral_link' THEN [1] ELSE [] END |
-  CREATE (n:Entry:ReferralLink) SET n = row.node)
+  CREATE (n:Entry:ReferralLink) SET n = row)
 FOREACH (x IN CASE row.kind WHEN 'membership' THEN [1] ELSE [] END |
-  CREATE (n:Entry:Membership) SET n = row.node)
-FOREACH (entry IN row.audit | CREATE (a:Audit) SET a = entry)
+  CREATE (n:Entry:Membership) SET n = row)
 
 // name: replace
-// Existing entries take their new content, with their audit entries ($rows as for
-// entries:create; kind and id unchanged).
+// Existing entries take their new content ($rows as for entries:create; kind and id unchanged).
 UNWIND $rows AS row
-MATCH (n:Entry {id: row.node.id})
-SET n = row.node
-FOREACH (entry IN row.audit | CREATE (a:Audit) SET a = entry)
+MATCH (n:Entry {id: row.id})
+SET n = row
 
 // name: unlink
 // Drops every relationship leaving these entries, before entries:link writes them again.

@@ -39,6 +39,10 @@ LINK = ReferralLink(id="link-ab", from_service_id="svc-a", to_service_id="svc-b"
                     link_kind="protocol", documents=("fiche de liaison",))
 
 
+LINK_BULK = ReferralLink(id="link-bulk", from_service_id="svc-0000", to_service_id="svc-1199",
+                         link_kind="protocol")
+
+
 def _seed(store: GraphStore) -> None:
     store.apply([ORG, SITE, SVC, SVC2, LINK], actor="test")
 
@@ -124,6 +128,72 @@ def test_apply_refuses_an_id_reused_for_another_kind(store: GraphStore) -> None:
     with pytest.raises(ValidationFailed) as err:
         store.apply([dataclasses.replace(SVC2, id="svc-x")], actor="seed")
     assert [(e.field, e.where) for e in err.value.errors] == [("id", "service svc-x")]
+
+
+def _bulk(n: int, *, site: str = "site-a") -> list[Service]:
+    """``n`` services of org-a at ``site``: more rows than one statement of a store sends."""
+    return [dataclasses.replace(SVC, id=f"svc-{i:04d}", name=f"Service {i}", site_ids=(site,))
+            for i in range(n)]
+
+
+def test_a_large_batch_is_written_whole_each_write_audited_once_in_order(
+        store: GraphStore) -> None:
+    start, revision = store.change_seq(), store.revision()
+    services = _bulk(1_200)
+    renamed = dataclasses.replace(services[7], name="Renommé")  # an id given twice: two writes
+    result = store.apply([ORG, SITE, *services, renamed, LINK_BULK], actor="import")
+    assert len(result.created) == 1_203 and result.updated == ("svc-0007",)
+    assert store.revision() == revision + 1  # one transaction
+    feed = store.changes_since(start)
+    assert [(c.id, c.entry.version if c.entry else None) for c in feed] == [
+        ("org-a", 1), ("site-a", 1), *((s.id, 1) for s in services), ("svc-0007", 2),
+        ("link-bulk", 1)]
+    assert {c.revision for c in feed} == {revision + 1}
+    assert [e.action for e in store.audit_trail("svc-0007")] == ["create", "update"]
+    assert len(store.audit_trail(after_seq=start, limit=2_000)) == 1_204
+    stored = store.get("service", "svc-0007")
+    assert stored is not None and stored.name == "Renommé" and stored.version == 2
+    assert len(store.entries("service", where={"site_ids": "site-a"})) == 1_200
+    assert [e.id for e in store.entries("referral_link",
+                                        where={"to_service_id": "svc-1199"})] == ["link-bulk"]
+
+
+def test_a_large_batch_of_updates_moves_every_reference(store: GraphStore) -> None:
+    store.apply([ORG, SITE, *_bulk(1_100)], actor="import")
+    other = dataclasses.replace(SITE, id="site-b", name="Annexe")
+    start = store.change_seq()
+    result = store.apply([other, *_bulk(1_100, site="site-b")], actor="import")
+    assert result.created == ("site-b",) and len(result.updated) == 1_100
+    assert store.entries("service", where={"site_ids": "site-a"}) == []
+    moved = store.entries("service", where={"site_ids": "site-b"})
+    assert len(moved) == 1_100 and {s.version for s in moved} == {2}
+    feed = store.changes_since(start)
+    assert [c.id for c in feed] == ["site-b", *(f"svc-{i:04d}" for i in range(1_100))]
+    store.delete("site", "site-a", expected_version=1, actor="admin")  # nothing points at it
+
+
+def test_a_large_batch_with_one_bad_reference_at_its_end_changes_nothing(
+        store: GraphStore) -> None:
+    store.apply([ORG], actor="seed")
+    start, revision, counts = store.change_seq(), store.revision(), store.counts()
+    bad = dataclasses.replace(LINK_BULK, to_service_id="svc-missing")
+    with pytest.raises(ValidationFailed) as err:
+        store.apply([SITE, *_bulk(1_200), bad], actor="import")
+    assert [(e.field, e.where) for e in err.value.errors] == [
+        ("to_service_id", "referral_link link-bulk")]
+    assert store.counts() == counts and store.revision() == revision
+    assert store.changes_since(start) == [] and store.get("site", "site-a") is None
+
+
+def test_a_batch_refuses_a_bad_reference_even_in_a_write_it_supersedes(
+        store: GraphStore) -> None:
+    store.apply([ORG, SITE], actor="seed")
+    start = store.change_seq()
+    first = dataclasses.replace(SVC, site_ids=("site-missing",))
+    with pytest.raises(ValidationFailed) as err:
+        store.apply([first, SVC], actor="import")  # svc-a given twice, first pointing nowhere
+    assert [(e.field, e.where) for e in err.value.errors] == [("site_ids", "service svc-a")]
+    assert store.get("service", "svc-a") is None and store.changes_since(start) == []
 
 
 def test_verify_is_not_an_edit(store: GraphStore) -> None:

@@ -275,18 +275,31 @@ _NESTED: dict[str, type[Channel] | type[Hours]] = {"channels": Channel, "hours":
 def to_record(entity: AnyEntity | Territory) -> dict[str, Any]:
     """Plain JSON-able dict of an entity (tuples as lists, nested values as dicts)."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(entity):
-        value = getattr(entity, f.name)
+    for name in _field_names(type(entity)):
+        value = getattr(entity, name)
         if isinstance(value, tuple):
             value = [_plain(v) for v in value]
-        out[f.name] = value
+        out[name] = value
     return out
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Channel | Hours):
-        return dataclasses.asdict(value)
+    if isinstance(value, Channel | Hours):  # flat values of strings: no deep copy needed
+        return {name: getattr(value, name) for name in _field_names(type(value))}
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The dataclass's field names, in order, looked up once per class: records are made
+    for every entry of every bulk write, and ``dataclasses.fields`` rebuilds its tuple
+    each call."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def from_record(kind: EntityKind, record: dict[str, Any]) -> AnyEntity:
@@ -338,8 +351,8 @@ def _shapes(cls: type) -> tuple[tuple[str, bool, type[Channel] | type[Hours] | N
     """Each field of ``cls``: its name, whether it is a tuple, of which nested class."""
     if cls not in _SHAPES:
         tuples = _tuple_fields(cls)
-        _SHAPES[cls] = tuple((f.name, f.name in tuples, _NESTED.get(f.name))
-                             for f in dataclasses.fields(cls))
+        _SHAPES[cls] = tuple((name, name in tuples, _NESTED.get(name))
+                             for name in _field_names(cls))
     return _SHAPES[cls]
 
 

@@ -70,8 +70,10 @@ def references(entity: AnyEntity) -> list[tuple[str, EntityKind, str]]:
     out: list[tuple[str, EntityKind, str]] = []
     for field, target in REFERENCES[entity.kind].items():
         value = getattr(entity, field)
-        ids: Iterable[str] = value if isinstance(value, tuple) else ([value] if value else [])
-        out.extend((field, target, target_id) for target_id in ids)
+        if isinstance(value, tuple):
+            out.extend((field, target, target_id) for target_id in value)
+        elif value:
+            out.append((field, target, value))
     return out
 
 
@@ -81,24 +83,26 @@ def check_references(
 ) -> None:
     """Raise :class:`ValidationFailed` naming each reference that points nowhere.
 
-    ``exists(kind, ids)`` returns the ids of that kind already stored; ids
-    defined in the same batch count as existing.
+    ``exists(kind, ids)`` returns the ids of that kind already stored (asked once per
+    kind, for every id the batch points at outside itself); ids defined in the same
+    batch count as existing.
     """
     in_batch: dict[str, set[str]] = {}
     for e in entities:
         in_batch.setdefault(e.kind, set()).add(e.id)
+    pointing = [(e, references(e)) for e in entities]
     wanted: dict[EntityKind, set[str]] = {}
-    for e in entities:
-        for _field, kind, target in references(e):
-            if target not in in_batch.get(kind, set()):
+    for _e, refs in pointing:
+        for _field, kind, target in refs:
+            if target not in in_batch.get(kind, ()):
                 wanted.setdefault(kind, set()).add(target)
     found = {kind: exists(kind, sorted(ids)) for kind, ids in wanted.items()}
     errors = [
         FieldError(field, f"« {target} » n'existe pas ({kind})", f"{e.kind} {e.id}",
                    f"«{target}» غير موجود ({kind})")
-        for e in entities
-        for field, kind, target in references(e)
-        if target not in in_batch.get(kind, set()) and target not in found.get(kind, set())
+        for e, refs in pointing
+        for field, kind, target in refs
+        if target in wanted.get(kind, ()) and target not in found[kind]
     ]
     if errors:
         raise ValidationFailed(errors)
@@ -124,11 +128,38 @@ def audit_at(action: str, after: AnyEntity | None) -> str:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Change:
-    """One write of a batch: ``stored`` as it must be written, ``previous`` its former state."""
+    """One write of an entry: ``stored`` as it must be written, ``previous`` its former state.
+
+    ``record`` is ``stored`` as canonical JSON, made once: it is both what the store
+    keeps and the audit entry's ``after`` (a bulk write makes hundreds of thousands).
+    """
 
     action: str
     stored: AnyEntity
     previous: AnyEntity | None
+    record: str = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "record", dumps(to_record(self.stored)))
+
+    @property
+    def before(self) -> str | None:
+        """The audit entry's ``before``: the former record, or nothing for a creation."""
+        return record_json(self.previous)
+
+    @property
+    def at(self) -> str:
+        """When the write happened, as its audit entry says."""
+        return audit_at(self.action, self.stored)
+
+
+def last_writes(changes: Sequence[Change]) -> list[Change]:
+    """The last change of each id, in the order ids first appear: what a batch leaves stored.
+
+    An id given twice in a batch is written once, in its final state; its audit entries
+    (one per change) are all kept.
+    """
+    return list({c.stored.id: c for c in changes}.values())
 
 
 def check_kinds(entities: Sequence[AnyEntity], existing: Mapping[str, AnyEntity]) -> None:
@@ -149,8 +180,8 @@ def plan_apply(
 
     ``existing`` holds the stored entries of the batch's ids (checked with
     :func:`check_kinds` and :func:`check_references` first). An id given twice
-    is compared with its first occurrence, as if the batch were applied entry
-    by entry.
+    is compared with what its first occurrence wrote, as if the batch were
+    applied entry by entry (versions 1 then 2).
     """
     seen = dict(existing)
     changes: list[Change] = []
@@ -160,15 +191,17 @@ def plan_apply(
     for entity in entities:
         previous = seen.get(entity.id)
         if previous is None:
-            changes.append(Change("create", stamped(entity, version=1, at=at, previous=None), None))
+            change = Change("create", stamped(entity, version=1, at=at, previous=None), None)
             created.append(entity.id)
         elif content(previous) != content(entity):
-            stored = stamped(entity, version=previous.version + 1, at=at, previous=previous)
-            changes.append(Change("update", stored, previous))
+            change = Change("update", stamped(entity, version=previous.version + 1, at=at,
+                                              previous=previous), previous)
             updated.append(entity.id)
         else:
             unchanged.append(entity.id)
-        seen[entity.id] = entity
+            continue
+        changes.append(change)
+        seen[entity.id] = change.stored  # a second occurrence builds on this write
     return changes, ApplyResult(tuple(created), tuple(updated), tuple(unchanged))
 
 

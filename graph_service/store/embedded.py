@@ -44,7 +44,7 @@ from ..domain.referral import (
 from .common import (
     ENTRY_WRITES,
     TALLY_KEYS,
-    audit_at,
+    Change,
     audit_entry,
     check_filter,
     check_kinds,
@@ -54,6 +54,7 @@ from .common import (
     dumps,
     entry_change,
     found_or_raise,
+    last_writes,
     now_iso,
     plan_apply,
     public_user_json,
@@ -192,7 +193,8 @@ WHERE (:organization_id IS NULL
 ORDER BY sent_at DESC, code
 """
 
-_CHUNK = 500  # SQLite's default limit on bound parameters is 999 on old builds
+_INSERT_AUDIT = ("INSERT INTO audit(at, actor, action, entity_kind, entity_id, before, after, "
+                 "revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 
@@ -320,16 +322,12 @@ class EmbeddedStore:
         self, cur: sqlite3.Cursor, ids: Sequence[str], kind: EntityKind | None = None
     ) -> dict[str, AnyEntity]:
         out: dict[str, AnyEntity] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row_kind, data in cur.execute(
-                f"SELECT kind, data FROM entity WHERE id IN ({marks})", chunk
-            ):
-                if kind is None or row_kind == kind:
-                    entity = from_record(row_kind, json.loads(data))
-                    out[entity.id] = entity
+        rows = cur.execute("SELECT kind, data FROM entity "
+                           "WHERE id IN (SELECT value FROM json_each(?))", (dumps(list(ids)),))
+        for row_kind, data in rows:
+            if kind is None or row_kind == kind:
+                entity = from_record(row_kind, json.loads(data))
+                out[entity.id] = entity
         return out
 
     def entries(
@@ -376,10 +374,10 @@ class EmbeddedStore:
             if self._fetch(cur, [entity.id]):
                 raise AlreadyExists(entity.kind, entity.id)
             self._check_refs(cur, [entity])
-            stored = stamped(entity, version=1, at=now_iso(), previous=None)
-            self._insert(cur, stored)
-            self._audit(cur, actor, "create", stored, None, stored)
-        return stored
+            change = Change("create", stamped(entity, version=1, at=now_iso(), previous=None),
+                            None)
+            self._save(cur, [change], actor)
+        return change.stored
 
     def update(self, entity: AnyEntity, *, expected_version: int, actor: str) -> AnyEntity:
         with self._write() as cur:
@@ -387,8 +385,7 @@ class EmbeddedStore:
             check_version(current, expected_version)
             self._check_refs(cur, [entity])
             stored = stamped(entity, version=current.version + 1, at=now_iso(), previous=current)
-            self._replace(cur, stored)
-            self._audit(cur, actor, "update", stored, current, stored)
+            self._save(cur, [Change("update", stored, current)], actor)
         return stored
 
     def delete(self, kind: EntityKind, id: str, *, expected_version: int, actor: str) -> None:
@@ -400,17 +397,16 @@ class EmbeddedStore:
             ).fetchall())
             cur.execute("DELETE FROM ref WHERE src = ?", (id,))
             cur.execute("DELETE FROM entity WHERE id = ?", (id,))
-            self._audit(cur, actor, "delete", current, current, None)
+            self._audit(cur, actor, "delete", current, record_json(current), None)
 
     def verify(self, kind: EntityKind, id: str, *, actor: str,
                expected_version: int) -> AnyEntity:
         with self._write() as cur:
             current = self._current(cur, kind, id)
             stored = verified(current, actor, expected_version)
-            cur.execute(
-                "UPDATE entity SET data = ? WHERE id = ?", (dumps(to_record(stored)), id)
-            )
-            self._audit(cur, actor, "verify", stored, current, stored)
+            record = dumps(to_record(stored))
+            cur.execute("UPDATE entity SET data = ? WHERE id = ?", (record, id))
+            self._audit(cur, actor, "verify", stored, record_json(current), record)
         return stored
 
     def apply(self, entities: Sequence[AnyEntity], *, actor: str) -> ApplyResult:
@@ -419,13 +415,7 @@ class EmbeddedStore:
             check_kinds(entities, existing)
             self._check_refs(cur, entities)
             changes, result = plan_apply(entities, existing, now_iso())
-            for change in changes:
-                if change.previous is None:
-                    self._insert(cur, change.stored)
-                else:
-                    self._replace(cur, change.stored)
-                self._audit(cur, actor, change.action, change.stored, change.previous,
-                            change.stored)
+            self._save(cur, changes, actor)
         return result
 
     def _current(self, cur: sqlite3.Cursor, kind: EntityKind, id: str) -> AnyEntity:
@@ -433,48 +423,36 @@ class EmbeddedStore:
 
     def _check_refs(self, cur: sqlite3.Cursor, entities: Sequence[AnyEntity]) -> None:
         def exists(kind: EntityKind, ids: list[str]) -> set[str]:
-            return set(self._fetch(cur, ids, kind))
+            return {row[0] for row in cur.execute(
+                "SELECT id FROM entity WHERE kind = ? AND id IN (SELECT value FROM json_each(?))",
+                (kind, dumps(ids)))}
 
         check_references(entities, exists)
 
-    def _insert(self, cur: sqlite3.Cursor, e: AnyEntity) -> None:
-        cur.execute(
-            "INSERT INTO entity(id, kind, version, last_modified, data) VALUES (?, ?, ?, ?, ?)",
-            (e.id, e.kind, e.version, e.last_modified, dumps(to_record(e))),
-        )
+    def _save(self, cur: sqlite3.Cursor, changes: Sequence[Change], actor: str) -> None:
+        """Write creations and updates: each entry's final state with its reference index,
+        then one audit entry per change, in order; a few statements per batch, not per row."""
+        final = last_writes(changes)
+        cur.executemany("DELETE FROM ref WHERE src = ?",
+                        [(c.stored.id,) for c in final if c.previous is not None])
+        cur.executemany(
+            "INSERT OR REPLACE INTO entity(id, kind, version, last_modified, data) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(e.id, e.kind, e.version, e.last_modified, c.record)
+             for c in final for e in (c.stored,)])
         cur.executemany(
             "INSERT OR IGNORE INTO ref(src, field, dst) VALUES (?, ?, ?)",
-            [(e.id, field, dst) for field, dst in reference_index(e)],
-        )
+            [(c.stored.id, field, dst) for c in final for field, dst in reference_index(c.stored)])
+        cur.executemany(
+            _INSERT_AUDIT,
+            [(c.at, actor, c.action, c.stored.kind, c.stored.id, c.before, c.record,
+              self._local.revision) for c in changes])
 
-    def _replace(self, cur: sqlite3.Cursor, e: AnyEntity) -> None:
-        cur.execute("DELETE FROM ref WHERE src = ?", (e.id,))
-        cur.execute("DELETE FROM entity WHERE id = ?", (e.id,))
-        self._insert(cur, e)
-
-    def _audit(
-        self,
-        cur: sqlite3.Cursor,
-        actor: str,
-        action: str,
-        entity: AnyEntity,
-        before: AnyEntity | None,
-        after: AnyEntity | None,
-    ) -> None:
-        cur.execute(
-            "INSERT INTO audit(at, actor, action, entity_kind, entity_id, before, after, "
-            "revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                audit_at(action, after),
-                actor,
-                action,
-                entity.kind,
-                entity.id,
-                record_json(before),
-                record_json(after),
-                self._local.revision,
-            ),
-        )
+    def _audit(self, cur: sqlite3.Cursor, actor: str, action: str, entity: AnyEntity,
+               before: str | None, after: str | None) -> None:
+        """The audit entry of a delete or a verification (before/after as stored JSON)."""
+        cur.execute(_INSERT_AUDIT, (now_iso(), actor, action, entity.kind, entity.id, before,
+                                    after, self._local.revision))
 
     # --- audit ---------------------------------------------------------------------
     def audit_trail(
