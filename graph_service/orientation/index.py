@@ -44,6 +44,7 @@ from ..domain.entities import Service, Territory
 from ..domain.taxonomy import STAGE_ORDER
 from ..snapshot import Delta, Place, Snapshot, Successors, derive
 from ..text import search_key
+from .columns import EligibilityColumns
 
 __all__ = ["ORIENTATION_INDEX", "Block", "OrientationIndex", "Rows", "StageTable", "Zone",
            "orientation_index"]
@@ -186,6 +187,11 @@ class OrientationIndex:
     """Deciding class → one service of that class (the first met: all answer alike)."""
     ranking: IntArray
     ranking_services: tuple[Service, ...]
+    deciding_columns: EligibilityColumns
+    """The eligibility fields of ``deciding_services``, to answer a need for every class
+    at once."""
+    ranking_columns: EligibilityColumns
+    """The same of ``ranking_services``."""
     zone: IntArray
     """Service index → zone class."""
     zones: tuple[Zone, ...]
@@ -287,6 +293,8 @@ def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering
         deciding_services=tuple(deciding_services),
         ranking=ranking,
         ranking_services=tuple(ranking_services),
+        deciding_columns=_columns(old.deciding_columns if old else None, deciding_services),
+        ranking_columns=_columns(old.ranking_columns if old else None, ranking_services),
         zone=zone,
         zones=zones,
         authority=np.array([z.authority for z in zones], dtype=bool),
@@ -337,6 +345,14 @@ def _number(numbers: dict[Hashable, int], key: Hashable, members: list[Service],
         numbers[key] = len(members)
         members.append(service)
     return numbers[key]
+
+
+def _columns(old: EligibilityColumns | None, services: list[Service]) -> EligibilityColumns:
+    """The columns of ``services``, the classes numbered before (whose columns ``old`` holds)
+    encoded again only when there is no ``old``."""
+    if old is None:
+        return EligibilityColumns.of(services)
+    return old.extended(services[len(old):])
 
 
 def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
