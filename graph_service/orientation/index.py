@@ -5,8 +5,9 @@ the size of the country, the service places of a stage are kept in one *block*
 per province (its own arrays, ordered by point and classes, and its own k-d
 trees), found by dictionary look-up. Eligibility is not checked per service but
 per *eligibility class* — services whose :func:`~graph_service.domain.eligibility.eligibility_key`
-is equal answer every need alike — so a query runs the real rules once per
-class and reads the answer for thousands of places with one numpy gather. The
+is equal answer every need alike — so a query answers every class at once from
+its columns (:mod:`.columns`) and reads the answer for thousands of places with
+one numpy gather. The
 nearest provider beyond the province, when the province has none, is found by
 reading the blocks nearest first (each block's centre and radius bound how near
 its places can be) until no other block can hold a nearer one.
@@ -108,8 +109,6 @@ class Block(Rows):
     segment_end: IntArray
     spots: Spots
     """Its distinct points, for nearest-first reading."""
-    pairs: IntArray
-    """The distinct (deciding, ranking) class pairs of its rows, shape (m, 2)."""
     rows_by_deciding: dict[int, IntArray]
     """Deciding class → its rows (for eligibility too rare to find by distance)."""
     rows_of: dict[str, tuple[int, ...]]
@@ -483,7 +482,6 @@ def _block(snap: Snapshot, stage: str, province: str, classes: _Classes) -> Bloc
         segment_end=np.append(segment_start[1:], len(places)),
         spots=Spots(cKDTree(xyz[segment_start[opens]]), opens,
                     np.append(opens[1:], len(segment_start))),
-        pairs=np.unique(np.column_stack((row_deciding, row_ranking)), axis=0).reshape(-1, 2),
         rows_by_deciding=_group(row_deciding),
         rows_of={k: tuple(v) for k, v in rows_of.items()},
         reaches={k: np.sort(np.concatenate(v)) for k, v in reaches.items()},
