@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import __version__, referrals
+from .api.memory import ReadModelFreezer
 from .api.routes import graphql_routes
 from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
@@ -126,9 +127,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         app.state.settings = settings
         app.state.store = store or open_store(settings)
+        app.state.freezer = ReadModelFreezer()
         app.state.snapshots = SnapshotCache(app.state.store,
                                             refresh_s=settings["GRAPH_SERVICE_REFRESH_S"],
-                                            derived=(SEARCH_INDEX, ORIENTATION_INDEX))
+                                            derived=(SEARCH_INDEX, ORIENTATION_INDEX),
+                                            swapped=app.state.freezer.settle)
         app.state.snapshots.start()
         app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)

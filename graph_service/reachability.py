@@ -246,7 +246,7 @@ def _first_site(snap: Snapshot, service: Service) -> Site | None:
         if site_id in snap.sites:
             return snap.sites[site_id]
     places = snap.places.get(service.id, ())
-    return next((snap.sites[p.site_id] for p in places if p.site_id in snap.sites), None)
+    return next((site for p in places if p.site_id and (site := snap.sites.get(p.site_id))), None)
 
 
 def _org_channels(org: Organization) -> Iterable[Dial]:

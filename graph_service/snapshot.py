@@ -23,9 +23,11 @@ import logging
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
+
+from immutables import Map, MapMutation
 
 from .domain.competence import (
     JURISDICTION_STAGES,
@@ -58,7 +60,7 @@ _FOLLOW_MAX = 5000
 
 _log = logging.getLogger(__name__)
 
-Successors = dict[str, dict[str, dict[str, ReferralLink]]]
+Successors = Map[str, dict[str, dict[str, ReferralLink]]]
 """Service id → successor id → ``{"link": ReferralLink}`` (networkx's adjacency shape)."""
 
 
@@ -102,31 +104,39 @@ class Delta:
     """Stages one of ``services`` served or serves."""
 
 
-Group = dict[str, frozenset[str]]
+Group = Map[str, frozenset[str]]
 """A reverse reference: target id → ids of the entries naming it."""
 
 
 @dataclass(slots=True)
 class Snapshot:
+    """The annuaire as of one feed position, indexed.
+
+    The maps that grow with the annuaire are persistent (:class:`immutables.Map`, a hash
+    array mapped trie): the next snapshot shares them and changes a few keys in
+    microseconds, where copying a dict of 43,000 services per edit would cost
+    milliseconds and touch every entry.
+    """
+
     revision: int
     territories: dict[str, Territory]
-    organizations: dict[str, Organization]
-    sites: dict[str, Site]
-    services: dict[str, Service]
-    contacts: dict[str, Contact]
-    links: dict[str, ReferralLink]
-    memberships: dict[str, Membership]
+    organizations: Map[str, Organization]
+    sites: Map[str, Site]
+    services: Map[str, Service]
+    contacts: Map[str, Contact]
+    links: Map[str, ReferralLink]
+    memberships: Map[str, Membership]
     seq: int = 0
     """The audit number of the last write this snapshot holds: it follows the feed from there."""
-    places: dict[str, tuple[Place, ...]] = field(default_factory=dict)
+    places: Map[str, tuple[Place, ...]] = field(default_factory=Map)
     """Service id → where it is delivered (services with no known place are absent)."""
     by_stage: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Stage code → ids of the services that serve it, sorted."""
     by_province: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Province code → ids of the services delivered there, sorted."""
-    circuit: Successors = field(default_factory=dict)
+    circuit: Successors = field(default_factory=Map)
     """The circuit: every service, with its successors through referral links."""
-    areas: dict[str, ServiceArea] = field(default_factory=dict)
+    areas: Map[str, ServiceArea] = field(default_factory=Map)
     """Service id → the territories it serves (:func:`~.domain.competence.derive_area`)."""
     authorities: frozenset[str] = frozenset()
     """Ids of judicial and law-enforcement services: proposed only where competent."""
@@ -138,10 +148,10 @@ class Snapshot:
     """Stage code → ids of the services a child can be referred to at that stage, sorted:
     those receiving children and, at a jurisdiction stage, authorities only. Orientation
     proposes only these and coverage counts only these: both read this one rule."""
-    sites_of_org: Group = field(default_factory=dict)
-    services_of_org: Group = field(default_factory=dict)
-    services_at_site: Group = field(default_factory=dict)
-    links_from: Group = field(default_factory=dict)
+    sites_of_org: Group = field(default_factory=Map)
+    services_of_org: Group = field(default_factory=Map)
+    services_at_site: Group = field(default_factory=Map)
+    links_from: Group = field(default_factory=Map)
     """Reverse references (organisation → sites, services; site → services; service →
     links from it): what :func:`advance` finds the services a change touches by."""
     courts_under: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -193,12 +203,12 @@ def snapshot_of(
     snap = Snapshot(
         revision=revision,
         territories={t.code: t for t in territories},
-        organizations=by_kind["organization"],
-        sites=by_kind["site"],
-        services=by_kind["service"],
-        contacts=by_kind["contact"],
-        links=by_kind["referral_link"],
-        memberships=by_kind["membership"],
+        organizations=Map(by_kind["organization"]),
+        sites=Map(by_kind["site"]),
+        services=Map(by_kind["service"]),
+        contacts=Map(by_kind["contact"]),
+        links=Map(by_kind["referral_link"]),
+        memberships=Map(by_kind["membership"]),
     )
     _index(snap)
     return snap
@@ -266,9 +276,9 @@ def _index(snap: Snapshot) -> None:
         for eid, entity in getattr(snap, _MAPS[kind]).items():
             for key in keys(entity):
                 grouped[key].add(eid)
-        setattr(snap, name, {k: frozenset(v) for k, v in grouped.items()})
+        setattr(snap, name, Map({k: frozenset(v) for k, v in grouped.items()}))
     ordered = sorted(snap.services)
-    snap.places = {sid: places for sid in ordered if (places := _places_of(snap, sid))}
+    snap.places = Map({sid: places for sid in ordered if (places := _places_of(snap, sid))})
     by_stage: dict[str, list[str]] = defaultdict(list)
     by_province: dict[str, set[str]] = defaultdict(set)
     for sid in ordered:
@@ -278,18 +288,18 @@ def _index(snap: Snapshot) -> None:
             by_stage[stage].append(sid)
     snap.by_stage = {k: tuple(v) for k, v in by_stage.items()}
     snap.by_province = {k: tuple(sorted(v)) for k, v in by_province.items()}
-    snap.circuit = {sid: _successors(snap, sid) for sid in ordered}
+    snap.circuit = Map({sid: _successors(snap, sid) for sid in ordered})
     snap.courts_under = _courts_under(snap)
-    snap.areas = {}
-    _competence(snap, ordered)
+    areas: MapMutation[str, ServiceArea] = Map().mutate()
+    _competence(snap, areas, ordered)
 
 
-def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = frozenset(),
-                stages: Iterable[str] | None = None) -> None:
-    """The areas of ``sids`` (the others in ``snap.areas`` are current), and which services
-    are authorities, receive children, or are provisional, among them (``gone``: removed);
-    the services referable at ``stages`` (default all; the others are current)."""
-    areas = snap.areas
+def _competence(snap: Snapshot, areas: MapMutation[str, ServiceArea], sids: Iterable[str],
+                gone: frozenset[str] = frozenset(), stages: Iterable[str] | None = None) -> None:
+    """The areas of ``sids`` into ``areas`` (the others there are current; they become
+    ``snap.areas``), and which services are authorities, receive children, or are
+    provisional, among them (``gone``: removed); the services referable at ``stages``
+    (default all; the others are current)."""
 
     def org_codes(org_id: str, seen: frozenset[str]) -> frozenset[str]:
         codes: set[str] = set()
@@ -313,6 +323,7 @@ def _competence(snap: Snapshot, sids: Iterable[str], gone: frozenset[str] = froz
     chosen = sorted(sids)
     for sid in chosen:
         area(sid, frozenset({snap.services[sid].organization_id}))
+    snap.areas = areas.finish()
 
     def which(old: frozenset[str], rule: Any) -> frozenset[str]:
         verdicts = {sid: bool(rule(sid)) for sid in chosen}
@@ -364,15 +375,17 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
     new = dataclasses.replace(snap, derived={}, delta=None, retired=False, seq=changes[-1].seq,
                               revision=max(snap.revision, *(c.revision or 0 for c in changes)))
     before: dict[str, AnyEntity | None] = {}
-    for name in {_MAPS[c.kind] for c in changes}:
-        setattr(new, name, dict(getattr(snap, name)))
+    edits: dict[str, MapMutation[str, Any]] = {
+        name: getattr(snap, name).mutate() for name in {_MAPS[c.kind] for c in changes}}
     for c in changes:
-        entries: dict[str, Any] = getattr(new, _MAPS[c.kind])
+        entries = edits[_MAPS[c.kind]]
         before.setdefault(c.id, entries.get(c.id))
         if c.entry is None:
             entries.pop(c.id, None)
         else:
             entries[c.id] = c.entry
+    for name, edited in edits.items():
+        setattr(new, name, edited.finish())
     kind_of = {c.id: c.kind for c in changes}
     after = {eid: getattr(new, _MAPS[kind]).get(eid) for eid, kind in kind_of.items()}
     for name, kind, keys in _GROUPS:
@@ -408,10 +421,10 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
     orgs |= moved | {new.services[sid].organization_id for sid in live}
     orgs = _with_courts_above(new, orgs)
     recompute = live | {sid for org in orgs for sid in new.services_of_org.get(org, ())}
-    new.areas = dict(snap.areas)
+    areas = snap.areas.mutate()
     for sid in recompute | gone:
-        new.areas.pop(sid, None)
-    _competence(new, recompute, frozenset(gone), stages={
+        areas.pop(sid, None)
+    _competence(new, areas, recompute, frozenset(gone), stages={
         stage for s in (snap, new) for sid in recompute | gone if sid in s.services
         for stage in s.services[sid].stages})
     new.delta = _delta(snap, new, kind_of, touched | recompute | sources)
@@ -439,15 +452,12 @@ def _regroup(new: Snapshot, name: str, keys: Any,
              versions: list[tuple[AnyEntity | None, AnyEntity | None]]) -> None:
     """Update reverse index ``name`` for entries changed from the first to the second of
     each pair (``None``: absent)."""
-    group: Group = getattr(new, name)
-    copied = False
+    group = getattr(new, name).mutate()
     for old, now in versions:
         old_keys = set(keys(old)) if old is not None else set()
         new_keys = set(keys(now)) if now is not None else set()
         if old_keys == new_keys:
             continue
-        if not copied:
-            group, copied = dict(group), True
         eid = (now or old).id  # type: ignore[union-attr]
         for k in old_keys - new_keys:
             left = group.get(k, frozenset()) - {eid}
@@ -457,19 +467,20 @@ def _regroup(new: Snapshot, name: str, keys: Any,
                 group.pop(k, None)
         for k in new_keys - old_keys:
             group[k] = group.get(k, frozenset()) | {eid}
-    setattr(new, name, group)
+    setattr(new, name, group.finish())
 
 
 def _replace_places(snap: Snapshot, new: Snapshot, live: set[str], gone: set[str]) -> None:
-    new.places = dict(snap.places)
+    edited = snap.places.mutate()
     for sid in gone:
-        new.places.pop(sid, None)
+        edited.pop(sid, None)
     for sid in live:
         places = _places_of(new, sid)
         if places:
-            new.places[sid] = places
+            edited[sid] = places
         else:
-            new.places.pop(sid, None)
+            edited.pop(sid, None)
+    new.places = edited.finish()
     provinces = {p.province_code for sid in live | gone
                  for p in (*snap.places.get(sid, ()), *new.places.get(sid, ()))}
     new.by_province = dict(snap.by_province)
@@ -519,12 +530,13 @@ def _relink(new: Snapshot, kind_of: dict[str, EntityKind], before: dict[str, Any
                         if isinstance(e, ReferralLink)}
     if not sources:
         return sources
-    new.circuit = dict(new.circuit)
+    circuit = new.circuit.mutate()
     for sid in sources:
         if sid in new.services:
-            new.circuit[sid] = _successors(new, sid)
+            circuit[sid] = _successors(new, sid)
         else:
-            new.circuit.pop(sid, None)
+            circuit.pop(sid, None)
+    new.circuit = circuit.finish()
     return sources
 
 
@@ -649,12 +661,17 @@ class SnapshotCache:
     """
 
     def __init__(self, store: GraphStore, *, refresh_s: float = 1.0,
-                 derived: Sequence[Derived[Any]] = ()) -> None:
+                 derived: Sequence[Derived[Any]] = (),
+                 swapped: Callable[[Snapshot], None] | None = None) -> None:
         self.store = store
         self.refresh_s = refresh_s
         self.indexes = tuple(derived)
         """Indexes every reader needs, made for a new snapshot before it is swapped in,
         so that no reader builds them."""
+        self.swapped = swapped
+        """Called with each new snapshot once swapped in, by the thread that made it (a
+        served process moves it out of the garbage collector's reach there, off every
+        reader's path)."""
         self._snapshot: Snapshot | None = None
         self._replaced: deque[Snapshot] = deque()
         self._lock = threading.Lock()
@@ -719,6 +736,8 @@ class SnapshotCache:
                 self._snapshot = snap
                 if old is not None:
                     self._retire(old)
+                if self.swapped is not None:
+                    self.swapped(snap)
             return snap
 
     def _retire(self, old: Snapshot) -> None:

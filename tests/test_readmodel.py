@@ -153,8 +153,11 @@ def views(snap: Snapshot) -> dict[str, object]:
             index.service_text.words, index.org_text.by_word, index.org_text.words],
         "orientation index": [
             oriented.service_ids, oriented.successors,
-            {stage: sorted((p.province_code, p.service_id, p.site_id or "")
-                    for b in t.blocks.values() for p in b.places)
+            {stage: sorted((p.province_code, p.service_id, p.site_id or "",
+                            # each row's service, and the rows it is found at, are its place's
+                            oriented.service_ids[b.service[r]],
+                            tuple(b.places[i].site_id for i in b.rows_of(int(b.service[r]))))
+                           for b in t.blocks.values() for r, p in enumerate(b.places))
              for stage, t in oriented.stages.items()},
             [(oriented.deciding_columns.ok(need)[oriented.deciding].tolist(),  # by service
               oriented.ranking_columns.bonus(need)[oriented.ranking].tolist()) for need in NEEDS]],
@@ -216,7 +219,7 @@ def test_a_write_of_another_process_is_seen_after_the_next_look(tmp_path: Path) 
     store, other = (EmbeddedStore(tmp_path / "s.sqlite3") for _ in range(2))
     store.put_territories(TERRITORIES)
     cache = SnapshotCache(store, refresh_s=0)
-    assert cache.get().organizations == {}
+    assert "org0" not in cache.get().organizations
     other.create(Organization(id="org0", name="A", org_kind="association",
                               sector="societe_civile"), actor="t")
     cache.get()  # sees the revision moved: the next snapshot is made in the background

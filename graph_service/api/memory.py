@@ -3,11 +3,13 @@
 The snapshot and the indexes derived from it are about a million long-lived
 objects; a full collection walks them all (half a second at national scale),
 stalling every request in flight. Once built they are moved out of the
-collector's reach (``gc.freeze``). A snapshot replaced by the next one is freed by
-reference counting alone, frozen or not: the cycle between a snapshot and its
-``derived`` indexes is broken when it is retired
-(:class:`~graph_service.snapshot.SnapshotCache`), so no full collection is needed
-per revision; the young generations are collected before each freeze, so the
+collector's reach (``gc.freeze``), by the thread that swapped them in
+(:class:`~graph_service.snapshot.SnapshotCache` ``swapped``), and after a request
+that derived more from them (a map, a feed page), once its answer is sent. A
+snapshot replaced by the next one is freed by reference counting alone, frozen or
+not: the cycle between a snapshot and its ``derived`` indexes is broken when it is
+retired (:class:`~graph_service.snapshot.SnapshotCache`), so no full collection is
+needed per revision; the young generations are collected before each freeze, so the
 passing garbage of requests is not frozen with it.
 """
 
@@ -22,7 +24,7 @@ __all__ = ["ReadModelFreezer"]
 
 
 class ReadModelFreezer:
-    """Call :meth:`settle` after a request: it freezes what the request built, if anything."""
+    """One per process: :meth:`settle` freezes what was built since it last did, if anything."""
 
     def __init__(self) -> None:
         self._snapshot: Snapshot | None = None

@@ -37,7 +37,6 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, *, debug: bool) -> None:
         super().__init__(schema, graphql_ide="graphiql" if debug else None,
                          subscription_protocols=())
-        self.freezer = ReadModelFreezer()
         self._snapshot: Snapshot | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,7 +46,8 @@ class GraphQLView(GraphQL[Context, None]):
             response = JSONResponse(store_unavailable_body(), status_code=503)
             await response(scope, receive, send)
         if self._snapshot is not None:  # the answer is sent: now is the time to tidy up
-            self.freezer.settle(self._snapshot)
+            freezer: ReadModelFreezer = scope["app"].state.freezer
+            freezer.settle(self._snapshot)  # what a reader derived (maps, feeds) since
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)

@@ -10,6 +10,7 @@ lives in :mod:`graph_service.orientation` and is never stored.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import types
 import typing
 from dataclasses import dataclass
@@ -299,29 +300,51 @@ def territory_from_record(record: dict[str, Any]) -> Territory:
 
 
 def _coerce(cls: type, record: dict[str, Any]) -> dict[str, Any]:
-    hints = _tuple_fields(cls)
+    """The fields of ``cls`` found in ``record``, tuples and nested values rebuilt and
+    strings shared (:func:`_shared`)."""
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in record:
+    for name, as_tuple, nested in _shapes(cls):
+        if name not in record:
             continue
-        value = record[f.name]
-        if f.name in hints and value is not None:
-            nested = _NESTED.get(f.name)
-            value = tuple(nested(**v) if nested and isinstance(v, dict) else v for v in value)
-        kwargs[f.name] = value
+        value = record[name]
+        if as_tuple and value is not None:
+            value = tuple(nested(**{k: _shared(x) for k, x in v.items()})
+                          if nested is not None and isinstance(v, dict) else _shared(v)
+                          for v in value)
+        else:
+            value = _shared(value)
+        kwargs[name] = value
     return kwargs
 
 
-_TUPLE_CACHE: dict[type, frozenset[str]] = {}
+_SHARED_MAX = 120
+"""Longer texts (descriptions) are rarely repeated: they are not looked up."""
+
+
+def _shared(value: Any) -> Any:
+    """``value``, the same string object as every equal one if it is a short string:
+    entries read back repeat the same ids, codes and dates (171,000 links name 43,000
+    services; every service lists its stage and situation codes), and decoding makes a
+    new string each time — a hundred MiB of copies in a national snapshot."""
+    if value.__class__ is str and len(value) <= _SHARED_MAX:
+        return sys.intern(value)
+    return value
+
+
+_SHAPES: dict[type, tuple[tuple[str, bool, type[Channel] | type[Hours] | None], ...]] = {}
+
+
+def _shapes(cls: type) -> tuple[tuple[str, bool, type[Channel] | type[Hours] | None], ...]:
+    """Each field of ``cls``: its name, whether it is a tuple, of which nested class."""
+    if cls not in _SHAPES:
+        tuples = _tuple_fields(cls)
+        _SHAPES[cls] = tuple((f.name, f.name in tuples, _NESTED.get(f.name))
+                             for f in dataclasses.fields(cls))
+    return _SHAPES[cls]
 
 
 def _tuple_fields(cls: type) -> frozenset[str]:
-    if cls not in _TUPLE_CACHE:
-        hints = typing.get_type_hints(cls)
-        _TUPLE_CACHE[cls] = frozenset(
-            name
-            for name, hint in hints.items()
-            if typing.get_origin(hint) is tuple
-            or (isinstance(hint, types.GenericAlias) and hint.__origin__ is tuple)
-        )
-    return _TUPLE_CACHE[cls]
+    hints = typing.get_type_hints(cls)
+    return frozenset(name for name, hint in hints.items()
+                     if typing.get_origin(hint) is tuple
+                     or (isinstance(hint, types.GenericAlias) and hint.__origin__ is tuple))

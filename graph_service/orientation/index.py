@@ -111,8 +111,10 @@ class Block(Rows):
     """Its distinct points, for nearest-first reading."""
     rows_by_deciding: dict[int, IntArray]
     """Deciding class → its rows (for eligibility too rare to find by distance)."""
-    rows_of: dict[str, tuple[int, ...]]
-    """Service id → its rows."""
+    by_service: IntArray
+    """Its rows ordered by service index (stably): see :meth:`rows_of`."""
+    service_sorted: IntArray
+    """``service[by_service]``, for bisection."""
     reaches: dict[str, IntArray]
     """Other province → the rows whose zone's area reaches into it (a cour d'appel for
     the provinces of its ressort, a regional service…)."""
@@ -121,6 +123,11 @@ class Block(Rows):
     radius: float
     """Chord from ``centre`` to the farthest row: no row is nearer a point than its
     chord to ``centre`` minus ``radius``."""
+
+    def rows_of(self, service: int) -> IntArray:
+        """The rows of the service at index ``service``, in row order."""
+        lo, hi = np.searchsorted(self.service_sorted, (service, service + 1))
+        return self.by_service[lo:hi]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +275,8 @@ def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering
         stages = _changed_stages(old, snap, known, touched, stages)
     tables = dict(old.stages) if old is not None else {}
     provinces = tuple(provinces)
-    tables.update({stage: _stage_table(snap, stage, known, provinces, tables.get(stage))
+    tables.update({stage: _stage_table(snap, stage, known, provinces, tables.get(stage),
+                                       touched if old is not None else None)
                    for stage in STAGE_ORDER if stage in stages})
     if old is None:
         communes = sorted((t for t in snap.communes() if t.lat is not None and t.lon is not None),
@@ -374,8 +382,9 @@ def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
         kept = to >= 0
         deciding, ranking, zone = (_moved(a, to, kept, len(service_ids))
                                    for a in (deciding, ranking, zone))
-        old = replace(old, stages={
-            stage: replace(t, blocks={code: replace(b, service=to[b.service])
+        old = replace(old, stages={  # positions keep their order: sorted rows stay sorted
+            stage: replace(t, blocks={code: replace(b, service=to[b.service],
+                                                    service_sorted=to[b.service_sorted])
                                       for code, b in t.blocks.items()})
             for stage, t in old.stages.items()})
     classes = (deciding, old.deciding_services, ranking, old.ranking_services, zone)
@@ -407,12 +416,14 @@ def _reaches(snap: Snapshot, zones: Iterable[Zone]) -> tuple[frozenset[str], ...
 
 
 def _stage_table(snap: Snapshot, stage: str, classes: _Classes, provinces: Iterable[str],
-                 old: StageTable | None) -> StageTable:
+                 old: StageTable | None, touched: Collection[str] | None) -> StageTable:
     """The table of ``stage`` with the blocks of ``provinces`` made anew, the others
-    ``old``'s."""
-    blocks = dict(old.blocks) if old is not None else {}
+    ``old``'s; with ``touched`` (the services that may differ), a block is made from
+    ``old``'s by re-filing only their rows (``None``: from every service)."""
+    blocks = old.blocks.copy() if old is not None else {}
     for province in provinces:
-        block = _block(snap, stage, province, classes)
+        block = (_block(snap, stage, province, classes) if touched is None else
+                 _reblock(snap, stage, province, classes, blocks.get(province), touched))
         if block is None:
             blocks.pop(province, None)
         else:
@@ -434,26 +445,60 @@ def _stage_table(snap: Snapshot, stage: str, classes: _Classes, provinces: Itera
 
 def _block(snap: Snapshot, stage: str, province: str, classes: _Classes) -> Block | None:
     """The rows of ``stage`` delivered in ``province`` (``None``: there are none)."""
-    position, referable = classes.position, snap.referable.get(stage, ())
-    unsorted = [(position[sid], n, place) for sid in snap.by_province.get(province, ())
-                if _holds(referable, sid)
-                for n, place in enumerate(snap.places.get(sid, ()))
-                if place.province_code == province]
-    if not unsorted:
+    rows = _rows(snap, stage, province, classes, snap.by_province.get(province, ()))
+    if not rows:
         return None
-    at = np.array([i for i, _, _ in unsorted], dtype=np.intp)  # in id order, as positions are
+    return _made(province, classes, [p for _, _, p in rows],
+                 np.array([i for i, _, _ in rows], dtype=np.intp),
+                 np.array([n for _, n, _ in rows], dtype=np.intp))
+
+
+def _reblock(snap: Snapshot, stage: str, province: str, classes: _Classes, old: Block | None,
+             touched: Collection[str]) -> Block | None:
+    """:func:`_block`, from ``old`` (the block before, its services re-indexed) where only
+    the ``touched`` services' rows may differ: the others' rows are kept as they are, in
+    their order, and sorted with the new ones (a province holds thousands of rows, an
+    edit re-files a few)."""
+    rows = _rows(snap, stage, province, classes, sorted(touched))
+    kept: IntArray = np.zeros(0, dtype=np.intp)
+    places: list[Place] = []
+    if old is not None:
+        leaving = np.array([classes.position.get(sid, -1) for sid in touched], dtype=np.intp)
+        kept = np.flatnonzero((old.service >= 0) & ~np.isin(old.service, leaving))
+        places = [old.places[i] for i in kept.tolist()]
+    if not rows and not places:
+        return None
+    # a kept row is ordered among its service's rows by its row number, a new one by its
+    # place number: the two never meet, a service's rows being all kept or all new
+    return _made(province, classes, [*places, *(p for _, _, p in rows)],
+                 np.concatenate((old.service[kept] if old is not None else kept,
+                                 np.array([i for i, _, _ in rows], dtype=np.intp))),
+                 np.concatenate((kept, np.array([n for _, n, _ in rows], dtype=np.intp))))
+
+
+def _rows(snap: Snapshot, stage: str, province: str, classes: _Classes,
+          services: Iterable[str]) -> list[tuple[int, int, Place]]:
+    """(service index, place number, place) of each place in ``province`` of those of
+    ``services`` referable at ``stage``."""
+    position, referable = classes.position, snap.referable.get(stage, ())
+    return [(position[sid], n, place) for sid in services if _holds(referable, sid)
+            for n, place in enumerate(snap.places.get(sid, ()))
+            if place.province_code == province]
+
+
+def _made(province: str, classes: _Classes, unsorted: list[Place], at: IntArray,
+          among: IntArray) -> Block:
+    """The block of rows ``unsorted`` (places of the services at indexes ``at``; ``among``
+    orders the rows of one service), sorted by (point, deciding class, ranking class,
+    zone class, service id, ``among``)."""
     order = np.lexsort((
-        np.array([n for _, n, _ in unsorted], dtype=np.intp), at, classes.zone[at],
-        classes.ranking[at], classes.deciding[at],
-        np.array([p.lon for _, _, p in unsorted], dtype=np.float64),
-        np.array([p.lat for _, _, p in unsorted], dtype=np.float64)))
-    places = tuple(unsorted[i][2] for i in order.tolist())
+        among, at, classes.zone[at], classes.ranking[at], classes.deciding[at],
+        np.array([p.lon for p in unsorted], dtype=np.float64),
+        np.array([p.lat for p in unsorted], dtype=np.float64)))
+    places = tuple(unsorted[i] for i in order.tolist())
     service = at[order]
     row_deciding, row_ranking = classes.deciding[service], classes.ranking[service]
     row_zone = classes.zone[service]
-    rows_of: dict[str, list[int]] = defaultdict(list)
-    for i, place in enumerate(places):
-        rows_of[place.service_id].append(i)
     reaches: dict[str, list[IntArray]] = defaultdict(list)
     for z in np.unique(row_zone).tolist():  # a national service's rows reach every province
         others = classes.reaches[z] - {province}
@@ -470,6 +515,7 @@ def _block(snap: Snapshot, stage: str, province: str, classes: _Classes) -> Bloc
     segment_start = np.flatnonzero(new_segment)
     opens = np.flatnonzero(new_point[segment_start])  # the segments that open a point
     centre = xyz.mean(axis=0)
+    by_service = np.argsort(service, kind="stable")
     return Block(
         places=places,
         xyz=xyz,
@@ -483,7 +529,8 @@ def _block(snap: Snapshot, stage: str, province: str, classes: _Classes) -> Bloc
         spots=Spots(cKDTree(xyz[segment_start[opens]]), opens,
                     np.append(opens[1:], len(segment_start))),
         rows_by_deciding=_group(row_deciding),
-        rows_of={k: tuple(v) for k, v in rows_of.items()},
+        by_service=by_service,
+        service_sorted=service[by_service],
         reaches={k: np.sort(np.concatenate(v)) for k, v in reaches.items()},
         tree=cKDTree(xyz),
         centre=centre,

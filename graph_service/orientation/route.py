@@ -370,7 +370,7 @@ class _Planner:
                     present.add(v)
                     for province in {p.province_code for p in self.snap.places.get(sid, ())}:
                         if province in table.blocks:
-                            rows[province].extend(table.blocks[province].rows_of.get(sid, ()))
+                            rows[province].extend(table.blocks[province].rows_of(v).tolist())
         pieces = [(block, linked, linked + 1) for province, found in rows.items()
                   for block in [table.blocks[province]]
                   for linked in [self.checks.eligible(block, np.asarray(found, dtype=np.intp),

@@ -15,9 +15,10 @@ import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
+from immutables import Map
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
@@ -34,6 +35,7 @@ from ..domain.taxonomy import (
 from ..snapshot import Delta, Place, Snapshot, SnapshotCache, derive, site_place
 from ..store.protocol import GraphStore
 from ..text import search_key
+from .postings import Postings
 
 __all__ = ["SEARCH_INDEX", "Index", "IndexCache", "PlaceTable", "TextIndex", "build_index",
            "index_of"]
@@ -58,27 +60,24 @@ class TextIndex:
     closest to it (a typo: « amana » finds « AMANE »).
     """
 
-    by_word: Mapping[str, frozenset[str]]
+    by_word: Postings
     words: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, names: Iterable[tuple[str, Iterable[str]]]) -> TextIndex:
         by_word: dict[str, set[str]] = defaultdict(set)
-        words: dict[str, list[str]] = {}  # names repeat (an organisation's, on each service)
         for entry_id, texts in names:
             for text in texts:
-                if text not in words:
-                    words[text] = search_key(text).split()
-                for word in words[text]:
+                for word in _words(text):
                     by_word[word].add(entry_id)
-        return cls({w: frozenset(ids) for w, ids in by_word.items()}, tuple(sorted(by_word)))
+        return cls(Postings.of(by_word), tuple(sorted(by_word)))
 
     def advance(self, before: Mapping[str, Iterable[str]], after: Mapping[str, Iterable[str]]
                 ) -> TextIndex:
         """The index with the texts of the entries in ``before`` (their texts until now)
         replaced by those in ``after`` (an entry absent there is gone)."""
         def words(texts: Iterable[str]) -> set[str]:
-            return {w for text in texts for w in search_key(text).split()}
+            return {w for text in texts for w in _words(text)}
 
         gone: dict[str, set[str]] = defaultdict(set)
         added: dict[str, set[str]] = defaultdict(set)
@@ -90,18 +89,16 @@ class TextIndex:
                 added[word].add(entry_id)
         if not gone and not added:
             return self
-        by_word = dict(self.by_word)
+        by_word = self.by_word.changed(gone, added)
+        came = [word for word in added if word not in self.by_word]
+        went = [word for word in gone if word not in by_word]
+        if not came and not went:
+            return TextIndex(by_word, self.words)
         ordered = list(self.words)
-        for word in gone.keys() | added.keys():
-            ids = (by_word.get(word, EMPTY) - gone.get(word, set())) | added.get(word, set())
-            if ids and word not in by_word:
-                bisect.insort(ordered, word)
-            elif not ids and word in by_word:
-                del ordered[bisect.bisect_left(ordered, word)]
-            if ids:
-                by_word[word] = frozenset(ids)
-            else:
-                by_word.pop(word, None)
+        for word in went:
+            del ordered[bisect.bisect_left(ordered, word)]
+        for word in came:
+            bisect.insort(ordered, word)
         return TextIndex(by_word, tuple(ordered))
 
     def matching(self, text: str) -> frozenset[str] | None:
@@ -111,7 +108,7 @@ class TextIndex:
             return None
         found: frozenset[str] | None = None
         for query in sorted(set(words), key=len, reverse=True):
-            ids = frozenset().union(*(self.by_word[w] for w in self.words_like(query)))
+            ids = self.by_word.union(self.words_like(query))
             found = ids if found is None else found & ids
             if not found:
                 return EMPTY
@@ -242,17 +239,17 @@ class Index:
     snapshot: Snapshot
     service_order: tuple[str, ...]
     org_order: tuple[str, ...]
-    sites_by_org: dict[str, tuple[str, ...]]
-    services_by_org: dict[str, tuple[str, ...]]
-    contacts_by_org: dict[str, tuple[str, ...]]
-    contacts_by_service: dict[str, tuple[str, ...]]
-    links_from: dict[str, tuple[str, ...]]
-    links_to: dict[str, tuple[str, ...]]
-    org_places: dict[str, tuple[Place, ...]]
+    sites_by_org: Map[str, tuple[str, ...]]
+    services_by_org: Map[str, tuple[str, ...]]
+    contacts_by_org: Map[str, tuple[str, ...]]
+    contacts_by_service: Map[str, tuple[str, ...]]
+    links_from: Map[str, tuple[str, ...]]
+    links_to: Map[str, tuple[str, ...]]
+    org_places: Map[str, tuple[Place, ...]]
     """Organisation id → places of its sites and services (where it works)."""
-    services_by: dict[str, dict[str, frozenset[str]]]
+    services_by: dict[str, Postings]
     """Criterion (type, stage, situation, language, sector, org_kind) → code → service ids."""
-    orgs_by: dict[str, dict[str, frozenset[str]]]
+    orgs_by: dict[str, Postings]
     """Criterion (sector, org_kind, seat) → code → organisation ids."""
     service_text: TextIndex
     org_text: TextIndex
@@ -344,18 +341,18 @@ _KINDS: dict[str, Callable[[Snapshot], Mapping[str, object]]] = {
 
 def build_index(snap: Snapshot) -> Index:
     """Index a snapshot. Cost grows with the annuaire, once at start."""
-    org_places = _org_places(snap)
+    org_places = Map(_org_places(snap))
     service_texts = {sid: _service_text(snap, sid) for sid in snap.services}
     return Index(
         snapshot=snap,
         service_order=tuple(sorted(snap.services)),
         org_order=tuple(sorted(snap.organizations)),
-        **{name: _filed(snap, _KINDS[kind](snap), keys, _sorted)
+        **{name: Map(_filed(snap, _KINDS[kind](snap), keys, _sorted))
            for name, kind, keys in _RELATIONS},
         org_places=org_places,
-        services_by={c: _filed(snap, snap.services, keys, frozenset)
+        services_by={c: Postings.of(_filed(snap, snap.services, keys, frozenset), keep=True)
                      for c, keys in _SERVICES_BY.items()},
-        orgs_by={c: _filed(snap, snap.organizations, keys, frozenset)
+        orgs_by={c: Postings.of(_filed(snap, snap.organizations, keys, frozenset), keep=True)
                  for c, keys in _ORGS_BY.items()},
         service_text=TextIndex.of((sid, texts) for sid, texts in service_texts.items()),
         org_text=TextIndex.of((oid, _org_text(snap, oid, org_places, service_texts))
@@ -365,6 +362,13 @@ def build_index(snap: Snapshot) -> Index:
         territory_keys={code: f"{search_key(t.name_fr)} {search_key(t.name_ar)}"
                         for code, t in snap.territories.items()},
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    """The words ``text`` is found by: texts repeat (an organisation's name on each of its
+    services, labels, commune names), and folding them is most of what re-indexing costs."""
+    return tuple(search_key(text).split())
 
 
 def _sorted(ids: Iterable[str]) -> tuple[str, ...]:
@@ -380,11 +384,27 @@ def _filed(snap: Snapshot, entries: Iterable[str], keys: Keys,
     return {k: make(v) for k, v in groups.items()}
 
 
-def _refiled(groups: dict[str, Any], old: Snapshot, new: Snapshot,
-             entries: Iterable[str], keys: Keys, make: Callable[[Iterable[str]], Any]
-             ) -> dict[str, Any]:
+def _refiled(groups: Map[str, tuple[str, ...]], old: Snapshot, new: Snapshot,
+             entries: Iterable[str], keys: Keys) -> Map[str, tuple[str, ...]]:
     """``groups`` (filed by ``keys`` in ``old``) with ``entries`` filed anew as in ``new``;
     ``groups`` itself when none moved."""
+    gone, added = _moves(old, new, entries, keys)
+    if not gone and not added:
+        return groups
+    out = groups.mutate()
+    for key in gone.keys() | added.keys():
+        ids = (set(out.get(key, ())) - gone.get(key, set())) | added.get(key, set())
+        if ids:
+            out[key] = _sorted(ids)
+        else:
+            out.pop(key, None)
+    return out.finish()
+
+
+def _moves(old: Snapshot, new: Snapshot, entries: Iterable[str], keys: Keys
+           ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Key → the ``entries`` filed under it in ``old`` and no longer in ``new``; key → those
+    filed under it in ``new`` and not in ``old``."""
     gone: dict[str, set[str]] = defaultdict(set)
     added: dict[str, set[str]] = defaultdict(set)
     for entry_id in entries:
@@ -393,16 +413,7 @@ def _refiled(groups: dict[str, Any], old: Snapshot, new: Snapshot,
             gone[key].add(entry_id)
         for key in now - was:
             added[key].add(entry_id)
-    if not gone and not added:
-        return groups
-    out = dict(groups)
-    for key in gone.keys() | added.keys():
-        ids = (set(out.get(key, ())) - gone.get(key, set())) | added.get(key, set())
-        if ids:
-            out[key] = make(ids)
-        else:
-            out.pop(key, None)
-    return out
+    return gone, added
 
 
 def _place_table(places: Mapping[str, tuple[Place, ...]]) -> PlaceTable:
@@ -420,13 +431,14 @@ def advance_index(old: Index, snap: Snapshot, delta: Delta) -> Index:
         services |= {sid for org in orgs for sid in s.services_of_org.get(org, ())}
         orgs |= {s.services[sid].organization_id for sid in services if sid in s.services}
         orgs |= {s.sites[i].organization_id for i in changed.get("site", ()) if i in s.sites}
-    org_places = dict(old.org_places)
+    edited = old.org_places.mutate()
     fresh = _org_places(snap, orgs)
     for oid in orgs:
         if oid in fresh:
-            org_places[oid] = fresh[oid]
+            edited[oid] = fresh[oid]
         else:
-            org_places.pop(oid, None)
+            edited.pop(oid, None)
+    org_places = edited.finish()
 
     def texts(s: Snapshot, places: Mapping[str, tuple[Place, ...]]
               ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
@@ -436,17 +448,19 @@ def advance_index(old: Index, snap: Snapshot, delta: Delta) -> Index:
 
     (old_services, old_orgs), (new_services, new_orgs) = (texts(was, old.org_places),
                                                           texts(snap, org_places))
+    relations: dict[str, Any] = {
+        name: _refiled(getattr(old, name), was, snap, changed.get(kind, ()), keys)
+        for name, kind, keys in _RELATIONS}
     return replace(
         old,
         snapshot=snap,
         service_order=_reordered(old.service_order, was.services, snap.services, services),
         org_order=_reordered(old.org_order, was.organizations, snap.organizations, orgs),
-        **{name: _refiled(getattr(old, name), was, snap, changed.get(kind, ()), keys, _sorted)
-           for name, kind, keys in _RELATIONS},
+        **relations,
         org_places=org_places,
-        services_by={c: _refiled(old.services_by[c], was, snap, services, keys, frozenset)
+        services_by={c: old.services_by[c].changed(*_moves(was, snap, services, keys))
                      for c, keys in _SERVICES_BY.items()},
-        orgs_by={c: _refiled(old.orgs_by[c], was, snap, orgs, keys, frozenset)
+        orgs_by={c: old.orgs_by[c].changed(*_moves(was, snap, orgs, keys))
                  for c, keys in _ORGS_BY.items()},
         service_text=old.service_text.advance(old_services, new_services),
         org_text=old.org_text.advance(old_orgs, new_orgs),
