@@ -32,6 +32,7 @@ from graph_service.orientation import (
     orient,
     stages_for,
 )
+from graph_service.orientation.columns import EligibilityColumns
 from graph_service.orientation.index import ORIENTATION_INDEX
 from graph_service.snapshot import Snapshot, SnapshotCache, build_snapshot
 from graph_service.store import GraphStore
@@ -287,6 +288,21 @@ def test_deciding_and_ranking_keys_decide_what_orientation_reads(a: Service, b: 
                                 languages=b.languages, emergency_24_7=b.emergency_24_7,
                                 name=b.name, description=b.description)
     assert check_eligibility(mixed, need).ok == first.ok
+
+
+@given(st.lists(_services, max_size=6), st.lists(_services, max_size=3), _needs)
+def test_the_columns_answer_every_class_as_the_rule_does(first: list[Service],
+                                                         more: list[Service],
+                                                         need: Need) -> None:
+    """Orientation answers a need for every class at once (:mod:`~graph_service.orientation.
+    columns`): the rule's own ``ok``, bonus and stated situations, whether the columns are
+    made at once or extended as new classes are numbered."""
+    services = [*first, *more]
+    results = [check_eligibility(s, need) for s in services]
+    for columns in (EligibilityColumns.of(services), EligibilityColumns.of(first).extended(more)):
+        assert columns.ok(need).tolist() == [r.ok for r in results]
+        assert columns.bonus(need).tolist() == [r.bonus for r in results]
+        assert columns.situations_stated.tolist() == [r.situations_stated for r in results]
 
 
 def test_a_site_move_is_seen_by_the_next_plan(seeded_store: GraphStore) -> None:

@@ -63,16 +63,20 @@ sites = st.builds(
     st.integers(0, len(SITES) - 1), st.integers(0, len(ORGS) - 1), st.sampled_from(COMMUNES),
     st.booleans())
 services = st.builds(
-    lambda i, org, stages, site_ids, kind, children, areas: Service(
+    lambda i, org, stages, site_ids, kind, children, areas, eligibility: Service(
         id=SERVICES[i], organization_id=ORGS[org], name=f"Service {i}", type=kind,
-        stages=tuple(stages), situations=("negligence",), site_ids=tuple(site_ids),
-        receives_children=children, area_codes=tuple(areas)),
+        stages=tuple(stages), site_ids=tuple(site_ids), receives_children=children,
+        area_codes=tuple(areas), **eligibility),
     st.integers(0, len(SERVICES) - 1), st.integers(0, len(ORGS) - 1),
     st.lists(st.sampled_from(STAGES), min_size=1, max_size=2, unique=True),
     st.lists(st.sampled_from(SITES), max_size=2, unique=True),
     st.sampled_from(("ecoute_orientation", "plainte_enquete", "accompagnement_social")),
     st.sampled_from((None, True, False)), st.lists(st.sampled_from(("04.441", "04.421")),
-                                                  max_size=1))
+                                                  max_size=1),
+    st.fixed_dictionaries({  # eligibility classes new to a carried index are numbered on edits
+        "situations": st.sampled_from((("negligence",), ("negligence", "violence_physique"))),
+        "age_max": st.sampled_from((None, 12)), "sex": st.sampled_from((None, "F")),
+        "emergency_24_7": st.booleans()}))
 links = st.builds(
     lambda i, a, b: ReferralLink(id=LINKS[i], from_service_id=SERVICES[a],
                                  to_service_id=SERVICES[b], link_kind="protocol"),
@@ -154,7 +158,9 @@ def views(snap: Snapshot) -> dict[str, object]:
                             oriented.service_ids[b.service[r]],
                             tuple(b.places[i].site_id for i in b.rows_of(int(b.service[r]))))
                            for b in t.blocks.values() for r, p in enumerate(b.places))
-             for stage, t in oriented.stages.items()}],
+             for stage, t in oriented.stages.items()},
+            [(oriented.deciding_columns.ok(need)[oriented.deciding].tolist(),  # by service
+              oriented.ranking_columns.bonus(need)[oriented.ranking].tolist()) for need in NEEDS]],
         "entries": [snap.organizations, snap.sites, snap.services, snap.links],
         "places": snap.places, "by_stage": snap.by_stage, "by_province": snap.by_province,
         "circuit": snap.circuit, "areas": snap.areas, "authorities": snap.authorities,

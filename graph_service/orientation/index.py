@@ -5,8 +5,9 @@ the size of the country, the service places of a stage are kept in one *block*
 per province (its own arrays, ordered by point and classes, and its own k-d
 trees), found by dictionary look-up. Eligibility is not checked per service but
 per *eligibility class* — services whose :func:`~graph_service.domain.eligibility.eligibility_key`
-is equal answer every need alike — so a query runs the real rules once per
-class and reads the answer for thousands of places with one numpy gather. The
+is equal answer every need alike — so a query answers every class at once from
+its columns (:mod:`.columns`) and reads the answer for thousands of places with
+one numpy gather. The
 nearest provider beyond the province, when the province has none, is found by
 reading the blocks nearest first (each block's centre and radius bound how near
 its places can be) until no other block can hold a nearer one.
@@ -44,6 +45,7 @@ from ..domain.entities import Service, Territory
 from ..domain.taxonomy import STAGE_ORDER
 from ..snapshot import Delta, Place, Snapshot, Successors, derive
 from ..text import search_key
+from .columns import EligibilityColumns
 
 __all__ = ["ORIENTATION_INDEX", "Block", "OrientationIndex", "Rows", "StageTable", "Zone",
            "orientation_index"]
@@ -107,8 +109,6 @@ class Block(Rows):
     segment_end: IntArray
     spots: Spots
     """Its distinct points, for nearest-first reading."""
-    pairs: IntArray
-    """The distinct (deciding, ranking) class pairs of its rows, shape (m, 2)."""
     rows_by_deciding: dict[int, IntArray]
     """Deciding class → its rows (for eligibility too rare to find by distance)."""
     by_service: IntArray
@@ -193,6 +193,11 @@ class OrientationIndex:
     """Deciding class → one service of that class (the first met: all answer alike)."""
     ranking: IntArray
     ranking_services: tuple[Service, ...]
+    deciding_columns: EligibilityColumns
+    """The eligibility fields of ``deciding_services``, to answer a need for every class
+    at once."""
+    ranking_columns: EligibilityColumns
+    """The same of ``ranking_services``."""
     zone: IntArray
     """Service index → zone class."""
     zones: tuple[Zone, ...]
@@ -295,6 +300,8 @@ def _indexed(snap: Snapshot, service_ids: tuple[str, ...], numbering: _Numbering
         deciding_services=tuple(deciding_services),
         ranking=ranking,
         ranking_services=tuple(ranking_services),
+        deciding_columns=_columns(old.deciding_columns if old else None, deciding_services),
+        ranking_columns=_columns(old.ranking_columns if old else None, ranking_services),
         zone=zone,
         zones=zones,
         authority=np.array([z.authority for z in zones], dtype=bool),
@@ -345,6 +352,14 @@ def _number(numbers: dict[Hashable, int], key: Hashable, members: list[Service],
         numbers[key] = len(members)
         members.append(service)
     return numbers[key]
+
+
+def _columns(old: EligibilityColumns | None, services: list[Service]) -> EligibilityColumns:
+    """The columns of ``services``, the classes numbered before (whose columns ``old`` holds)
+    encoded again only when there is no ``old``."""
+    if old is None:
+        return EligibilityColumns.of(services)
+    return old.extended(services[len(old):])
 
 
 def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
@@ -513,7 +528,6 @@ def _made(province: str, classes: _Classes, unsorted: list[Place], at: IntArray,
         segment_end=np.append(segment_start[1:], len(places)),
         spots=Spots(cKDTree(xyz[segment_start[opens]]), opens,
                     np.append(opens[1:], len(segment_start))),
-        pairs=_pairs(row_deciding, row_ranking),
         rows_by_deciding=_group(row_deciding),
         by_service=by_service,
         service_sorted=service[by_service],
@@ -522,13 +536,6 @@ def _made(province: str, classes: _Classes, unsorted: list[Place], at: IntArray,
         centre=centre,
         radius=float(np.linalg.norm(xyz - centre, axis=1).max()),
     )
-
-
-def _pairs(deciding: IntArray, ranking: IntArray) -> IntArray:
-    """The distinct (deciding, ranking) pairs, sorted, shape (m, 2): one key per pair, as
-    ``np.unique(..., axis=0)`` finds them but without its row-by-row comparison."""
-    keys = np.unique((deciding.astype(np.int64) << 32) | ranking.astype(np.int64))
-    return np.column_stack((keys >> 32, keys & 0xFFFFFFFF)).astype(np.intp).reshape(-1, 2)
 
 
 def _group(classes: IntArray) -> dict[int, IntArray]:

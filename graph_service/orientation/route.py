@@ -112,29 +112,30 @@ class _Layer:
 
 
 class _Checks:
-    """Eligibility for one need, run once per class and read back as arrays.
+    """Eligibility for one need, answered for every class at once and read back as arrays.
 
     ``ok`` is indexed by deciding class, ``offset`` by ranking class (see
-    :mod:`.index`), ``covers`` by zone class (for the child's place); the full
-    French explanation is only written for the services a plan shows.
+    :mod:`.index` and :mod:`.columns`), ``covers`` by zone class (for the child's
+    place); the words of the rule (refusals, the full French explanation) are only
+    written for the classes a plan counts and the services it shows.
     """
 
     def __init__(self, index: OrientationIndex, need: Need, covers: NDArray[np.bool_]) -> None:
         self.index, self.need, self.covers = index, need, covers
-        self.decided = np.zeros(len(index.deciding_services), dtype=bool)
-        self.ok = np.zeros(len(index.deciding_services), dtype=bool)
-        self.ranked = np.zeros(len(index.ranking_services), dtype=bool)
-        self.offset = np.zeros(len(index.ranking_services))
-        self.refusals: dict[int, tuple[Message, ...]] = {}
+        self.ok = index.deciding_columns.ok(need)
+        ranking = index.ranking_columns
+        self.offset = TIER_KM * ~ranking.situations_stated - BONUS_KM * ranking.bonus(need)
+        """Ranking class → node-cost offset in km: bonus points lower it, unstated
+        situations raise it by :data:`TIER_KM`."""
+        self.refused: dict[int, tuple[Message, ...]] = {}
         self.explained: dict[int, Eligibility] = {}
 
     def eligible(self, table: Rows, rows: NDArray[np.intp], *,
                  in_area: bool) -> NDArray[np.intp]:
         """The rows whose service accepts the need and may be proposed: inside its area
         (``in_area``), or outside it and not an authority."""
-        deciding = table.deciding[rows]
-        self.decide(deciding)
-        return rows[self.ok[deciding] & self.admits(table.zone[rows], in_area=in_area)]
+        return rows[self.ok[table.deciding[rows]]
+                    & self.admits(table.zone[rows], in_area=in_area)]
 
     def admits(self, zones: NDArray[np.intp], *, in_area: bool) -> NDArray[np.bool_]:
         """Zone classes whose services may be proposed in an in-area (or out-of-area) layer."""
@@ -142,20 +143,12 @@ class _Checks:
             return self.covers[zones]
         return ~self.covers[zones] & ~self.index.authority[zones]
 
-    def decide(self, classes: NDArray[np.intp]) -> None:
-        for k in np.unique(classes[~self.decided[classes]]).tolist():
-            result = check_eligibility(self.index.deciding_services[k], self.need)
-            self.ok[k], self.decided[k] = result.ok, True
-            self.refusals[k] = result.refusals
-
-    def rank(self, classes: NDArray[np.intp]) -> NDArray[np.float64]:
-        """The node-cost offset of each ranking class in ``classes``, in km: bonus points
-        lower it, unstated situations raise it by :data:`TIER_KM`."""
-        for k in np.unique(classes[~self.ranked[classes]]).tolist():
-            result = check_eligibility(self.index.ranking_services[k], self.need)
-            self.offset[k] = TIER_KM * (not result.situations_stated) - BONUS_KM * result.bonus
-            self.ranked[k] = True
-        return self.offset[classes]
+    def refusals(self, k: int) -> tuple[Message, ...]:
+        """Why deciding class ``k`` refuses the need (nothing when it accepts it)."""
+        if k not in self.refused:
+            self.refused[k] = check_eligibility(self.index.deciding_services[k],
+                                                self.need).refusals
+        return self.refused[k]
 
     def explain(self, service: int) -> Eligibility:
         if service not in self.explained:
@@ -262,9 +255,6 @@ class _Planner:
                   for rows in [self.checks.eligible(block, found, in_area=True)]]
         home = table.blocks.get(self.province)
         if home is not None:
-            pairs = home.pairs  # few: decided up front, then only gathered
-            self.checks.decide(pairs[:, 0])
-            self.checks.rank(pairs[self.checks.ok[pairs[:, 0]], 1])
             spots = home.spots
             m = len(spots.first)
             k = min(m, NEAR)
@@ -306,7 +296,6 @@ class _Planner:
         for code in table.codes:
             block = table.blocks[code]
             classes = np.fromiter(block.rows_by_deciding, dtype=np.intp)
-            self.checks.decide(classes)
             ok = [block.rows_by_deciding[k] for k in classes[self.checks.ok[classes]].tolist()]
             if ok:
                 rows = np.concatenate(ok)
@@ -341,7 +330,7 @@ class _Planner:
             keep = chord <= chord_max
             rows, stops, chord = rows[keep], stops[keep], chord[keep]
             km = chord_to_km(chord)
-            cost = (km + self.checks.rank(block.ranking[rows])
+            cost = (km + self.checks.offset[block.ranking[rows]]
                     + REFERENCE_KM * self.index.provisional[block.zone[rows]])
             parts.append((np.full(len(rows), n, dtype=np.intp), rows, stops, km, cost,
                           block.service[rows]))
@@ -413,10 +402,9 @@ class _Planner:
         if len(services) == 0:
             return Message("none_covers", where=self._where())
         classes, counts = np.unique(self.index.deciding[services], return_counts=True)
-        self.checks.decide(classes)
         refusals: Counter[Message] = Counter()
         for k, count in zip(classes.tolist(), counts.tolist(), strict=True):
-            for refusal in self.checks.refusals[k]:
+            for refusal in self.checks.refusals(k):
                 refusals[refusal] += count
         parts = tuple(Message("refused_count", why=why, n=n)
                       for why, n in sorted(refusals.items(), key=lambda i: (-i[1], i[0])))
