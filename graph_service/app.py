@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             await clock
             if warmer.is_alive():  # a map being rendered finishes before the store closes
                 await run_blocking(warmer.join)
+            await run_blocking(app.state.snapshots.stop)  # and so does a snapshot being made
             if store is None:
                 app.state.store.close()
 

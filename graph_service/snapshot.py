@@ -679,6 +679,7 @@ class SnapshotCache:
         self._polled = float("-inf")
         self._worker: threading.Thread | None = None
         self._starting = threading.Lock()
+        self._stopped = False
 
     def start(self) -> None:
         """Begin the first build in the background (a served app, at start)."""
@@ -706,9 +707,18 @@ class SnapshotCache:
             return snap
         return self._refresh()
 
+    def stop(self) -> None:
+        """Make no more snapshots in the background, and wait for the one being made: the
+        store may then be closed (closing it under a reading thread can crash SQLite)."""
+        with self._starting:
+            self._stopped = True
+            worker = self._worker
+        if worker is not None:
+            worker.join()
+
     def _in_background(self) -> None:
         with self._starting:
-            if self._worker is not None and self._worker.is_alive():
+            if self._stopped or (self._worker is not None and self._worker.is_alive()):
                 return
             self._worker = threading.Thread(target=self._refresh_quietly,
                                             name="snapshot-refresh", daemon=True)

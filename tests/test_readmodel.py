@@ -227,7 +227,15 @@ def test_a_write_of_another_process_is_seen_after_the_next_look(tmp_path: Path) 
     assert worker is not None
     worker.join(timeout=60)
     assert cache.get().organizations["org0"].name == "A"
+    other.create(Organization(id="org1", name="B", org_kind="association",
+                              sector="societe_civile"), actor="t")
+    cache.get()  # a refresh begins in the background…
+    cache.stop()  # …and is waited for when the app stops, before its store is closed
+    assert cache._worker is None or not cache._worker.is_alive()
     store.close()
+    other.create(Organization(id="org2", name="C", org_kind="association",
+                              sector="societe_civile"), actor="t")
+    assert "org2" not in cache.get().organizations  # no refresh after the stop, none fails
     other.close()
 
 
