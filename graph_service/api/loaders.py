@@ -33,7 +33,7 @@ from ..domain.entities import (
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 
-__all__ = ["Loaders", "make_loaders"]
+__all__ = ["HELD", "Loaders", "make_loaders"]
 
 E = TypeVar("E", bound=AnyEntity)
 
@@ -49,25 +49,34 @@ class Loaders:
     """Logs that the principal read a contact's personal data: once per contact per request."""
 
 
+HELD: dict[EntityKind, Callable[[Snapshot], Mapping[str, AnyEntity]]] = {
+    "organization": lambda s: s.organizations,
+    "site": lambda s: s.sites,
+    "service": lambda s: s.services,
+    "contact": lambda s: s.contacts,
+    "referral_link": lambda s: s.links,
+}
+"""Where a snapshot holds the entries of each kind the loaders serve."""
+
+
 def make_loaders(store: GraphStore, principal: Principal,
                  snapshot: Callable[[], Snapshot]) -> Loaders:
     """Loaders of one request; ``snapshot`` gives the read model it reads at the time."""
     return Loaders(
-        organization=DataLoader(_entries(store, "organization", Organization,
-                                         lambda s: s.organizations, snapshot)),
-        site=DataLoader(_entries(store, "site", Site, lambda s: s.sites, snapshot)),
-        service=DataLoader(_entries(store, "service", Service, lambda s: s.services, snapshot)),
-        contact=DataLoader(_entries(store, "contact", Contact, lambda s: s.contacts, snapshot)),
-        referral_link=DataLoader(_entries(store, "referral_link", ReferralLink,
-                                          lambda s: s.links, snapshot)),
+        organization=DataLoader(_entries(store, "organization", Organization, snapshot)),
+        site=DataLoader(_entries(store, "site", Site, snapshot)),
+        service=DataLoader(_entries(store, "service", Service, snapshot)),
+        contact=DataLoader(_entries(store, "contact", Contact, snapshot)),
+        referral_link=DataLoader(_entries(store, "referral_link", ReferralLink, snapshot)),
         contact_read=DataLoader(_read_logger(store, principal)),
     )
 
 
 def _entries(
-    store: GraphStore, kind: EntityKind, cls: type[E],
-    held: Callable[[Snapshot], Mapping[str, E]], snapshot: Callable[[], Snapshot],
+    store: GraphStore, kind: EntityKind, cls: type[E], snapshot: Callable[[], Snapshot],
 ) -> Callable[[list[str]], Awaitable[Sequence[E | None]]]:
+    held = HELD[kind]
+
     async def load(ids: list[str]) -> Sequence[E | None]:
         known = held(snapshot())
         found: dict[str, AnyEntity | None] = {i: known[i] for i in ids if i in known}

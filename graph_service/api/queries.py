@@ -14,7 +14,7 @@ from ..domain.validation import search_text_errors
 from ..review import entries_of, provinces_of, stale
 from ..search import Filter, Near, organization_ids, service_ids
 from ..store import run_blocking
-from .annuaire import Entry, Organization, Service, entry_of, wrap
+from .annuaire import Entry, Organization, Service, entry_of, related, wrap
 from .context import Info
 from .errors import BadInput, refused_text
 from .pagination import Connection, window
@@ -93,14 +93,12 @@ class AnnuaireQuery:
         return page.connection([wrap(Service, e) for e in found if e is not None])
 
     @strawberry.field
-    async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
-        found = await info.context.loaders.organization.load(id)
-        return wrap(Organization, found) if found else None
+    def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
+        return related(info, Organization, id)
 
     @strawberry.field
-    async def service(self, info: Info, id: strawberry.ID) -> Service | None:
-        found = await info.context.loaders.service.load(id)
-        return wrap(Service, found) if found else None
+    def service(self, info: Info, id: strawberry.ID) -> Service | None:
+        return related(info, Service, id)
 
     @strawberry.field(description="Entries not verified for `olderThanDays` days (or never), "
                                   "never-verified first, then oldest verification first. "
