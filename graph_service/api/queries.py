@@ -1,7 +1,11 @@
 """Directory queries: find organisations and services, fetch one, list what is stale.
 
-Filtering runs over the read model (:mod:`.search`); only the page's entries
-are loaded from the store, in one batch per kind.
+Filtering runs over the read model (:mod:`.search`), on the event loop: it is
+a few milliseconds at most of work in memory over indexes built before the
+request (:func:`~.context.build_context`), which a worker thread would not run
+any sooner (one interpreter lock) and the hop there and back costs about 0.1 ms
+of CPU. Only the page's entries missing from the snapshot are loaded from the
+store, in one batch per kind.
 """
 
 from __future__ import annotations
@@ -72,9 +76,8 @@ class AnnuaireQuery:
         first: int | None = None, after: str | None = None,
     ) -> Connection[Organization]:
         ctx = info.context
-        ids = await run_blocking(organization_ids, ctx.index,
-                                 filter.domain() if filter else _NO_FILTER,
-                                 exact_places=ctx.principal.sees_personal_data)
+        ids = organization_ids(ctx.index, filter.domain() if filter else _NO_FILTER,
+                               exact_places=ctx.principal.sees_personal_data)
         page = window(ids, first, after)
         found = await ctx.loaders.organization.load_many(page.keys)
         return page.connection([wrap(Organization, e) for e in found if e is not None])
@@ -85,9 +88,8 @@ class AnnuaireQuery:
         first: int | None = None, after: str | None = None,
     ) -> Connection[Service]:
         ctx = info.context
-        ids = await run_blocking(service_ids, ctx.index,
-                                 filter.domain() if filter else _NO_FILTER,
-                                 exact_places=ctx.principal.sees_personal_data)
+        ids = service_ids(ctx.index, filter.domain() if filter else _NO_FILTER,
+                          exact_places=ctx.principal.sees_personal_data)
         page = window(ids, first, after)
         found = await ctx.loaders.service.load_many(page.keys)
         return page.connection([wrap(Service, e) for e in found if e is not None])
