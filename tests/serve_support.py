@@ -17,11 +17,12 @@ COMMAND = str(Path(sys.executable).parent / "graph-service")
 
 
 @contextmanager
-def serving(env: Mapping[str, str], log: Path | None = None) -> Iterator[str]:
+def serving(env: Mapping[str, str], log: Path | None = None, workers: int = 1) -> Iterator[str]:
     """The URL of a served app (``/healthz`` answering); its output goes to ``log``, if given."""
     port = free_port()
     out = log.open("wb") if log else None
-    process = subprocess.Popen([COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
+    process = subprocess.Popen([COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port),
+                                "--workers", str(workers)],
                                # no background map rendering unless a test asks for it
                                env={"GRAPH_SERVICE_WARM_MAPS": "false", **env},
                                stdout=out or subprocess.DEVNULL,

@@ -2,6 +2,8 @@
 
 Organisations of Salé come back without contact persons for the public and
 with them for a professional whose account was made with ``graph-service user add``.
+With ``--workers 2`` each worker listens on a socket of its own, so that the
+kernel spreads clients over both.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import pytest
@@ -66,3 +70,26 @@ def test_organisations_in_sale_with_and_without_contact_persons(
     assert [n["name"] for n in professional["nodes"]] == [n["name"] for n in public["nodes"]]
     assert all(isinstance(n["contacts"], list) for n in professional["nodes"])
     assert any(n["contacts"] for n in professional["nodes"])
+
+
+def listening_sockets(port: int) -> int:
+    """How many TCP sockets listen on ``port`` (Linux ``/proc/net/tcp``; state 0A: LISTEN)."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for row in rows if (fields := row.split())[3] == "0A"
+               and int(fields[1].rsplit(":", 1)[1], 16) == port)
+
+
+def test_each_of_two_workers_listens_on_its_own_socket(seed_db: Path, tmp_path: Path) -> None:
+    shutil.copyfile(seed_db, tmp_path / "annuaire.sqlite3")
+    env = {**os.environ, "GRAPH_SERVICE_DB": str(tmp_path / "annuaire.sqlite3"),
+           "GRAPH_SERVICE_SECRET_KEY": "test-key-of-this-deployment"}
+    env.pop("GRAPH_SERVICE_DEBUG", None)
+    with serving(env, workers=2) as url:
+        port = urlsplit(url).port
+        assert port is not None
+        deadline = time.monotonic() + 60  # the second worker may still be starting
+        while listening_sockets(port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert listening_sockets(port) == 2
+        for _ in range(10):  # new connections, whichever worker takes them
+            assert graphql(url, "{ __typename }") == {"__typename": "Query"}

@@ -5,13 +5,14 @@ principal (:mod:`graph_service.access`): contact persons only for signed-in
 professionals (``contacts`` is ``null`` for the public, distinct from an
 empty list), and a confidential site shows the public only its commune.
 Reading a contact's personal data is logged once per contact and request.
-Related entries come from the read model's relations and are loaded through
-the request's DataLoaders, so nesting never multiplies store calls.
+Related entries come from the read model's relations and are read from the
+request's snapshot (:func:`related`, at once), else loaded through the request's
+DataLoaders, so nesting never multiplies store calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
 import strawberry
@@ -47,6 +48,8 @@ __all__ = [
     "Service",
     "Site",
     "entry_of",
+    "related",
+    "related_all",
     "wrap",
 ]
 
@@ -108,8 +111,33 @@ def _sees_personal_data(info: Info) -> bool:
     return info.context.principal.sees_personal_data
 
 
-async def _load_all(loader: Any, ids: Sequence[str]) -> list[Any]:
-    return [e for e in await loader.load_many(list(ids)) if e is not None]
+R = TypeVar("R")
+
+
+def _then(found: Sequence[domain.AnyEntity | None] | Awaitable[Sequence[domain.AnyEntity | None]],
+          make: Callable[[list[domain.AnyEntity]], R]) -> R:
+    """``make`` of the entries found (those missing left out), at once when the request's
+    snapshot held them (:meth:`Context.entries`), else once loaded: a resolver may return
+    an awaitable, which GraphQL awaits, hence the one cast."""
+    if isinstance(found, Sequence):
+        return make([e for e in found if e is not None])
+
+    async def loaded() -> R:
+        return make([e for e in await found if e is not None])
+
+    return cast(R, loaded())
+
+
+def related(info: Info, cls: type[E], entity_id: str) -> E | None:
+    """The GraphQL object of the entry ``entity_id`` of ``cls``'s kind, None if there is none."""
+    return _then(info.context.entries(_KINDS[cls], (entity_id,)),
+                 lambda found: wrap(cls, found[0]) if found else None)
+
+
+def related_all(info: Info, cls: type[E], ids: Sequence[str]) -> list[E]:
+    """The GraphQL objects of the entries ``ids`` of ``cls``'s kind that exist, in order."""
+    return _then(info.context.entries(_KINDS[cls], ids),
+                 lambda found: [wrap(cls, e) for e in found])
 
 
 @strawberry.type(description="An institution, association or coordination body.")
@@ -133,28 +161,27 @@ class Organization(Entry):
         return territory_of(info, self.e.province_code)
 
     @strawberry.field(description="The organisation it depends on (ministry, delegation).")
-    async def parent(self, info: Info) -> Organization | None:
+    def parent(self, info: Info) -> Organization | None:
         if self.e.parent_id is None:
             return None
-        found = await info.context.loaders.organization.load(self.e.parent_id)
-        return wrap(Organization, found) if found else None
+        return related(info, Organization, self.e.parent_id)
 
     @strawberry.field
-    async def sites(self, info: Info) -> list[Site]:
+    def sites(self, info: Info) -> list[Site]:
         ids = info.context.index.sites_by_org.get(self.e.id, ())
-        return [wrap(Site, s) for s in await _load_all(info.context.loaders.site, ids)]
+        return related_all(info, Site, ids)
 
     @strawberry.field
-    async def services(self, info: Info) -> list[Service]:
+    def services(self, info: Info) -> list[Service]:
         ids = info.context.index.services_by_org.get(self.e.id, ())
-        return [wrap(Service, s) for s in await _load_all(info.context.loaders.service, ids)]
+        return related_all(info, Service, ids)
 
     @strawberry.field(description=f"Focal points of the organisation. {CONTACTS_HIDDEN}")
-    async def contacts(self, info: Info) -> list[Contact] | None:
+    def contacts(self, info: Info) -> list[Contact] | None:
         if not _sees_personal_data(info):
             return None
         ids = info.context.index.contacts_by_org.get(self.e.id, ())
-        return [wrap(Contact, c) for c in await _load_all(info.context.loaders.contact, ids)]
+        return related_all(info, Contact, ids)
 
 
 @strawberry.type(description="A place where an organisation receives people. For the public, a "
@@ -189,9 +216,8 @@ class Site(Entry):
         return territory_of(info, self.e.commune_code)
 
     @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        found = await info.context.loaders.organization.load(self.e.organization_id)
-        return wrap(Organization, found) if found else None
+    def organization(self, info: Info) -> Organization | None:
+        return related(info, Organization, self.e.organization_id)
 
     def _shown(self, info: Info) -> bool:
         return not self.e.confidential or _sees_personal_data(info)
@@ -259,33 +285,29 @@ class Service(Entry):
         return _channels(self.e.channels)
 
     @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        found = await info.context.loaders.organization.load(self.e.organization_id)
-        return wrap(Organization, found) if found else None
+    def organization(self, info: Info) -> Organization | None:
+        return related(info, Organization, self.e.organization_id)
 
     @strawberry.field(description="Where it is delivered; empty: at its organisation's sites.")
-    async def sites(self, info: Info) -> list[Site]:
-        return [wrap(Site, s)
-                for s in await _load_all(info.context.loaders.site, self.e.site_ids)]
+    def sites(self, info: Info) -> list[Site]:
+        return related_all(info, Site, self.e.site_ids)
 
     @strawberry.field(description=f"Focal points of this service. {CONTACTS_HIDDEN}")
-    async def contacts(self, info: Info) -> list[Contact] | None:
+    def contacts(self, info: Info) -> list[Contact] | None:
         if not _sees_personal_data(info):
             return None
         ids = info.context.index.contacts_by_service.get(self.e.id, ())
-        return [wrap(Contact, c) for c in await _load_all(info.context.loaders.contact, ids)]
+        return related_all(info, Contact, ids)
 
     @strawberry.field(description="Services this one refers children to (next steps).")
-    async def referrals_to(self, info: Info) -> list[ReferralLink]:
+    def referrals_to(self, info: Info) -> list[ReferralLink]:
         ids = info.context.index.links_from.get(self.e.id, ())
-        return [wrap(ReferralLink, lk)
-                for lk in await _load_all(info.context.loaders.referral_link, ids)]
+        return related_all(info, ReferralLink, ids)
 
     @strawberry.field(description="Services that refer children to this one.")
-    async def referrals_from(self, info: Info) -> list[ReferralLink]:
+    def referrals_from(self, info: Info) -> list[ReferralLink]:
         ids = info.context.index.links_to.get(self.e.id, ())
-        return [wrap(ReferralLink, lk)
-                for lk in await _load_all(info.context.loaders.referral_link, ids)]
+        return related_all(info, ReferralLink, ids)
 
 
 @strawberry.type(description="A focal point: a function, optionally a named person. Only "
@@ -307,16 +329,14 @@ class Contact(Entry):
         return _channels(self.e.channels)
 
     @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        found = await info.context.loaders.organization.load(self.e.organization_id)
-        return wrap(Organization, found) if found else None
+    def organization(self, info: Info) -> Organization | None:
+        return related(info, Organization, self.e.organization_id)
 
     @strawberry.field
-    async def service(self, info: Info) -> Service | None:
+    def service(self, info: Info) -> Service | None:
         if self.e.service_id is None:
             return None
-        found = await info.context.loaders.service.load(self.e.service_id)
-        return wrap(Service, found) if found else None
+        return related(info, Service, self.e.service_id)
 
     async def _read(self, info: Info) -> bool:
         """Whether the principal may see personal data; if so, the read is logged."""
@@ -335,23 +355,24 @@ class ReferralLink(Entry):
     description: str
 
     @strawberry.field
-    async def from_service(self, info: Info) -> Service | None:
-        found = await info.context.loaders.service.load(self.e.from_service_id)
-        return wrap(Service, found) if found else None
+    def from_service(self, info: Info) -> Service | None:
+        return related(info, Service, self.e.from_service_id)
 
     @strawberry.field
-    async def to_service(self, info: Info) -> Service | None:
-        found = await info.context.loaders.service.load(self.e.to_service_id)
-        return wrap(Service, found) if found else None
+    def to_service(self, info: Info) -> Service | None:
+        return related(info, Service, self.e.to_service_id)
 
 
-_TYPES: dict[str, type[Organization | Site | Service | Contact | ReferralLink]] = {
+_TYPES: dict[domain.EntityKind, type[Organization | Site | Service | Contact | ReferralLink]] = {
     "organization": Organization,
     "site": Site,
     "service": Service,
     "contact": Contact,
     "referral_link": ReferralLink,
 }
+
+
+_KINDS: dict[type, domain.EntityKind] = {cls: kind for kind, cls in _TYPES.items()}
 
 
 def entry_of(entity: domain.AnyEntity) -> Organization | Site | Service | Contact | ReferralLink:

@@ -8,19 +8,22 @@ whole answer is consistent; a mutation refreshes it after its write.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 from starlette.requests import Request
+from strawberry.dataloader import DataLoader
 
 from ..access import Principal
 from ..auth import LoginThrottle, principal_for_token
-from ..domain.entities import AnyEntity
+from ..domain.entities import AnyEntity, EntityKind
 from ..editing import Editor
 from ..search import Index, IndexCache
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
-from .loaders import Loaders, make_loaders
+from .loaders import HELD, Loaders, make_loaders
 
 __all__ = ["Context", "Info", "bearer_token", "build_context"]
 
@@ -34,6 +37,9 @@ class Context:
     index: Index
     indexes: IndexCache
     throttle: LoginThrottle
+    wrote: bool = False
+    """Whether the request wrote an entry (:meth:`written`): its reads then go through the
+    loaders, which hold what it wrote."""
 
     @property
     def editor(self) -> Editor:
@@ -43,8 +49,25 @@ class Context:
     def client_address(self) -> str:
         return self.request.client.host if self.request.client else "unknown"
 
+    def entries(self, kind: EntityKind, ids: Sequence[str]
+                ) -> Sequence[AnyEntity | None] | Awaitable[Sequence[AnyEntity | None]]:
+        """The entries of ``ids`` (None: not found), or an awaitable of them.
+
+        A read is answered at once from the request's snapshot when it holds them all:
+        what the loaders would answer, without the event loop running a task per field;
+        after a write of the request, or for an id the snapshot lacks, the loaders answer.
+        """
+        if not self.wrote:
+            held = HELD[kind](self.index.snapshot)
+            found = [held.get(i) for i in ids]
+            if all(e is not None for e in found):
+                return found
+        loader: DataLoader[str, Any] = getattr(self.loaders, kind)
+        return loader.load_many(list(ids))
+
     async def written(self, entity: AnyEntity) -> None:
         """After a write: later fields of this request see the entry as stored."""
+        self.wrote = True
         loader = getattr(self.loaders, entity.kind, None)
         if loader is not None:
             loader.prime(entity.id, entity, force=True)

@@ -12,7 +12,7 @@ message and an ``extensions.code`` a program can act on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError, ValidationContext, ValidationRule
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -94,6 +94,12 @@ class ErrorCodes(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [shown(error) for error in errors]
+
+    def _process_result(self, result: object) -> None:
+        """As strawberry's, without its check against a ``Protocol`` (slow, on every answer)."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            cast(Any, result).errors = self._process_errors(errors)
 
 
 def _depth_rule() -> type[ValidationRule]:

@@ -14,7 +14,7 @@ by a stale cache and one user's reads never serve another's.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -33,41 +33,68 @@ from ..domain.entities import (
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 
-__all__ = ["Loaders", "make_loaders"]
+__all__ = ["HELD", "Loaders", "make_loaders"]
 
 E = TypeVar("E", bound=AnyEntity)
 
 
-@dataclass(frozen=True, slots=True)
+HELD: dict[EntityKind, Callable[[Snapshot], Mapping[str, AnyEntity]]] = {
+    "organization": lambda s: s.organizations,
+    "site": lambda s: s.sites,
+    "service": lambda s: s.services,
+    "contact": lambda s: s.contacts,
+    "referral_link": lambda s: s.links,
+}
+"""Where a snapshot holds the entries of each kind the loaders serve."""
+
+
 class Loaders:
-    organization: DataLoader[str, Organization | None]
-    site: DataLoader[str, Site | None]
-    service: DataLoader[str, Service | None]
-    contact: DataLoader[str, Contact | None]
-    referral_link: DataLoader[str, ReferralLink | None]
-    contact_read: DataLoader[str, None]
-    """Logs that the principal read a contact's personal data: once per contact per request."""
+    """The loaders of one request, each made when first used: a read the snapshot answers
+    (:meth:`~.context.Context.entries`) needs none. ``snapshot`` gives the read model the
+    request reads at the time."""
+
+    def __init__(self, store: GraphStore, principal: Principal,
+                 snapshot: Callable[[], Snapshot]) -> None:
+        self.store, self.principal, self.snapshot = store, principal, snapshot
+
+    @cached_property
+    def organization(self) -> DataLoader[str, Organization | None]:
+        return DataLoader(_entries(self.store, "organization", Organization, self.snapshot))
+
+    @cached_property
+    def site(self) -> DataLoader[str, Site | None]:
+        return DataLoader(_entries(self.store, "site", Site, self.snapshot))
+
+    @cached_property
+    def service(self) -> DataLoader[str, Service | None]:
+        return DataLoader(_entries(self.store, "service", Service, self.snapshot))
+
+    @cached_property
+    def contact(self) -> DataLoader[str, Contact | None]:
+        return DataLoader(_entries(self.store, "contact", Contact, self.snapshot))
+
+    @cached_property
+    def referral_link(self) -> DataLoader[str, ReferralLink | None]:
+        return DataLoader(_entries(self.store, "referral_link", ReferralLink, self.snapshot))
+
+    @cached_property
+    def contact_read(self) -> DataLoader[str, None]:
+        """Logs that the principal read a contact's personal data: once per contact per
+        request."""
+        return DataLoader(_read_logger(self.store, self.principal))
 
 
 def make_loaders(store: GraphStore, principal: Principal,
                  snapshot: Callable[[], Snapshot]) -> Loaders:
     """Loaders of one request; ``snapshot`` gives the read model it reads at the time."""
-    return Loaders(
-        organization=DataLoader(_entries(store, "organization", Organization,
-                                         lambda s: s.organizations, snapshot)),
-        site=DataLoader(_entries(store, "site", Site, lambda s: s.sites, snapshot)),
-        service=DataLoader(_entries(store, "service", Service, lambda s: s.services, snapshot)),
-        contact=DataLoader(_entries(store, "contact", Contact, lambda s: s.contacts, snapshot)),
-        referral_link=DataLoader(_entries(store, "referral_link", ReferralLink,
-                                          lambda s: s.links, snapshot)),
-        contact_read=DataLoader(_read_logger(store, principal)),
-    )
+    return Loaders(store, principal, snapshot)
 
 
 def _entries(
-    store: GraphStore, kind: EntityKind, cls: type[E],
-    held: Callable[[Snapshot], Mapping[str, E]], snapshot: Callable[[], Snapshot],
+    store: GraphStore, kind: EntityKind, cls: type[E], snapshot: Callable[[], Snapshot],
 ) -> Callable[[list[str]], Awaitable[Sequence[E | None]]]:
+    held = HELD[kind]
+
     async def load(ids: list[str]) -> Sequence[E | None]:
         known = held(snapshot())
         found: dict[str, AnyEntity | None] = {i: known[i] for i in ids if i in known}

@@ -19,7 +19,7 @@ from ..domain.eligibility import Need
 from ..domain.errors import ValidationFailed
 from ..domain.taxonomy import STAGE_ORDER
 from ..store import run_blocking
-from .annuaire import Channel, Hours, Service, wrap
+from .annuaire import Channel, Hours, Service, related
 from .context import Info
 from .results import ValidationError
 from .vocabulary import (
@@ -129,9 +129,8 @@ class ServiceChoice:
     receives_children: bool
 
     @strawberry.field(description="The full annuaire entry (contacts for professionals).")
-    async def service(self, info: Info) -> Service | None:
-        found = await info.context.loaders.service.load(self.id)
-        return wrap(Service, found) if found else None
+    def service(self, info: Info) -> Service | None:
+        return related(info, Service, self.id)
 
 
 @strawberry.type(description="One remaining stage: the recommended service and alternatives, "

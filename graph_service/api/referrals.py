@@ -15,12 +15,11 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from .. import referrals as service
-from ..domain import entities as domain
 from ..domain import referral as model
 from ..domain.errors import Forbidden, NotFound, ValidationFailed, VersionConflict
 from ..store import run_blocking
 from ..store.common import from_iso
-from .annuaire import Service, wrap
+from .annuaire import Service, related
 from .context import Info
 from .pagination import Connection, window
 from .results import (
@@ -52,11 +51,6 @@ class ReferralStep:
     actor: str
     from_status: ReferralStatus | None
     reason: ReferralReason | None
-
-
-async def _service(info: Info, service_id: str) -> Service | None:
-    found = await info.context.loaders.service.load(service_id)
-    return wrap(Service, found) if isinstance(found, domain.Service) else None
 
 
 @strawberry.type(description="A referral between two services: codes only, nothing that "
@@ -91,12 +85,12 @@ class Referral:
                      for s in r.history])
 
     @strawberry.field
-    async def from_service(self, info: Info) -> Service | None:
-        return await _service(info, self.r.from_service_id)
+    def from_service(self, info: Info) -> Service | None:
+        return related(info, Service, self.r.from_service_id)
 
     @strawberry.field
-    async def to_service(self, info: Info) -> Service | None:
-        return await _service(info, self.r.to_service_id)
+    def to_service(self, info: Info) -> Service | None:
+        return related(info, Service, self.r.to_service_id)
 
 
 @strawberry.input(description="What the sender chooses; the documents to bring come from the "
@@ -170,12 +164,12 @@ class ReferralLinkIndicators(ReferralFigures):
     to_service_id: strawberry.ID
 
     @strawberry.field
-    async def from_service(self, info: Info) -> Service | None:
-        return await _service(info, self.from_service_id)
+    def from_service(self, info: Info) -> Service | None:
+        return related(info, Service, self.from_service_id)
 
     @strawberry.field
-    async def to_service(self, info: Info) -> Service | None:
-        return await _service(info, self.to_service_id)
+    def to_service(self, info: Info) -> Service | None:
+        return related(info, Service, self.to_service_id)
 
 
 @strawberry.type(description="Where the province's children are lost between services.")
