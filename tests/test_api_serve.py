@@ -8,8 +8,10 @@ kernel spreads clients over both.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +22,8 @@ from urllib.parse import urlsplit
 import httpx2
 import pytest
 from serve_support import COMMAND, serving
+
+from graph_service.cli.serve import WorkerListener
 
 PASSWORD = "a-long-enough-password"
 
@@ -93,3 +97,26 @@ def test_each_of_two_workers_listens_on_its_own_socket(seed_db: Path, tmp_path: 
         assert listening_sockets(port) == 2
         for _ in range(10):  # new connections, whichever worker takes them
             assert graphql(url, "{ __typename }") == {"__typename": "Query"}
+
+
+def test_a_worker_answers_without_waiting_for_the_client_s_acknowledgement() -> None:
+    """A connection accepted on a worker's own socket sends small writes at once
+    (TCP_NODELAY), as uvicorn's own sockets do: otherwise every answer of a lone client
+    waits ~40 ms for its delayed acknowledgement."""
+    async def nodelay_of_an_accepted_connection() -> int:
+        listener = WorkerListener.bind_to("127.0.0.1", 0)
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            flag = await asyncio.wait_for(accepted, 10)
+            writer.close()
+        return flag
+
+    assert asyncio.run(nodelay_of_an_accepted_connection())

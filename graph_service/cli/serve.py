@@ -27,7 +27,11 @@ class WorkerListener(socket.socket):
 
     @classmethod
     def bind_to(cls, host: str, port: int) -> WorkerListener:
-        listener = cls(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on connections
+        # accepted from a socket that says it is TCP; without it each answer waited
+        # ~40 ms for the client's delayed acknowledgement (Nagle's algorithm)
+        listener = cls(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM,
+                       socket.IPPROTO_TCP)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         listener.bind((host, port))
