@@ -133,7 +133,7 @@ def _apply_times(store: GraphStore, snap: Snapshot) -> tuple[list[float], list[f
         elif kind == 1:
             site = snap.sites[rng.choice(sites)]
             edited = dataclasses.replace(site, commune_code=rng.choice(communes),
-                                         lat=None, lon=None)
+                                         lat=None, lon=None, coordinates_precision="commune")
         elif kind == 2:
             link = snap.links[rng.choice(links)]
             edited = dataclasses.replace(link, to_service_id=rng.choice(services))

@@ -707,6 +707,12 @@ class SnapshotCache:
             return snap
         return self._refresh()
 
+    def holds_writes(self) -> bool:
+        """Whether the current snapshot holds every write made through this store (then
+        :meth:`catch_up` would answer at once): asked without reading the store."""
+        snap = self._snapshot
+        return snap is not None and self.store.written_revision <= snap.revision
+
     def stop(self) -> None:
         """Make no more snapshots in the background, and wait for the one being made: the
         store may then be closed (closing it under a reading thread can crash SQLite)."""

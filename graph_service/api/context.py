@@ -65,13 +65,14 @@ class Context:
         loader: DataLoader[str, Any] = getattr(self.loaders, kind)
         return loader.load_many(list(ids))
 
-    async def written(self, entity: AnyEntity) -> None:
-        """After a write: later fields of this request see the entry as stored."""
+    def written(self, entity: AnyEntity, index: Index) -> None:
+        """After a write: later fields of this request see the entry as stored, and the
+        index that holds it (:meth:`IndexCache.caught_up`)."""
         self.wrote = True
         loader = getattr(self.loaders, entity.kind, None)
         if loader is not None:
             loader.prime(entity.id, entity, force=True)
-        self.index = await run_blocking(self.indexes.get)
+        self.index = index
 
 
 Info = strawberry.Info[Context, None]

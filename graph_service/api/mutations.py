@@ -14,7 +14,15 @@ from typing import Annotated, TypeVar, cast
 import strawberry
 
 from ..domain import entities as domain
-from ..domain.errors import AlreadyExists, Forbidden, NotFound, ValidationFailed, VersionConflict
+from ..domain.errors import (
+    AlreadyExists,
+    Forbidden,
+    NotFound,
+    StoreUnavailable,
+    ValidationFailed,
+    VersionConflict,
+)
+from ..search.index import Index
 from ..store import run_blocking
 from .annuaire import Contact, Entry, Organization, ReferralLink, Service, Site, entry_of, wrap
 from .context import Info
@@ -117,12 +125,23 @@ RequestCorrectionResult = Annotated[
 
 async def _write(info: Info, write: Callable[[], domain.AnyEntity],
                  payload: Callable[[domain.AnyEntity], P]) -> P | Problems:
-    """Run one write in a worker thread; expected failures become their result types."""
+    """Run one write in a worker thread, and there too bring the read model up to it (one
+    thread hop: under load each hop waits its turn on a busy event loop); expected
+    failures become their result types."""
+    ctx = info.context
+
+    def written() -> tuple[domain.AnyEntity, Index]:
+        stored = write()
+        try:
+            return stored, ctx.indexes.caught_up()
+        except StoreUnavailable:  # the write stands: answer it from the snapshot there is
+            return stored, ctx.index
+
     try:
-        stored = await run_blocking(write)
+        stored, index = await run_blocking(written)
     except (ValidationFailed, AlreadyExists, VersionConflict, NotFound, Forbidden) as exc:
         return problem_of(exc)
-    await info.context.written(stored)
+    ctx.written(stored, index)
     return payload(stored)
 
 

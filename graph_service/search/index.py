@@ -575,3 +575,8 @@ class IndexCache:
     def get(self) -> Index:
         """Blocking before the first snapshot (at start): call through ``run_blocking``."""
         return index_of(self.snapshots.get())
+
+    def caught_up(self) -> Index:
+        """The index holding every write made through this store (read-your-writes):
+        blocking, call it in the thread that wrote."""
+        return index_of(self.snapshots.catch_up())
