@@ -214,34 +214,42 @@ async def _many_clients(url: str, work: list[Work], services: list[str], *,
         finally:
             connection.close()
 
-    async def editor() -> None:
-        token = await _sign_in(url, ADMIN)
-        n = 0
-        while time.perf_counter() + EDIT_EVERY_S < deadline:
-            await asyncio.sleep(EDIT_EVERY_S)
-            sid = services[(n * 7919) % len(services)]
-            n += 1
-            connection = await _Connection.open(url)  # an edit is a page's request of its own
-            try:
-                start = time.perf_counter()
-                _, body = await connection.post(VERSION, {"id": sid})
-                version = json.loads(body)["data"]["service"]["version"]
-                status, body = await connection.post(
-                    RENAME, {"id": sid, "v": version, "name": f"Service édité {n}"}, token)
-                _check(status, body)
-                edit_ms.append((time.perf_counter() - start) * 1000)
-            finally:
-                connection.close()
-
-    async def signer() -> None:
-        while time.perf_counter() + SIGN_IN_EVERY_S < deadline:
-            await asyncio.sleep(SIGN_IN_EVERY_S)
-            await _sign_in(url, PROFESSIONAL)
-
     clients = [client_loop(k * 37, professional if k % SIGNED_IN_EVERY == 0 else None)
                for k in range(CLIENTS)]
-    await asyncio.gather(*clients, *([editor(), signer()] if edits else []))
+    writers = [admin_edits(url, services, deadline, edit_ms),
+               sign_ins(url, PROFESSIONAL, deadline)] if edits else []
+    await asyncio.gather(*clients, *writers)
     return _Load(times, errors, edit_ms)
+
+
+async def admin_edits(url: str, services: list[str], until: float, times: list[float]) -> None:
+    """An admin renames a service every EDIT_EVERY_S seconds until ``until`` (perf_counter),
+    each on a connection of its own, as a page's request: the version read, then the
+    rename, whose milliseconds go to ``times``."""
+    token = await _sign_in(url, ADMIN)
+    n = 0
+    while time.perf_counter() + EDIT_EVERY_S < until:
+        await asyncio.sleep(EDIT_EVERY_S)
+        sid = services[(n * 7919) % len(services)]
+        n += 1
+        connection = await _Connection.open(url)
+        try:
+            _, body = await connection.post(VERSION, {"id": sid})
+            version = json.loads(body)["data"]["service"]["version"]
+            start = time.perf_counter()
+            status, body = await connection.post(
+                RENAME, {"id": sid, "v": version, "name": f"Service édité {n}"}, token)
+            _check(status, body)
+            times.append((time.perf_counter() - start) * 1000)
+        finally:
+            connection.close()
+
+
+async def sign_ins(url: str, username: str, until: float) -> None:
+    """``username`` signs in every SIGN_IN_EVERY_S seconds until ``until``."""
+    while time.perf_counter() + SIGN_IN_EVERY_S < until:
+        await asyncio.sleep(SIGN_IN_EVERY_S)
+        await _sign_in(url, username)
 
 
 async def _sign_in(url: str, username: str) -> str:

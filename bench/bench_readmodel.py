@@ -55,6 +55,8 @@ from .bench_graphql import (
     _searches,
     _Server,
     _sign_in,
+    admin_edits,
+    sign_ins,
 )
 from .bench_orientation import situations
 
@@ -62,8 +64,6 @@ EDITS = 60
 INDEXES = (SEARCH_INDEX, ORIENTATION_INDEX)
 CLIENTS = 4
 PHASE_S = 20.0
-EDIT_EVERY_S = 2.0
-SIGN_IN_EVERY_S = 5.0
 VISIBILITY_TRIALS = 5
 FIND = """query($t: String!) { services(filter: {text: $t}, first: 5) { totalCount } }"""
 
@@ -181,27 +181,9 @@ async def _load(url: str, reads: list[tuple[str, dict[str, Any]]], services: lis
         finally:
             connection.close()
 
-    async def editor() -> None:
-        token = await _sign_in(url, ADMIN)
-        n = 0
-        while time.perf_counter() + EDIT_EVERY_S < stop:
-            await asyncio.sleep(EDIT_EVERY_S)
-            sid = services[(n * 7919) % len(services)]
-            n += 1
-            connection = await _Connection.open(url)  # an edit is a page's request of its own
-            try:
-                version = await _version(connection, sid)
-                write_ms.append((await _post(connection, RENAME, token, id=sid, v=version,
-                                             name=f"Service édité {n}"))[0])
-            finally:
-                connection.close()
-
-    async def signer() -> None:
-        while time.perf_counter() + SIGN_IN_EVERY_S < stop:
-            await asyncio.sleep(SIGN_IN_EVERY_S)
-            await _sign_in(url, ADMIN)
-
-    tasks = [reader(k) for k in range(CLIENTS)] + ([editor(), signer()] if edits else [])
+    writers = [admin_edits(url, services, stop, write_ms),
+               sign_ins(url, ADMIN, stop)] if edits else []
+    tasks = [reader(k) for k in range(CLIENTS)] + writers
     await asyncio.gather(*tasks)
     return len(read_ms) / PHASE_S, max(read_ms), write_ms
 

@@ -25,7 +25,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from immutables import Map, MapMutation
 
@@ -52,8 +52,8 @@ from .domain.entities import (
 from .domain.errors import StoreUnavailable
 from .store.protocol import EntryChange, GraphStore
 
-__all__ = ["Delta", "Derived", "Place", "Snapshot", "SnapshotCache", "Successors", "advance",
-           "build_snapshot", "carry", "derive", "site_place", "snapshot_of"]
+__all__ = ["Delta", "Derived", "DerivedIndex", "Place", "Snapshot", "SnapshotCache", "Successors",
+           "advance", "build_snapshot", "carry", "derive", "site_place", "snapshot_of"]
 
 _FOLLOW_MAX = 5000
 """More changes than this at once (an import) are read anew rather than applied one by one."""
@@ -168,6 +168,11 @@ class Snapshot:
     def communes(self) -> list[Territory]:
         return [t for t in self.territories.values() if t.level == "commune"]
 
+    def held(self, kind: EntityKind) -> Map[str, Any]:
+        """The entries of ``kind``, by id."""
+        held: Map[str, Any] = getattr(self, _MAPS[kind])
+        return held
+
 
 _MAPS: dict[str, str] = {"organization": "organizations", "site": "sites", "service": "services",
                          "contact": "contacts", "referral_link": "links",
@@ -273,7 +278,7 @@ def _courts_under(snap: Snapshot) -> dict[str, tuple[str, ...]]:
 def _index(snap: Snapshot) -> None:
     for name, kind, keys in _GROUPS:
         grouped: dict[str, set[str]] = defaultdict(set)
-        for eid, entity in getattr(snap, _MAPS[kind]).items():
+        for eid, entity in snap.held(kind).items():
             for key in keys(entity):
                 grouped[key].add(eid)
         setattr(snap, name, Map({k: frozenset(v) for k, v in grouped.items()}))
@@ -387,7 +392,7 @@ def advance(snap: Snapshot, changes: Sequence[EntryChange]) -> Snapshot:
     for name, edited in edits.items():
         setattr(new, name, edited.finish())
     kind_of = {c.id: c.kind for c in changes}
-    after = {eid: getattr(new, _MAPS[kind]).get(eid) for eid, kind in kind_of.items()}
+    after = {eid: new.held(kind).get(eid) for eid, kind in kind_of.items()}
     for name, kind, keys in _GROUPS:
         _regroup(new, name, keys, [(before[i], after[i]) for i, k in kind_of.items()
                                    if k == kind])
@@ -611,6 +616,15 @@ class Derived(Protocol[T]):
     def advance(self, old: T, snap: Snapshot, delta: Delta) -> T: ...
 
 
+@dataclass(frozen=True, slots=True)
+class DerivedIndex(Generic[T]):
+    """A :class:`Derived` index from its two functions."""
+
+    key: str
+    build: Callable[[Snapshot], T]
+    advance: Callable[[T, Snapshot, Delta], T]
+
+
 _derive_lock = threading.Lock()
 
 
@@ -703,7 +717,7 @@ class SnapshotCache:
         """The snapshot holding every write made through this store so far: a writer's
         next read sees its write. It waits for the refresh under way, if any."""
         snap = self._snapshot
-        if snap is not None and self.store.written_revision <= snap.revision:
+        if snap is not None and self.holds_writes():
             return snap
         return self._refresh()
 

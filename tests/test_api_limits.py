@@ -20,7 +20,7 @@ from graph_service.access import ANONYMOUS
 from graph_service.api.context import Context
 from graph_service.api.cost import MAX_COST
 from graph_service.api.limits import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX_TOKENS
-from graph_service.api.loaders import make_loaders
+from graph_service.api.loaders import Loaders
 from graph_service.api.pagination import MAX_PAGE
 from graph_service.api.schema import schema
 from graph_service.auth import USER_BACKOFF, LoginThrottle
@@ -231,7 +231,7 @@ def test_a_store_lost_during_a_request_is_reported_with_its_code(
     index = indexes.get()
     context = Context(request=Request({"type": "http", "headers": []}), store=store,
                       principal=ANONYMOUS,
-                      loaders=make_loaders(store, ANONYMOUS, lambda: index.snapshot),
+                      loaders=Loaders(store, ANONYMOUS, lambda: index.snapshot),
                       index=index, indexes=indexes, throttle=LoginThrottle(store))
     store.close()
     shutil.rmtree(folder)

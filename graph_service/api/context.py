@@ -23,7 +23,7 @@ from ..editing import Editor
 from ..search import Index, IndexCache
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
-from .loaders import HELD, Loaders, make_loaders
+from .loaders import Loaders
 
 __all__ = ["Context", "Info", "bearer_token", "build_context"]
 
@@ -58,7 +58,7 @@ class Context:
         after a write of the request, or for an id the snapshot lacks, the loaders answer.
         """
         if not self.wrote:
-            held = HELD[kind](self.index.snapshot)
+            held = self.index.snapshot.held(kind)
             found = [held.get(i) for i in ids]
             if all(e is not None for e in found):
                 return found
@@ -97,6 +97,6 @@ async def build_context(request: Request, throttle: LoginThrottle) -> Context:
 
     principal, index = await run_blocking(load)
     context = Context(request=request, store=store, principal=principal,
-                      loaders=make_loaders(store, principal, snapshot), index=index,
+                      loaders=Loaders(store, principal, snapshot), index=index,
                       indexes=indexes, throttle=throttle)
     return context

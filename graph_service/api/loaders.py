@@ -13,7 +13,7 @@ by a stale cache and one user's reads never serve another's.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
 from typing import TypeVar
 
@@ -33,19 +33,9 @@ from ..domain.entities import (
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 
-__all__ = ["HELD", "Loaders", "make_loaders"]
+__all__ = ["Loaders"]
 
 E = TypeVar("E", bound=AnyEntity)
-
-
-HELD: dict[EntityKind, Callable[[Snapshot], Mapping[str, AnyEntity]]] = {
-    "organization": lambda s: s.organizations,
-    "site": lambda s: s.sites,
-    "service": lambda s: s.services,
-    "contact": lambda s: s.contacts,
-    "referral_link": lambda s: s.links,
-}
-"""Where a snapshot holds the entries of each kind the loaders serve."""
 
 
 class Loaders:
@@ -84,19 +74,11 @@ class Loaders:
         return DataLoader(_read_logger(self.store, self.principal))
 
 
-def make_loaders(store: GraphStore, principal: Principal,
-                 snapshot: Callable[[], Snapshot]) -> Loaders:
-    """Loaders of one request; ``snapshot`` gives the read model it reads at the time."""
-    return Loaders(store, principal, snapshot)
-
-
 def _entries(
     store: GraphStore, kind: EntityKind, cls: type[E], snapshot: Callable[[], Snapshot],
 ) -> Callable[[list[str]], Awaitable[Sequence[E | None]]]:
-    held = HELD[kind]
-
     async def load(ids: list[str]) -> Sequence[E | None]:
-        known = held(snapshot())
+        known = snapshot().held(kind)
         found: dict[str, AnyEntity | None] = {i: known[i] for i in ids if i in known}
         missing = [i for i in ids if i not in found]
         if missing:

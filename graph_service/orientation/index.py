@@ -43,7 +43,7 @@ from ..domain.competence import ServiceArea
 from ..domain.eligibility import deciding_key, ranking_key
 from ..domain.entities import Service, Territory
 from ..domain.taxonomy import STAGE_ORDER
-from ..snapshot import Delta, Place, Snapshot, Successors, derive
+from ..snapshot import Delta, DerivedIndex, Place, Snapshot, Successors, derive
 from ..text import search_key
 from .columns import EligibilityColumns
 
@@ -553,16 +553,4 @@ def _points(territories: list[Territory]) -> FloatArray:
                         [t.lon or 0.0 for t in territories]).reshape(-1, 3)
 
 
-class _OrientationIndex:
-    """The orientation index as a :class:`~graph_service.snapshot.Derived` index."""
-
-    key = __name__
-
-    def build(self, snap: Snapshot) -> OrientationIndex:
-        return _build(snap)
-
-    def advance(self, old: OrientationIndex, snap: Snapshot, delta: Delta) -> OrientationIndex:
-        return advance_orientation(old, snap, delta)
-
-
-ORIENTATION_INDEX = _OrientationIndex()
+ORIENTATION_INDEX = DerivedIndex(__name__, _build, advance_orientation)

@@ -23,7 +23,15 @@ from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
 from ..coverage import km_to_chord, unit_vectors
-from ..domain.entities import Contact, EntityKind, Organization, ReferralLink, Service, Site
+from ..domain.entities import (
+    ENTITY_KINDS,
+    Contact,
+    EntityKind,
+    Organization,
+    ReferralLink,
+    Service,
+    Site,
+)
 from ..domain.taxonomy import (
     ORGANIZATION_KINDS,
     SECTORS,
@@ -32,7 +40,7 @@ from ..domain.taxonomy import (
     STAGES,
     Term,
 )
-from ..snapshot import Delta, Place, Snapshot, SnapshotCache, derive, site_place
+from ..snapshot import Delta, DerivedIndex, Place, Snapshot, SnapshotCache, derive, site_place
 from ..store.protocol import GraphStore
 from ..text import search_key
 from .postings import Postings
@@ -259,15 +267,8 @@ class Index:
 
     def kind_of(self, entity_id: str) -> EntityKind | None:
         """Which kind of entry an id names (ids are unique across kinds)."""
-        snap = self.snapshot
-        tables: tuple[tuple[EntityKind, Mapping[str, object]], ...] = (
-            ("organization", snap.organizations), ("site", snap.sites),
-            ("service", snap.services), ("contact", snap.contacts),
-            ("referral_link", snap.links), ("membership", snap.memberships))
-        for kind, table in tables:
-            if entity_id in table:
-                return kind
-        return None
+        return next((kind for kind in ENTITY_KINDS if entity_id in self.snapshot.held(kind)),
+                    None)
 
 
 Keys = Callable[[Snapshot, str], Iterable[str]]
@@ -487,19 +488,7 @@ def _reordered(order: tuple[str, ...], was: Mapping[str, object], now: Mapping[s
     return tuple(out)
 
 
-class _SearchIndex:
-    """The search index as a :class:`~graph_service.snapshot.Derived` index."""
-
-    key = __name__
-
-    def build(self, snap: Snapshot) -> Index:
-        return build_index(snap)
-
-    def advance(self, old: Index, snap: Snapshot, delta: Delta) -> Index:
-        return advance_index(old, snap, delta)
-
-
-SEARCH_INDEX = _SearchIndex()
+SEARCH_INDEX = DerivedIndex(__name__, build_index, advance_index)
 
 
 def _labels(vocab: Mapping[str, Term], codes: Iterable[str]) -> Iterable[str]:
