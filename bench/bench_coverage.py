@@ -7,7 +7,11 @@ provider of every commune for every stage, over the same unit vectors, computed
 before either timer: the best plain numpy brute force — one matrix product of
 commune × provider vectors per block, the largest dot product per commune, turned
 into km as the tree's chord is — divided by :func:`nearest_km`'s k-d tree build and
-query; the two must agree to a metre; target ≥ 10, reported whatever it is) and
+query; the two must agree to a metre; each on one thread, as the tree's query runs
+(two BLAS threads on this two-core machine gave 38 or 190 ms for the same brute force,
+from one process to the next); target ≥ 2, reported whatever it is: with
+~1,500 communes per query the tree's build is most of its time, so it is a few
+times faster, not orders of magnitude) and
 ``gap_map_bytes`` (the national gap map of one stage, as the app serves it; target ≤ 5 MB).
 """
 
@@ -17,6 +21,7 @@ import statistics
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from graph_service.coverage import chord_to_km, compute_coverage, nearest_km, unit_vectors
 from graph_service.maps import SERVED, build_gaps_map, render_html
@@ -26,8 +31,10 @@ from . import Context
 
 RUNS = 5
 MAP_STAGE = "prise_en_charge"
-_CHUNK = 256
-"""Communes per brute-force block: keeps each dot-product matrix to a few tens of MB."""
+_CHUNK = 64
+"""Communes per brute-force block: the fastest of 4–256 measured here (a block of 64
+communes × the ~18,000 places of a stage is a 9 MB matrix; 256 gave 37 MB blocks
+that ran three to four times slower, out of cache)."""
 
 
 def run(context: Context) -> dict[str, float | int]:
@@ -64,9 +71,10 @@ def _speedup(snapshot: Snapshot) -> float:
         start = time.perf_counter()
         tree = [nearest_km(targets, s)[0] for s in source_vectors]
         tree_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        brute = [_brute_force_km(targets, s) for s in source_vectors]
-        brute_times.append(time.perf_counter() - start)
+        with threadpool_limits(limits=1, user_api="blas"):
+            start = time.perf_counter()
+            brute = [_brute_force_km(targets, s) for s in source_vectors]
+            brute_times.append(time.perf_counter() - start)
     for a, b in zip(tree, brute, strict=True):
         if not np.allclose(a, b, atol=1e-3, rtol=0):
             raise AssertionError("k-d tree and brute force disagree on a nearest distance")

@@ -25,6 +25,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import __version__, referrals
 from .api.memory import ReadModelFreezer
+from .api.priority import WritesFirst
 from .api.routes import graphql_routes
 from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.settings = settings
         app.state.store = store or open_store(settings)
         app.state.freezer = ReadModelFreezer()
+        app.state.writes_first = WritesFirst()
         app.state.snapshots = SnapshotCache(app.state.store,
                                             refresh_s=settings["GRAPH_SERVICE_REFRESH_S"],
                                             derived=(SEARCH_INDEX, ORIENTATION_INDEX),

@@ -53,7 +53,11 @@ __all__ = [
     "throttle_keys",
 ]
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher(parallelism=1)
+"""argon2id at 64 MiB and 3 passes, on one thread: a sign-in is ~0.2 s of one core's
+time whatever the lanes, and the default four lanes took both cores of a small server
+for ~0.1 s, stalling every request in flight. Hashes made before still verify (their
+parameters are in them); a new password is hashed with these."""
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_TTL = timedelta(hours=12)
 SESSION_TTL = timedelta(hours=8)

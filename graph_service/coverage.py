@@ -233,7 +233,11 @@ def nearest_km(targets: FloatArray, sources: FloatArray) -> tuple[FloatArray, In
         raise ValueError("targets and sources must be (n, 3) arrays of unit vectors")
     if len(sources) == 0:
         return np.full(len(targets), np.inf), np.full(len(targets), -1, dtype=np.intp)
-    chord, index = cKDTree(sources).query(targets, k=1)
+    # Made for one query of ~1,500 communes, the build is most of the time: sliding-midpoint
+    # splits without node shrinking build in 60 % of the time (13 → 8 ms over every stage of
+    # the national annuaire) and query as fast.
+    tree = cKDTree(sources, leafsize=32, balanced_tree=False, compact_nodes=False)
+    chord, index = tree.query(targets, k=1)
     return chord_to_km(chord), np.asarray(index, dtype=np.intp)
 
 

@@ -23,7 +23,6 @@ from ..domain.errors import (
     VersionConflict,
 )
 from ..search.index import Index
-from ..store import run_blocking
 from .annuaire import Contact, Entry, Organization, ReferralLink, Service, Site, entry_of, wrap
 from .context import Info
 from .inputs import (
@@ -36,6 +35,7 @@ from .inputs import (
     new_entry,
     patched_entry,
 )
+from .priority import run_write
 from .results import (
     ForbiddenError,
     NotFoundError,
@@ -125,9 +125,9 @@ RequestCorrectionResult = Annotated[
 
 async def _write(info: Info, write: Callable[[], domain.AnyEntity],
                  payload: Callable[[domain.AnyEntity], P]) -> P | Problems:
-    """Run one write in a worker thread, and there too bring the read model up to it (one
-    thread hop: under load each hop waits its turn on a busy event loop); expected
-    failures become their result types."""
+    """Run one write in a worker thread ahead of reads (:mod:`.priority`), and there too
+    bring the read model up to it (one thread hop: under load each hop waits its turn on
+    a busy event loop); expected failures become their result types."""
     ctx = info.context
 
     def written() -> tuple[domain.AnyEntity, Index]:
@@ -138,7 +138,7 @@ async def _write(info: Info, write: Callable[[], domain.AnyEntity],
             return stored, ctx.index
 
     try:
-        stored, index = await run_blocking(written)
+        stored, index = await run_write(ctx.request, written)
     except (ValidationFailed, AlreadyExists, VersionConflict, NotFound, Forbidden) as exc:
         return problem_of(exc)
     ctx.written(stored, index)

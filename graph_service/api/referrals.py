@@ -22,6 +22,7 @@ from ..store.common import from_iso
 from .annuaire import Service, related
 from .context import Info
 from .pagination import Connection, window
+from .priority import run_write
 from .results import (
     ForbiddenError,
     NotFoundError,
@@ -125,10 +126,11 @@ ReferralsResult = Annotated[
     Connection[Referral] | SignInRequired, strawberry.union("ReferralsResult")]
 
 
-async def _answer(work: Callable[[], model.Referral]) -> ReferralResult:
-    """Run a referral write in a worker thread; expected failures become their result types."""
+async def _answer(info: Info, work: Callable[[], model.Referral]) -> ReferralResult:
+    """Run a referral write in a worker thread ahead of reads (:mod:`.priority`); expected
+    failures become their result types."""
     try:
-        return ReferralPayload(referral=Referral.of(await run_blocking(work)))
+        return ReferralPayload(referral=Referral.of(await run_write(info.context.request, work)))
     except (ValidationFailed, VersionConflict, Forbidden, NotFound) as exc:
         return problem_of(exc)
     except model.TransitionError as exc:
@@ -254,7 +256,7 @@ class ReferralMutation:
             from_service_id=str(input.from_service_id), to_service_id=str(input.to_service_id),
             stage=input.stage, situations=tuple(input.situations), age_band=input.age_band,
             sex=input.sex, urgent=input.urgent)
-        return await _answer(lambda: service.send(ctx.store, ctx.principal, request))
+        return await _answer(info, lambda: service.send(ctx.store, ctx.principal, request))
 
     @strawberry.mutation(description="Move a referral on: received, accepted, declined (with a "
                                      "reason), in_progress, completed, not_completed (with a "
@@ -263,5 +265,5 @@ class ReferralMutation:
                               status: ReferralStatus,
                               reason: ReferralReason | None = None) -> ReferralResult:
         ctx = info.context
-        return await _answer(lambda: service.transition(
+        return await _answer(info, lambda: service.transition(
             ctx.store, ctx.principal, code, expected_version, status, reason))

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from ..access import Principal, check_can_verify, scope_of
 from ..action_plan import ActionPlan, draft_action_plan, to_csv, to_markdown
+from ..api.priority import run_write
 from ..coverage import AreaSummary, cached_coverage, summarize
 from ..domain.entities import (
     ENTITY_KINDS,
@@ -171,7 +172,7 @@ async def verify(request: Request) -> Response:
     principal = await _coordinator(request)
     kind, version = await _reviewed(request)
     try:  # Editor.verify checks the right and the version
-        await run_blocking(Editor(store_of(request)).verify, principal, kind,
+        await run_write(request, Editor(store_of(request)).verify, principal, kind,
                            request.path_params["entity_id"], version)
     except VersionConflict:
         request.session["flash"] = "review_conflict"
@@ -187,7 +188,7 @@ async def request_correction(request: Request) -> Response:
     kind, version = await _reviewed(request)
     message = str((await request.form()).get("message", ""))
     try:
-        await run_blocking(Editor(store_of(request)).request_correction, principal, kind,
+        await run_write(request, Editor(store_of(request)).request_correction, principal, kind,
                            request.path_params["entity_id"], version, message)
     except ValidationFailed as exc:
         return await _review(request, principal, 400, error_map(exc, lang(request).code),
@@ -323,7 +324,7 @@ async def verify_selected(request: Request) -> Response:
     form = await request.form()
     chosen = _selected([str(v) for v in form.getlist("entry")])
     store = store_of(request)
-    done, left = await run_blocking(_verify_all, store, principal, index, chosen)
+    done, left = await run_write(request, _verify_all, store, principal, index, chosen)
     back = "/coordination" + (f"?province={p}" if (p := str(form.get("province") or ""))
                               and principal.role == "admin" else "") + "#pending"
     return redirect(back, "bulk_verified", request, n=done, left=left)

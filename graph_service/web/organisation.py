@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..access import Principal, check_can_edit, scope_of, verifies_own_edits
+from ..api.priority import run_write
 from ..domain.competence import receives_children
 from ..domain.entities import AnyEntity, Channel, EntityKind, Organization, Service, Site
 from ..domain.errors import NotFound, ValidationFailed, VersionConflict
@@ -119,7 +120,7 @@ async def _edit_or_create(request: Request, principal: Principal, current: AnyEn
         except ValueError as exc:
             raise PageError(400, "form_errors") from exc
     try:
-        await run_blocking(_save, store_of(request), principal, edited, version, reader)
+        await run_write(request, _save, store_of(request), principal, edited, version, reader)
     except ValidationFailed as exc:
         sent = form_values(reader.form)
         errors = error_map(ValidationFailed(reader.renumbered(exc.errors)),
@@ -150,7 +151,7 @@ async def service_status(request: Request) -> Response:
     version = _version(form)
     target = _page_of(principal, current)
     try:
-        await run_blocking(Editor(store).update, principal,
+        await run_write(request, Editor(store).update, principal,
                            dataclasses.replace(current, status=status), version)
     except VersionConflict as exc:
         return redirect(target, "conflict", request, current=exc.current)
@@ -177,7 +178,7 @@ async def remove_site(request: Request) -> Response:
     if users:
         return redirect(target, "site_in_use", request, services=users)
     try:
-        await run_blocking(Editor(store).remove, principal, "site", current.id, version)
+        await run_write(request, Editor(store).remove, principal, "site", current.id, version)
     except VersionConflict as exc:
         return redirect(target, "conflict", request, current=exc.current)
     except ValidationFailed:  # named by a service since this process last looked

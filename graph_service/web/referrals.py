@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from .. import referrals as service
 from ..access import Principal
+from ..api.priority import run_write
 from ..domain.entities import Service
 from ..domain.errors import FieldError, ValidationFailed, VersionConflict
 from ..domain.messages import Message
@@ -83,7 +84,7 @@ async def send(request: Request) -> Response:
             age_band=_age(values), sex=first("sex"), urgent=bool(first("urgent"))))
 
     try:
-        referral = await run_blocking(work)
+        referral = await run_write(request, work)
     except ValidationFailed as exc:
         t = lang(request).t
         raise PageError(400, "form_errors", "; ".join(
@@ -126,7 +127,7 @@ async def by_code(request: Request) -> Response:
         return referral
 
     try:
-        referral = await run_blocking(work)
+        referral = await run_write(request, work)
     except ValidationFailed as exc:
         return await _listing(request, principal, error_map(exc, lang(request).code), typed)
     return redirect(f"/orientations/{referral.code}")
@@ -162,7 +163,7 @@ async def detail(request: Request) -> Response:
         values = form_values(await request.form())
         version = (values.get("version") or [""])[0]
         try:
-            await run_blocking(lambda: service.transition(
+            await run_write(request, lambda: service.transition(
                 store, principal, referral.code, int(version) if version.isdigit() else -1,
                 (values.get("status") or [""])[0], (values.get("reason") or [""])[0] or None))
         except ValidationFailed as exc:
