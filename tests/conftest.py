@@ -14,15 +14,12 @@ import pytest
 from app_client import AppClient
 from bolt_server import BoltServer
 from starlette.testclient import TestClient
-from store_support import MINI_TERRITORIES
+from store_support import MINI_TERRITORIES, seed
 
 from graph_service.store import GraphStore
 from graph_service.store.embedded import EmbeddedStore
 
 StoreFactory = Callable[[pytest.FixtureRequest, Path], GraphStore]
-ROOT = Path(__file__).resolve().parents[1]
-SEED_DIR = ROOT / "seed" / "annuaire"
-BACKBONE = ROOT / "seed" / "reference" / "backbone.csv"
 
 
 def _embedded(request: pytest.FixtureRequest, tmp: Path) -> GraphStore:
@@ -103,15 +100,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
 def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An embedded store file with the real territories, the real seed and the reference
     entries of the public institutions, built once."""
-    from graph_service.backbone import load_backbone
-    from graph_service.hsds import import_package
-    from graph_service.territories import load_territories
-
     path = tmp_path_factory.mktemp("seed") / "annuaire.sqlite3"
     store = EmbeddedStore(path)
-    store.put_territories(load_territories())
-    import_package(store, SEED_DIR, actor="seed")
-    load_backbone(store, BACKBONE, actor="seed")
+    seed(store)
     store.close()
     return path
 

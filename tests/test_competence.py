@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_support import BACKBONE
 
 from graph_service.backbone import INSTITUTIONS, backbone_entities, read_rows
 from graph_service.domain.competence import (
@@ -34,9 +35,6 @@ from graph_service.hsds import export_package, import_package
 from graph_service.orientation import Plan, Request, ServiceChoice, Where, orient
 from graph_service.snapshot import Snapshot, build_snapshot, snapshot_of
 from graph_service.store import GraphStore
-
-ROOT = Path(__file__).resolve().parents[1]
-BACKBONE = ROOT / "seed" / "reference" / "backbone.csv"
 
 
 @pytest.fixture(scope="module")

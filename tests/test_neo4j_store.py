@@ -24,10 +24,9 @@ from api_support import gql
 from app_client import AppClient
 from bolt_server import BoltServer
 from click.testing import CliRunner
-from store_support import MINI_TERRITORIES
+from store_support import MINI_TERRITORIES, ROOT, seed
 
 from graph_service.app import create_app
-from graph_service.backbone import load_backbone
 from graph_service.cli import main
 from graph_service.domain.eligibility import Need
 from graph_service.domain.entities import (
@@ -52,9 +51,6 @@ from graph_service.store.embedded import EmbeddedStore
 from graph_service.store.neo4j import Neo4jStore
 from graph_service.territories import load_territories
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED_DIR = ROOT / "seed" / "annuaire"
-BACKBONE = ROOT / "seed" / "reference" / "backbone.csv"
 BoltSettings = Callable[[], dict[str, str]]
 
 pytestmark = pytest.mark.bolt
@@ -293,9 +289,7 @@ def seeded_settings(
     shutil.copyfile(seed_db, copy)
     bolt_env = bolt_settings()
     store = open_store(Settings(bolt_env))
-    store.put_territories(load_territories())
-    import_package(store, SEED_DIR, actor="seed")
-    load_backbone(store, BACKBONE, actor="seed")
+    seed(store)
     store.close()
     return {"embedded": {"GRAPH_SERVICE_STORE": "embedded", "GRAPH_SERVICE_DB": str(copy)},
             "bolt": bolt_env}

@@ -1,4 +1,5 @@
-"""Two ``graph-service serve`` processes over one SQLite file: what one does, the other sees.
+"""Two ``graph-service serve`` processes over one store (a SQLite file, a database of the
+Bolt server): what one does, the other sees.
 
 An admin renames a service through process A; a search through process B (which reads
 its own in-memory snapshot) finds the new name once B has looked at the store again
@@ -13,16 +14,37 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from serve_support import COMMAND, serving
+from store_support import seed
 from test_api_serve import PASSWORD, graphql
+
+from graph_service.settings import Settings
+from graph_service.store import open_store
 
 FIND = """query($t: String!) { services(filter: {text: $t}, first: 5) { nodes { id } } }"""
 
 
+@pytest.fixture(params=["embedded", pytest.param("bolt", marks=pytest.mark.bolt)])
+def shared_store(request: pytest.FixtureRequest, seed_db: Path, tmp_path: Path) -> dict[str, str]:
+    """The settings of one seeded store for every process: a SQLite file of its own, or a
+    database of its own on the session's Bolt server."""
+    if request.param == "embedded":
+        shutil.copyfile(seed_db, tmp_path / "annuaire.sqlite3")
+        return {"GRAPH_SERVICE_STORE": "embedded",
+                "GRAPH_SERVICE_DB": str(tmp_path / "annuaire.sqlite3")}
+    settings: dict[str, str] = request.getfixturevalue("bolt_settings")()
+    store = open_store(Settings(settings))
+    try:
+        seed(store)
+    finally:
+        store.close()
+    return settings
+
+
 def test_an_edit_and_a_sign_out_through_one_process_hold_in_the_other(
-        seed_db: Path, tmp_path: Path) -> None:
-    shutil.copyfile(seed_db, tmp_path / "annuaire.sqlite3")
-    env = {**os.environ, "GRAPH_SERVICE_DB": str(tmp_path / "annuaire.sqlite3"),
+        shared_store: dict[str, str]) -> None:
+    env = {**os.environ, **shared_store,
            "GRAPH_SERVICE_SECRET_KEY": "one-key-for-every-process"}
     env.pop("GRAPH_SERVICE_DEBUG", None)
     added = subprocess.run([COMMAND, "user", "add", "admin.national", "--role", "admin",

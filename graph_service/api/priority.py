@@ -1,4 +1,4 @@
-"""Writes before reads, within one served process (the API's and the pages').
+"""Writes before reads, within one served process (the API, the pages, maps and HSDS feed).
 
 A write is a person waiting on « Enregistrer »: a few milliseconds of work in a
 worker thread, but that thread needs the interpreter lock at every store call and
