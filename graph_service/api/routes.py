@@ -32,13 +32,16 @@ from .schema import schema
 __all__ = ["graphql_routes"]
 
 
+_READ = "graph_service.snapshot"
+"""The request's scope key of the snapshot it read (the view serves requests at once)."""
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's view with our context, login throttle and strict JSON parsing."""
 
     def __init__(self, *, debug: bool) -> None:
         super().__init__(schema, graphql_ide="graphiql" if debug else None,
                          subscription_protocols=())
-        self._snapshot: Snapshot | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -46,15 +49,16 @@ class GraphQLView(GraphQL[Context, None]):
         except StoreUnavailable:
             response = JSONResponse(store_unavailable_body(), status_code=503)
             await response(scope, receive, send)
-        if self._snapshot is not None:  # the answer is sent: now is the time to tidy up
+        snapshot: Snapshot | None = scope.get(_READ)
+        if snapshot is not None:  # the answer is sent: now is the time to tidy up
             freezer: ReadModelFreezer = scope["app"].state.freezer
-            freezer.settle(self._snapshot)  # what a reader derived (maps, feeds) since
+            freezer.settle(snapshot)  # what a reader derived (maps, feeds) since
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
         context = await build_context(request, request.app.state.login_throttle)
         await read_turn(request)  # a write running in this process goes first
-        self._snapshot = context.index.snapshot
+        request.scope[_READ] = context.index.snapshot  # this request's, not the view's
         return context
 
     async def process_result(self, request: Request,
