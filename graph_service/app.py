@@ -25,7 +25,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import __version__, referrals
 from .api.memory import ReadModelFreezer
-from .api.priority import WritesFirst
+from .api.priority import ReadsAfterWrites, WritesFirst
 from .api.routes import graphql_routes
 from .auth import LoginThrottle
 from .domain.errors import StoreUnavailable
@@ -170,7 +170,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         debug=bool(settings["GRAPH_SERVICE_DEBUG"]),
         routes=routes,
         middleware=[*proxy_middleware(settings), session_middleware(settings),
-                    Middleware(ReadYourWrites)],
+                    Middleware(ReadYourWrites), Middleware(ReadsAfterWrites)],
         lifespan=lifespan,
         exception_handlers={StoreUnavailable: store_unavailable},
     )

@@ -221,6 +221,8 @@ def nearest_km(targets: FloatArray, sources: FloatArray) -> tuple[FloatArray, In
     -------
     (distance_km, index)
         ``distance_km[i]`` is ``inf`` and ``index[i]`` is ``-1`` when ``sources`` is empty.
+        Of sources equally near (the same point given twice), whichever the tree meets
+        first: a caller that names the source gives each point once.
 
     Examples
     --------
@@ -308,7 +310,7 @@ def compute_coverage(
         members = np.array([position[sid] for sid in snapshot.referable.get(stage, ())
                             if sid in position], dtype=np.intp)
         chosen = np.flatnonzero(np.isin(place_service, members))  # in service-id order
-        km, nearest_service = competence.nearest(targets, sources, place_service, chosen)
+        km, nearest_service = competence.nearest(targets, place_service, chosen)
         service_of = place_service[chosen]
         rows = place_row[chosen]
         home = (rows >= 0) & competence.home[chosen]
@@ -365,14 +367,24 @@ class _Competence:
         self.home = self.free.copy()
         """Place → whether it counts for the commune it stands in."""
         self.home[pair_place[pair_row == place_row[pair_place]]] = True
+        points, point = np.unique(sources, axis=0, return_inverse=True)
+        self.points: FloatArray = points
+        """Every point a place stands at, once (services often share a site, or the
+        commune's point)…"""
+        self.point: IntArray = point.ravel()
+        """…and place → its row there."""
 
-    def nearest(self, targets: FloatArray, sources: FloatArray, place_service: IntArray,
+    def nearest(self, targets: FloatArray, place_service: IntArray,
                 chosen: IntArray) -> tuple[FloatArray, IntArray]:
         """Distance from every commune to the nearest place of ``chosen`` that counts for it,
-        and that place's service (``inf`` and ``-1`` where none does)."""
+        and that place's service (``inf`` and ``-1`` where none does). Of services equally
+        near, the smallest id, as of those a commune hosts: the tree gets each point once,
+        for its first place (places are in service-id order), so which one is named does not
+        depend on how the tree files them."""
         anywhere = chosen[self.free[chosen]]
-        km, index = nearest_km(targets, sources[anywhere])
-        service = (place_service[anywhere][index] if len(anywhere)
+        point, first = np.unique(self.point[anywhere], return_index=True)
+        km, index = nearest_km(targets, self.points[point])
+        service = (place_service[anywhere[first]][index] if len(anywhere)
                    else np.full(len(targets), -1, dtype=np.intp))
         wanted = np.zeros(len(self.free), dtype=bool)
         wanted[chosen] = True

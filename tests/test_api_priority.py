@@ -5,11 +5,20 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
+from api_support import gql, sign_in
+from starlette.testclient import TestClient
+from web_support import PLAIN_HTTP, add_user
+from web_support import sign_in as web_sign_in
 
 from graph_service.api import priority
 from graph_service.api.priority import WritesFirst
+
+T = TypeVar("T")
 
 
 async def _read_waits_for(writes: WritesFirst, release: threading.Event,
@@ -82,7 +91,6 @@ def test_a_failed_write_lets_reads_go_on() -> None:
     assert asyncio.run(scenario())
 
 
-
 def test_reads_wait_until_the_last_of_overlapping_writes_ends() -> None:
     first, second = threading.Event(), threading.Event()
 
@@ -96,3 +104,82 @@ def test_reads_wait_until_the_last_of_overlapping_writes_ends() -> None:
         return await _read_waits_for(writes, second, two)
 
     assert asyncio.run(scenario()) == (True, True)
+
+
+class _Watched(WritesFirst):
+    """A served process's :class:`WritesFirst`, telling the test when a request has come to
+    wait for its turn (so the test ends the write only then)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+
+    async def read_turn(self) -> None:
+        self.waiting.set()
+        await super().read_turn()
+
+
+def _asked_during_a_write(client: TestClient, ask: Callable[[], T], write: Callable[[], None],
+                          monkeypatch: pytest.MonkeyPatch) -> T:
+    """What ``ask`` answers when its request arrives while ``write`` runs in the process."""
+    monkeypatch.setattr(priority, "MAX_WAIT_S", 60)  # the request waits for the whole write
+    writes = _Watched()
+    client.app.state.writes_first = writes  # type: ignore[attr-defined]
+    release = threading.Event()
+
+    def held() -> None:
+        release.wait(30)
+        write()
+
+    async def begin() -> asyncio.Future[None]:
+        running = asyncio.ensure_future(writes.write(held))
+        await asyncio.sleep(0)  # the write has started
+        return running
+
+    assert client.portal is not None
+    running = client.portal.call(begin)
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(ask)
+        assert writes.waiting.wait(30)
+        release.set()
+        result = answer.result(30)
+
+    async def end() -> None:
+        await running
+
+    client.portal.call(end)
+    return result
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client(**PLAIN_HTTP)
+
+
+def test_a_query_arriving_during_a_write_reads_who_is_asking_after_it(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = sign_in(client, "adele.admin", "admin")
+    store = client.app.state.store  # type: ignore[attr-defined]
+
+    def ask() -> Any:
+        return gql(client, "{ me { role } }", token)["me"]
+
+    # The write changes her account, which ends her sign-ins: the query, asked before the
+    # write ended, reads her token after it.
+    me = _asked_during_a_write(client, ask, lambda: add_user(store, "adele.admin",
+                                                            "professional"), monkeypatch)
+    assert me is None
+
+
+def test_a_page_arriving_during_a_write_reads_who_is_asking_after_it(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    add_user(store, "claire.coord", "admin")
+    web_sign_in(client, "claire.coord")
+
+    def ask() -> str:
+        return client.get("/coordination", follow_redirects=False).headers.get("location", "")
+
+    location = _asked_during_a_write(client, ask, lambda: add_user(store, "claire.coord",
+                                                                  "professional"), monkeypatch)
+    assert location.startswith("/connexion")  # her session ended with the write

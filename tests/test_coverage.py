@@ -481,3 +481,28 @@ def test_a_prefecture_of_arrondissements_points_to_casablanca(seeded: Snapshot) 
     assert exc.value.errors[0].field == "province"
     assert "06.141" in str(exc.value)
     assert summarize(cov, "06.141").children == seeded.territories["06.141"].children
+
+
+
+def test_of_equally_near_providers_the_smallest_id_is_named(seeded: Snapshot) -> None:
+    # Several services share a place (a site, or the commune's point): a commune's nearest
+    # provider is then named as among those a commune hosts, the smallest id, not by how a
+    # k-d tree happened to file their places.
+    cov = compute_coverage(seeded)
+    targets = unit_vectors([c.lat or 0.0 for c in cov.communes],
+                           [c.lon or 0.0 for c in cov.communes])
+    tied = 0
+    for reach in cov.stages:
+        places = [(sid, p) for sid in reach.providers if sid not in seeded.authorities
+                  for p in seeded.places[sid]]
+        if not places:
+            continue
+        sources = unit_vectors([p.lat for _, p in places], [p.lon for _, p in places])
+        chords = np.linalg.norm(targets[:, None, :] - sources[None, :, :], axis=2)
+        for i, sid in enumerate(reach.nearest):
+            if sid is None or sid in seeded.authorities or reach.distance_km[i] == 0.0:
+                continue
+            nearest = {places[j][0] for j in np.flatnonzero(chords[i] == chords[i].min())}
+            tied += len(nearest) > 1
+            assert sid == min(nearest), (reach.stage, cov.communes[i].code, sorted(nearest))
+    assert tied, "the seed has services sharing a place"

@@ -1,12 +1,13 @@
-"""Writes before reads, within one served process (the API, the pages, maps and HSDS feed).
+"""Writes before reads, within one served process (every HTTP request it serves).
 
 A write is a person waiting on « Enregistrer »: a few milliseconds of work in a
 worker thread, but that thread needs the interpreter lock at every store call and
 shares it with every read in flight. Behind four busy readers an edit that takes
 3 ms alone took 100–200 ms, each of its store calls waiting its turn for the lock.
-So while a write runs, requests wait before they start reading, and the write has
-the interpreter nearly to itself. The wait is bounded (:data:`MAX_WAIT_S`): a long
-write (a coordinator's bulk verification) never holds reads back longer than that.
+So while a write runs, requests wait before they start reading (:class:`ReadsAfterWrites`,
+before anything is read for them: who is asking, the read model, the store), and the
+write has the interpreter nearly to itself. The wait is bounded (:data:`MAX_WAIT_S`): a
+long write (a coordinator's bulk verification) never holds reads back longer than that.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..store import run_blocking
 
-__all__ = ["MAX_WAIT_S", "WritesFirst", "read_turn", "run_write"]
+__all__ = ["MAX_WAIT_S", "ReadsAfterWrites", "WritesFirst", "run_write"]
 
 T = TypeVar("T")
 
@@ -62,7 +64,17 @@ async def run_write(request: HTTPConnection, fn: Callable[..., T], *args: object
     return await writes.write(fn, *args)
 
 
-async def read_turn(request: HTTPConnection) -> None:
-    """:meth:`WritesFirst.read_turn` of the process serving ``request``."""
-    writes: WritesFirst = request.app.state.writes_first
-    await writes.read_turn()
+class ReadsAfterWrites:
+    """Every HTTP request takes its :meth:`WritesFirst.read_turn` as it arrives, once: one
+    place, so no page, query, map or feed reads (not even who is asking) before a running
+    write, and none waits twice."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = scope.get("app")
+        writes = getattr(app.state, "writes_first", None) if app is not None else None
+        if scope["type"] == "http" and isinstance(writes, WritesFirst):
+            await writes.read_turn()
+        await self.app(scope, receive, send)

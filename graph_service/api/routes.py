@@ -26,7 +26,6 @@ from ..snapshot import Snapshot
 from .context import Context, build_context
 from .limits import BodyLimit, shown, store_unavailable_body
 from .memory import ReadModelFreezer
-from .priority import read_turn
 from .schema import schema
 
 __all__ = ["graphql_routes"]
@@ -57,7 +56,6 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
         context = await build_context(request, request.app.state.login_throttle)
-        await read_turn(request)  # a write running in this process goes first
         request.scope[_READ] = context.index.snapshot  # this request's, not the view's
         return context
 

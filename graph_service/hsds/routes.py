@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from ..api.priority import read_turn
 from ..store import run_blocking
 from ..store.common import iso
 from .feed import HSDS_VERSION, Feed, PageRequest, ServiceQuery, feed_of
@@ -147,7 +146,6 @@ def _endpoint(path: str, answer: Answer) -> Callable[[Request], Awaitable[Respon
         def blocking() -> Any:
             return answer(feed_of(request.app.state.index_cache.get()), params, request)
 
-        await read_turn(request)  # a write running in this process goes first
         try:
             body = await run_blocking(blocking)
         except ParameterError as exc:

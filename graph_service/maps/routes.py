@@ -35,7 +35,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..api.priority import read_turn
 from ..coverage import cached_coverage, resolve_area
 from ..domain.eligibility import Need
 from ..domain.errors import FieldError, NotFound, StoreUnavailable, ValidationFailed
@@ -180,7 +179,7 @@ async def route_page(request: Request) -> Response:
         return render_html(build_route_map(plan, snap, lang=lang, assets=SERVED,
                                            tile_url=tile_url))
 
-    response = await _answer(request, render, tile_url)
+    response = await _answer(render, tile_url)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -201,7 +200,7 @@ async def _cached(request: Request, kind: str, understood: Understood,
         return pages.get((kind, snap.revision, tile_url, lang, key),
                          functools.partial(_render, build, snap, key, tile_url, lang))
 
-    return await _answer(request, render, tile_url)
+    return await _answer(render, tile_url)
 
 
 _pages_lock = threading.Lock()
@@ -221,8 +220,7 @@ def _lang(request: Request) -> MapLang:
     return "ar" if lang_of(request.session.get("lang")).code == "ar" else "fr"
 
 
-async def _answer(request: Request, render: Callable[[], str], tile_url: str) -> Response:
-    await read_turn(request)  # a write running in this process goes first
+async def _answer(render: Callable[[], str], tile_url: str) -> Response:
     try:
         page = await run_blocking(render)
     except ValidationFailed as exc:

@@ -24,7 +24,6 @@ from starlette.templating import Jinja2Templates
 
 from ..access import Principal
 from ..api.limits import MAX_BODY_BYTES
-from ..api.priority import read_turn
 from ..domain.errors import Forbidden, NotFound
 from ..domain.taxonomy import VOCABULARIES
 from ..reachability import DAY_NAMES, MOROCCO_TZ, Reachability, dial, reachability
@@ -100,7 +99,6 @@ def store_of(request: Request) -> GraphStore:
 async def index_of(request: Request) -> Index:
     """The search index of the current store revision: the one the API reads (``app.state``)."""
     cache: IndexCache = request.app.state.index_cache
-    await read_turn(request)  # a write running in this process goes first
     return await run_blocking(cache.get)
 
 
