@@ -173,7 +173,7 @@ async def verify(request: Request) -> Response:
     kind, version = await _reviewed(request)
     try:  # Editor.verify checks the right and the version
         await run_write(request, Editor(store_of(request)).verify, principal, kind,
-                           request.path_params["entity_id"], version)
+                        request.path_params["entity_id"], version)
     except VersionConflict:
         request.session["flash"] = "review_conflict"
         return await _review(request, principal, 409)
@@ -188,8 +188,8 @@ async def request_correction(request: Request) -> Response:
     kind, version = await _reviewed(request)
     message = str((await request.form()).get("message", ""))
     try:
-        await run_write(request, Editor(store_of(request)).request_correction, principal, kind,
-                           request.path_params["entity_id"], version, message)
+        await run_write(request, Editor(store_of(request)).request_correction, principal,
+                        kind, request.path_params["entity_id"], version, message)
     except ValidationFailed as exc:
         return await _review(request, principal, 400, error_map(exc, lang(request).code),
                              message)

@@ -152,7 +152,7 @@ async def service_status(request: Request) -> Response:
     target = _page_of(principal, current)
     try:
         await run_write(request, Editor(store).update, principal,
-                           dataclasses.replace(current, status=status), version)
+                        dataclasses.replace(current, status=status), version)
     except VersionConflict as exc:
         return redirect(target, "conflict", request, current=exc.current)
     return redirect(target, "service_closed" if status == "inactive" else "service_reopened",
