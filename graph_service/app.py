@@ -130,12 +130,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.settings = settings
         app.state.store = store or open_store(settings)
         app.state.freezer = ReadModelFreezer()
-        app.state.writes_first = WritesFirst()
         app.state.snapshots = SnapshotCache(app.state.store,
                                             refresh_s=settings["GRAPH_SERVICE_REFRESH_S"],
                                             derived=(SEARCH_INDEX, ORIENTATION_INDEX),
                                             swapped=app.state.freezer.settle)
         app.state.snapshots.start()
+        app.state.writes_first = WritesFirst(app.state.snapshots)
         app.state.login_throttle = LoginThrottle(app.state.store)  # the API's and the pages'
         app.state.index_cache = IndexCache(app.state.store, app.state.snapshots)
         stop = asyncio.Event()

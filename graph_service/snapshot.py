@@ -721,6 +721,10 @@ class SnapshotCache:
             return snap
         return self._refresh()
 
+    def current(self) -> Snapshot | None:
+        """The snapshot there is now, without reading the store (``None`` before the first)."""
+        return self._snapshot
+
     def holds_writes(self) -> bool:
         """Whether the current snapshot holds every write made through this store (then
         :meth:`catch_up` would answer at once): asked without reading the store."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +18,8 @@ from web_support import sign_in as web_sign_in
 
 from graph_service.api import priority
 from graph_service.api.priority import WritesFirst
+from graph_service.snapshot import SnapshotCache
+from graph_service.store import GraphStore
 
 T = TypeVar("T")
 
@@ -182,3 +186,19 @@ def test_a_page_arriving_during_a_write_reads_who_is_asking_after_it(
     location = _asked_during_a_write(client, ask, lambda: add_user(store, "claire.coord",
                                                                   "professional"), monkeypatch)
     assert location.startswith("/connexion")  # her session ended with the write
+
+
+def test_a_write_returns_with_the_read_model_holding_it(seeded_store: GraphStore) -> None:
+    """The writer's next read needs no catching up of its own: the write's thread did it."""
+    snapshots = SnapshotCache(seeded_store)
+    before = snapshots.get()
+    service = next(s for s in before.services.values() if s.status == "active")
+    renamed = dataclasses.replace(service, name=f"{service.name} (renommé)")
+
+    async def scenario() -> None:
+        await WritesFirst(snapshots).write(functools.partial(
+            seeded_store.update, renamed, expected_version=service.version, actor="test"))
+
+    asyncio.run(scenario())
+    now = snapshots.current()
+    assert now is not None and now.services[service.id].name == renamed.name

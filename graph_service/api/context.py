@@ -67,7 +67,7 @@ class Context:
 
     def written(self, entity: AnyEntity, index: Index) -> None:
         """After a write: later fields of this request see the entry as stored, and the
-        index that holds it (:meth:`IndexCache.caught_up`)."""
+        index that holds it (:class:`~.priority.WritesFirst` brought it up to the write)."""
         self.wrote = True
         loader = getattr(self.loaders, entity.kind, None)
         if loader is not None:

@@ -18,11 +18,9 @@ from ..domain.errors import (
     AlreadyExists,
     Forbidden,
     NotFound,
-    StoreUnavailable,
     ValidationFailed,
     VersionConflict,
 )
-from ..search.index import Index
 from .annuaire import Contact, Entry, Organization, ReferralLink, Service, Site, entry_of, wrap
 from .context import Info
 from .inputs import (
@@ -125,23 +123,14 @@ RequestCorrectionResult = Annotated[
 
 async def _write(info: Info, write: Callable[[], domain.AnyEntity],
                  payload: Callable[[domain.AnyEntity], P]) -> P | Problems:
-    """Run one write in a worker thread ahead of reads (:mod:`.priority`), and there too
-    bring the read model up to it (one thread hop: under load each hop waits its turn on
-    a busy event loop); expected failures become their result types."""
+    """Run one write ahead of reads, the read model brought up to it (:mod:`.priority`);
+    expected failures become their result types."""
     ctx = info.context
-
-    def written() -> tuple[domain.AnyEntity, Index]:
-        stored = write()
-        try:
-            return stored, ctx.indexes.caught_up()
-        except StoreUnavailable:  # the write stands: answer it from the snapshot there is
-            return stored, ctx.index
-
     try:
-        stored, index = await run_write(ctx.request, written)
+        stored = await run_write(ctx.request, write)
     except (ValidationFailed, AlreadyExists, VersionConflict, NotFound, Forbidden) as exc:
         return problem_of(exc)
-    ctx.written(stored, index)
+    ctx.written(stored, ctx.indexes.current() or ctx.index)
     return payload(stored)
 
 

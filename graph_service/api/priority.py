@@ -20,6 +20,8 @@ from typing import TypeVar
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..domain.errors import StoreUnavailable
+from ..snapshot import SnapshotCache
 from ..store import run_blocking
 
 __all__ = ["MAX_WAIT_S", "ReadsAfterWrites", "WritesFirst", "run_write"]
@@ -31,19 +33,31 @@ MAX_WAIT_S = 0.1
 
 
 class WritesFirst:
-    """One per served process (``app.state.writes_first``), made in its event loop."""
+    """One per served process (``app.state.writes_first``). ``snapshots``, the process's
+    read model, is brought up to each write in the write's own thread (under load each
+    thread hop waits its turn on a busy event loop), so the writer's next read
+    (:class:`~graph_service.app.ReadYourWrites`) needs no hop of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, snapshots: SnapshotCache | None = None) -> None:
+        self._snapshots = snapshots
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
     async def write(self, fn: Callable[..., T], *args: object) -> T:
         """Run the write ``fn(*args)`` in a worker thread, reads waiting meanwhile."""
+
+        def written() -> T:
+            result = fn(*args)
+            if self._snapshots is not None and not self._snapshots.holds_writes():
+                with contextlib.suppress(StoreUnavailable):  # the write stands all the same
+                    self._snapshots.catch_up()
+            return result
+
         self._running += 1
         self._idle.clear()
         try:
-            return await run_blocking(fn, *args)
+            return await run_blocking(written)
         finally:
             self._running -= 1
             if not self._running:

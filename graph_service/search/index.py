@@ -565,7 +565,9 @@ class IndexCache:
         """Blocking before the first snapshot (at start): call through ``run_blocking``."""
         return index_of(self.snapshots.get())
 
-    def caught_up(self) -> Index:
-        """The index holding every write made through this store (read-your-writes):
-        blocking, call it in the thread that wrote."""
-        return index_of(self.snapshots.catch_up())
+    def current(self) -> Index | None:
+        """The index of the snapshot there is now, without reading the store: after a
+        write, the one :class:`~graph_service.api.priority.WritesFirst` brought up to it
+        (``None`` before the first snapshot)."""
+        snap = self.snapshots.current()
+        return index_of(snap) if snap is not None else None
