@@ -25,7 +25,7 @@ from graph_service.domain.entities import (
 )
 from graph_service.domain.errors import ValidationFailed
 from graph_service.orientation import Request, Where, orient
-from graph_service.orientation.index import ORIENTATION_INDEX, orientation_index
+from graph_service.orientation.index import ORIENTATION_INDEX, RETIRED_MIN, orientation_index
 from graph_service.search import Filter, index_of
 from graph_service.search.filters import Near, organization_ids, service_ids
 from graph_service.search.index import SEARCH_INDEX
@@ -140,6 +140,8 @@ def views(snap: Snapshot) -> dict[str, object]:
     coverage = compute_coverage(snap)
     index = index_of(snap)
     oriented = orientation_index(snap)
+    oks = [oriented.deciding_columns.ok(need) for need in NEEDS]
+    bonuses = [oriented.ranking_columns.bonus(need) for need in NEEDS]
     return {
         "plans": plans,
         "searches": [(service_ids(index, f, exact_places=exact),
@@ -156,11 +158,20 @@ def views(snap: Snapshot) -> dict[str, object]:
             {stage: sorted((p.province_code, p.service_id, p.site_id or "",
                             # each row's service, and the rows it is found at, are its place's
                             oriented.service_ids[b.service[r]],
-                            tuple(b.places[i].site_id for i in b.rows_of(int(b.service[r]))))
+                            tuple(b.places[i].site_id for i in b.rows_of(int(b.service[r]))),
+                            # and its classes answer as its service's, whatever their numbers
+                            tuple(bool(ok[b.deciding[r]]) for ok in oks),
+                            tuple(float(bonus[b.ranking[r]]) for bonus in bonuses),
+                            oriented.zones[b.zone[r]], b.rows_by_deciding[int(b.deciding[r])]
+                            .tolist().count(r))
                            for b in t.blocks.values() for r, p in enumerate(b.places))
              for stage, t in oriented.stages.items()},
-            [(oriented.deciding_columns.ok(need)[oriented.deciding].tolist(),  # by service
-              oriented.ranking_columns.bonus(need)[oriented.ranking].tolist()) for need in NEEDS]],
+            {stage: {(b.province, other): sorted(oriented.service_ids[b.service[r]]
+                                                 for r in rows.tolist())
+                     for b in t.blocks.values() for other, rows in b.reaches.items()}
+             for stage, t in oriented.stages.items()},  # rows whose zone reaches elsewhere
+            [(ok[oriented.deciding].tolist(), bonus[oriented.ranking].tolist())  # by service
+             for ok, bonus in zip(oks, bonuses, strict=True)]],
         "entries": [snap.organizations, snap.sites, snap.services, snap.links],
         "places": snap.places, "by_stage": snap.by_stage, "by_province": snap.by_province,
         "circuit": snap.circuit, "areas": snap.areas, "authorities": snap.authorities,
@@ -293,4 +304,42 @@ def test_an_edit_re_indexes_what_it_touched_and_shares_the_rest(tmp_path: Path) 
                      expected_version=current.version, actor="t")
         cache.catch_up()
     assert before.retired and before.derived == {}
+    store.close()
+
+
+def test_a_process_editing_eligibility_for_long_holds_the_classes_of_its_annuaire(
+        tmp_path: Path) -> None:
+    """One service's ages, sex, situations and languages edited hundreds of times, each edit
+    making a new eligibility class and retiring the one before: orientation's carried index
+    numbers about as many classes as its services hold, not one per edit ever made, and
+    answers as a fresh build does (also from the block of a service never edited, whose
+    rows were only numbered again)."""
+    store = EmbeddedStore(tmp_path / "s.sqlite3", synchronous="OFF")
+    store.put_territories(TERRITORIES)
+    store.apply([*SEED, Site(id=SITES[1], organization_id=ORGS[0], name="Site 1",
+                             commune_code=COMMUNES[1]),
+                 Service(id=SERVICES[1], organization_id=ORGS[0], name="Service 1",
+                         type="accompagnement_social", stages=("detection", "prise_en_charge"),
+                         situations=("negligence",), age_max=12, site_ids=(SITES[1],))],
+                actor="t")
+    snap = build_snapshot(store)
+    carry(snap, snap, INDEXES)
+    combinations = [(low, high, sex, situations) for low in range(18) for high in range(low, 18)
+                    for sex in (None, "F", "M")
+                    for situations in (("negligence",), ("negligence", "violence_physique"))]
+    languages = ((), ("darija",), ("arabe",), ("darija", "arabe"), ("tamazight",))
+    for n, (low, high, sex, situations) in enumerate(combinations[:700]):
+        service = store.get("service", SERVICES[0])
+        assert isinstance(service, Service)
+        store.update(dataclasses.replace(service, age_min=low, age_max=high, sex=sex,
+                                         situations=situations, languages=languages[n % 5],
+                                         disability_accepted=n % 2 == 0,
+                                         area_codes=("04.421", "04.441")),  # a zone retired
+                     expected_version=service.version, actor="t")
+        snap = _followed(snap, store)
+    oriented = orientation_index(snap)
+    for numbered, held in ((len(oriented.deciding_services), oriented.deciding),
+                           (len(oriented.ranking_services), oriented.ranking)):
+        assert numbered <= 2 * len(set(held.tolist())) + RETIRED_MIN < 700
+    assert views(snap) == views(build_snapshot(store))
     store.close()

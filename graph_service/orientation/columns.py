@@ -95,6 +95,10 @@ class EligibilityColumns:
         return EligibilityColumns(*(np.concatenate((getattr(self, f.name), getattr(more, f.name)))
                                     for f in fields(self)))
 
+    def taken(self, positions: NDArray[np.intp]) -> EligibilityColumns:
+        """The columns of the services at ``positions`` (classes numbered again)."""
+        return EligibilityColumns(*(getattr(self, f.name)[positions] for f in fields(self)))
+
     def ok(self, need: Need) -> Bools:
         """Whether each service accepts ``need`` (:attr:`Eligibility.ok`): the hard rules."""
         ok = self.active.copy()

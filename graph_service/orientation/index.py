@@ -21,7 +21,11 @@ signalement), any service that is not an authority.
 The index is kept in :attr:`Snapshot.derived` and carried to the next snapshot
 (:data:`ORIENTATION_INDEX`): classes are numbered once and new ones appended, and
 only the blocks of the provinces an edit touched, in the stages it touched, are
-made again; the others are shared, so an edit costs what its provinces cost.
+made again; the others are shared, so an edit costs what its provinces cost. A
+class no service holds any more keeps its number (and its columns) until such
+classes outnumber the live ones (:func:`_compacted`); then the live ones are
+numbered again, in the same order: a process applying edits for months holds the
+classes of its annuaire, not those of its history.
 Places are indexed at their public point (a confidential site at its commune's,
 :class:`~graph_service.snapshot.Place`), so no answer can be used to triangulate a
 shelter.
@@ -47,8 +51,8 @@ from ..snapshot import Delta, DerivedIndex, Place, Snapshot, Successors, derive
 from ..text import search_key
 from .columns import EligibilityColumns
 
-__all__ = ["ORIENTATION_INDEX", "Block", "OrientationIndex", "Rows", "StageTable", "Zone",
-           "orientation_index"]
+__all__ = ["ORIENTATION_INDEX", "RETIRED_MIN", "Block", "OrientationIndex", "Rows", "StageTable",
+           "Zone", "orientation_index"]
 
 IntArray = NDArray[np.intp]
 FloatArray = NDArray[np.float64]
@@ -388,8 +392,65 @@ def advance_orientation(old: OrientationIndex, snap: Snapshot, delta: Delta
                                       for code, b in t.blocks.items()})
             for stage, t in old.stages.items()})
     classes = (deciding, old.deciding_services, ranking, old.ranking_services, zone)
-    return _indexed(snap, service_ids, numbering, classes, delta.services, delta.stages,
-                    delta.provinces, old)
+    return _compacted(_indexed(snap, service_ids, numbering, classes, delta.services,
+                               delta.stages, delta.provinces, old))
+
+
+RETIRED_MIN = 256
+"""Classes no service holds that an index keeps numbered, at least, before renumbering."""
+
+
+def _compacted(index: OrientationIndex) -> OrientationIndex:
+    """``index``, or, when one kind of class numbers more than twice its live classes
+    (those some service holds) plus :data:`RETIRED_MIN`, the same index with only the
+    live classes of every kind, numbered again in their order.
+
+    Keeping the order keeps every block's rows in order (they are sorted by class) and
+    its segments as they are, so a block is renumbered by a gather, not made again:
+    compacting costs milliseconds, once per thousands of edits that retire classes.
+    """
+    kinds = ((index.deciding, len(index.deciding_services)),
+             (index.ranking, len(index.ranking_services)), (index.zone, len(index.zones)))
+    live = [np.flatnonzero(np.bincount(of, minlength=n)) for of, n in kinds]
+    if all(n <= 2 * len(kept) + RETIRED_MIN for (_, n), kept in zip(kinds, live, strict=True)):
+        return index
+    deciding, ranking, zone = (_renumbering(kept, n) for (_, n), kept in zip(kinds, live,
+                                                                            strict=True))
+    deciding_services = tuple(index.deciding_services[k] for k in live[0].tolist())
+    ranking_services = tuple(index.ranking_services[k] for k in live[1].tolist())
+    zones = tuple(index.zones[k] for k in live[2].tolist())
+    return replace(
+        index,
+        deciding=deciding[index.deciding],
+        deciding_services=deciding_services,
+        ranking=ranking[index.ranking],
+        ranking_services=ranking_services,
+        deciding_columns=index.deciding_columns.taken(live[0]),
+        ranking_columns=index.ranking_columns.taken(live[1]),
+        zone=zone[index.zone],
+        zones=zones,
+        authority=index.authority[live[2]],
+        provisional=index.provisional[live[2]],
+        stages={stage: replace(table, blocks={
+            code: replace(b, deciding=deciding[b.deciding], ranking=ranking[b.ranking],
+                          zone=zone[b.zone], rows_by_deciding=dict(zip(
+                              deciding[np.fromiter(b.rows_by_deciding, dtype=np.intp,
+                                                   count=len(b.rows_by_deciding))].tolist(),
+                              b.rows_by_deciding.values(), strict=True)))
+            for code, b in table.blocks.items()}) for stage, table in index.stages.items()},
+        numbering=_Numbering(
+            {deciding_key(s): k for k, s in enumerate(deciding_services)},
+            {ranking_key(s): k for k, s in enumerate(ranking_services)},
+            {z: k for k, z in enumerate(zones)},
+            tuple(index.numbering.reaches[k] for k in live[2].tolist())),
+    )
+
+
+def _renumbering(live: IntArray, numbered: int) -> IntArray:
+    """Old class number → new (-1: retired): the ``live`` ones (sorted), in their order."""
+    out = np.full(numbered, -1, dtype=np.intp)
+    out[live] = np.arange(len(live), dtype=np.intp)
+    return out
 
 
 def _moved(classes: IntArray, to: IntArray, kept: NDArray[np.bool_], n: int) -> IntArray:
