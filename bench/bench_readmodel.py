@@ -4,9 +4,10 @@ Keys: ``snapshot_cold_s`` (reading the whole store into a snapshot, in process;
 target ≤ 10), ``snapshot_apply_ms`` (p95 of making the next national snapshot from
 one edit read from the change feed — a service renamed or moved to another stage, a
 site moved to another commune, a referral link re-aimed, an organisation's
-description —: :func:`advance` *and* carrying the indexes a served process derives
-from it, the search index and orientation's tables, to the new snapshot
-(:func:`~graph_service.snapshot.carry`), everything a reader would otherwise wait
+description, a service created, that service deleted —: :func:`advance` *and*
+carrying the indexes a served process derives from it, the search index and
+orientation's tables, to the new snapshot (:func:`~graph_service.snapshot.carry`),
+everything a reader would otherwise wait
 for, then moving what was made out of the garbage collector's reach as a served
 process does after each swap (:class:`~graph_service.api.memory.ReadModelFreezer`,
 which is also done once after the cold build, as there); target ≤ 20;
@@ -124,9 +125,18 @@ def _apply_times(store: GraphStore, snap: Snapshot) -> tuple[list[float], list[f
     communes = sorted(t.code for t in snap.communes())
     stages = sorted(snap.by_stage)
     advanced, carried = [], []
+    replaced: list[Snapshot] = []
+    created: Any = None
     for i in range(EDITS):
-        kind = i % 4
-        if kind == 0:
+        kind = i % 6
+        if kind == 4:  # an association adds a service (positions of those after it move)
+            like = snap.services[rng.choice(services)]
+            created = store.create(dataclasses.replace(like, id=f"{like.id}-bench-{i}",
+                                                       name=f"{like.name} (nouveau)"),
+                                   actor="bench")
+        elif kind == 5:  # and gives it up
+            store.delete("service", created.id, expected_version=created.version, actor="bench")
+        elif kind == 0:
             svc = snap.services[rng.choice(services)]
             edited: Any = dataclasses.replace(svc, name=f"{svc.name} ({i})",
                                               stages=(rng.choice(stages),))
@@ -140,7 +150,8 @@ def _apply_times(store: GraphStore, snap: Snapshot) -> tuple[list[float], list[f
         else:
             org = snap.organizations[snap.services[rng.choice(services)].organization_id]
             edited = dataclasses.replace(org, description=f"édition {i}")
-        store.update(edited, expected_version=edited.version, actor="bench")
+        if kind < 4:
+            store.update(edited, expected_version=edited.version, actor="bench")
         changes = store.changes_since(snap.seq)
         start = time.perf_counter()
         new = advance(snap, changes)
@@ -148,6 +159,10 @@ def _apply_times(store: GraphStore, snap: Snapshot) -> tuple[list[float], list[f
         carry(snap, new, INDEXES)
         freezer.settle(new)
         carried.append((time.perf_counter() - start) * 1000)
+        replaced.append(snap)
+        if len(replaced) > 2:  # let it go, as SnapshotCache does (indexes and snapshot
+            gone = replaced.pop(0)  # point at each other: frozen, they would stay)
+            gone.retired, gone.derived = True, {}
         snap = new
     return advanced, carried
 

@@ -479,10 +479,12 @@ def _reordered(order: tuple[str, ...], was: Mapping[str, object], now: Mapping[s
     """``order`` (sorted ids of ``was``) as the sorted ids of ``now``, given that only
     ``ids`` may have come or gone."""
     came = [i for i in ids if i in now and i not in was]
-    went = {i for i in ids if i in was and i not in now}
+    went = [i for i in ids if i in was and i not in now]
     if not came and not went:
         return order
-    out = [i for i in order if i not in went] if went else list(order)
+    out = list(order)
+    for i in went:  # by bisection: a few moves of the list, no walk over 43,000 ids
+        del out[bisect.bisect_left(out, i)]
     for i in came:
         bisect.insort(out, i)
     return tuple(out)
