@@ -1,8 +1,10 @@
-"""``graph-service route``: the plan in French or as JSON, and one clear line for bad input."""
+"""``graph-service route``: the plan in French, in Arabic or as JSON, and one clear line for bad
+input."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -45,6 +47,27 @@ def test_readable_plan_in_french(db: Path) -> None:
            "177 (Gendarmerie royale, en milieu rural) · 15 (" in out
     reporting = out[out.index("3. Signalement aux autorités judiciaires"):out.index("4. ")]
     assert "[compétent, à vérifier]" in reporting.split("\n")[1]  # the proposed authority
+
+
+def test_readable_plan_in_arabic_says_the_same_plan(db: Path) -> None:
+    french, arabic = route(db, *SALE_URGENT), route(db, *SALE_URGENT, "--lang", "ar")
+    assert arabic.exit_code == 0, arabic.output
+    out = arabic.stdout
+    assert out.startswith("خطة التوجيه — سلا (سلا)\n")
+    assert "الوضعية: العنف الجنسي · أنثى · 12 سنة · استعجال" in out
+    assert "1. المساعدة الفورية في حالة الاستعجال" in out
+    for label in ("العنوان: ", "للاتصال: ", "عند التعذر: ", "لماذا: ", "بدائل أخرى:"):
+        assert label in out
+    for french_label in ("Adresse", "Joindre", "À défaut", "Pourquoi", "Autres possibilités",
+                         "Étape sans objet", "Situation", " km)", " ans · "):
+        assert french_label not in out, french_label
+    # the same services proposed, at the same distances: only the words change
+    assert _distances(out, "كلم") == _distances(french.stdout, "km") != []
+
+
+def _distances(text: str, unit: str) -> list[str]:
+    """The distance of every service proposed, recommended or alternative, in order."""
+    return re.findall(rf"(\d+\.\d) {unit}\)", text)
 
 
 def test_json_is_the_plan_of_the_library(db: Path) -> None:

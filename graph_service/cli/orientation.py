@@ -1,9 +1,9 @@
 """``graph-service route``: where to refer a child, stage by stage, from the command line.
 
 The plan is :func:`graph_service.orientation.orient`'s; ``--json`` prints its
-:meth:`~graph_service.orientation.Plan.to_json`, otherwise it is written out
-in French for a social worker, with the pages' words for what orientation says of
-each service (competent, out of area, to be verified) and of each gap. Bad input
+:meth:`~graph_service.orientation.Plan.to_json`, otherwise it is written out in French
+(or Arabic, ``--lang ar``) for a social worker, with the pages' words for what
+orientation says of each service (competent, out of area, to be verified) and of each gap. Bad input
 (unknown commune, age outside 0–17, unknown situation code…) is one line naming the
 value, and exit status 2.
 """
@@ -16,15 +16,8 @@ from datetime import datetime
 import click
 
 from ..domain.eligibility import Need
-from ..domain.taxonomy import (
-    ACCESS_MODES,
-    CHANNEL_KINDS,
-    GAP_KINDS,
-    LINK_KINDS,
-    SEXES,
-    SITUATIONS,
-    STAGE_ORDER,
-)
+from ..domain.messages import ITEMS_SEPARATOR, LABEL_SEPARATOR, LIST_SEPARATOR
+from ..domain.taxonomy import STAGE_ORDER
 from ..orientation import MAX_ALTERNATIVES, Gap, Plan, Request, ServiceChoice, Where, orient
 from ..reachability import DAY_NAMES, MOROCCO_TZ, NOT_GIVEN, Dial, Reachability, reachability
 from ..snapshot import Snapshot, build_snapshot
@@ -52,10 +45,12 @@ FR = Lang("fr")
 @click.option("--alternatives", type=int, default=3, show_default=True,
               help=f"Alternatives per stage (0–{MAX_ALTERNATIVES}).")
 @click.option("--json", "as_json", is_flag=True, help="The plan as JSON (sorted keys).")
+@click.option("--lang", "lang_code", type=click.Choice(("fr", "ar")), default="fr",
+              show_default=True, help="Language of the plan as text.")
 def route_cmd(commune: str | None, province: str | None, lat: float | None, lon: float | None,
               age: int, sex: str, situations: tuple[str, ...], urgent: bool, disability: bool,
               language: str | None, start_stage: str, max_km: float | None, alternatives: int,
-              as_json: bool) -> None:
+              as_json: bool, lang_code: str) -> None:
     """Plan where to refer a child: a service per remaining stage of the circuit, and why.
 
     Only a situation is given, never who the child is.
@@ -72,56 +67,73 @@ def route_cmd(commune: str | None, province: str | None, lat: float | None, lon:
     if as_json:
         sys.stdout.write(plan.to_json() + "\n")
     else:
-        click.echo(render_text(plan, snapshot, datetime.now(MOROCCO_TZ)))
+        click.echo(render_text(plan, snapshot, datetime.now(MOROCCO_TZ), Lang(lang_code)))
 
 
-def render_text(plan: Plan, snapshot: Snapshot, at: datetime) -> str:
-    """The plan in French, as a social worker reads it; each service as the pages show how to
+def render_text(plan: Plan, snapshot: Snapshot, at: datetime, lang: Lang = FR) -> str:
+    """The plan in ``lang``, as a social worker reads it; each service as the pages show how to
     reach it (:mod:`graph_service.reachability`), open or closed at ``at``."""
-    s, loc = plan.situation, plan.location
-    place = f"{loc.commune.name} ({loc.province.name})" if loc.commune else loc.province.name
-    who = [", ".join(SITUATIONS[c].fr.lower() for c in s.situations)]
+    s, loc, code = plan.situation, plan.location, lang.code
+    comma = LIST_SEPARATOR[code]
+    place = (f"{lang.name(loc.commune)} ({lang.name(loc.province)})" if loc.commune
+             else lang.name(loc.province))
+    who = [comma.join(_low(lang, lang.term("situation", c)) for c in s.situations)]
     if s.sex:
-        who.append(SEXES[s.sex].fr.lower())
+        who.append(_low(lang, lang.term("sex", s.sex)))
     if s.age is not None:
-        who.append(f"{s.age} ans")
-    who += [label for flag, label in ((s.urgent, "urgence"), (s.disability, "handicap")) if flag]
-    lines = [f"Plan d'orientation — {place}", f"Situation : {' · '.join(who)}"]
+        who.append(lang.t("cli_age", n=s.age))
+    who += [lang.t(key) for flag, key in ((s.urgent, "cli_urgent"),
+                                          (s.disability, "cli_disability")) if flag]
+    lines = [f"{lang.t('plan_title')} — {place}", _labelled(lang, "situation", " · ".join(who))]
     if plan.emergency_numbers:
-        lines.append(f"{FR.t('emergency_numbers')} : " + " · ".join(
-            f"{n.number} ({n.label})" for n in plan.emergency_numbers))
+        lines.append(_labelled(lang, "emergency_numbers", " · ".join(
+            f"{n.number} ({n.label_ar if code == 'ar' and n.label_ar else n.label})"
+            for n in plan.emergency_numbers)))
     lines.append("")
     for n, stage in enumerate(plan.stages, 1):
-        lines.append(f"{n}. {stage.label}")
+        lines.append(f"{n}. {lang.term('stage', stage.stage)}")
         if stage.skipped:
-            lines.append(f"   Étape sans objet : {stage.skipped}.")
+            lines.append(f"   {lang.t('cli_stage_not_needed', why=lang.say(stage.skipped))}")
         elif stage.service is None:
             gap = next((g for g in plan.gaps if g.stage == stage.stage), None)
-            lines.append(f"   {_gap(gap)}." if gap else "   Aucun service à proposer.")
+            lines.append(f"   {_gap(lang, gap)}." if gap else f"   {lang.t('cli_no_service')}")
         else:
-            lines += _service(stage.service, "→ ", _reach(snapshot, stage.service, at))
+            lines += _service(lang, stage.service, "→ ", _reach(snapshot, stage.service, at))
             if stage.alternatives:
-                lines.append("   Autres possibilités :")
+                lines.append(f"   {lang.t('cli_alternatives')}")
                 for alternative in stage.alternatives:
-                    lines += _service(alternative, "  · ")
-        lines += [f"   ({note})" for note in stage.reasons if not stage.skipped]
+                    lines += _service(lang, alternative, "  · ")
+        lines += [f"   ({lang.say(note)})" for note in stage.reasons if not stage.skipped]
         lines.append("")
     if plan.gaps:
-        lines.append("Lacunes de la province :")
-        lines += [f"  • {_label(plan, gap.stage)} : {_gap(gap)}" for gap in plan.gaps]
+        lines.append(lang.t("cli_gaps"))
+        lines += [f"  • {lang.term('stage', gap.stage)}{LABEL_SEPARATOR[code]}{_gap(lang, gap)}"
+                  for gap in plan.gaps]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _gap(gap: Gap) -> str:
+def _low(lang: Lang, text: str) -> str:
+    """A term inside a sentence: lower case in French (Arabic has none)."""
+    return text.lower() if lang.code == "fr" else text
+
+
+def _labelled(lang: Lang, key: str, text: str) -> str:
+    """« Label : text » with the language's punctuation."""
+    return f"{lang.t(key)}{LABEL_SEPARATOR[lang.code]}{text}"
+
+
+def _gap(lang: Lang, gap: Gap) -> str:
     """The kind of a gap and what it names: the competent institution to find, or the nearest
     service — for information only when it lies beyond the distance asked."""
-    text = GAP_KINDS[gap.kind].fr
-    if gap.institution:
-        text += f" — {FR.t('competent_institution', name=gap.institution)}"
+    text = lang.term("gap_kind", gap.kind)
+    institution = gap.institution_ar if lang.code == "ar" and gap.institution_ar \
+        else gap.institution
+    if institution:
+        text += f" — {lang.t('competent_institution', name=institution)}"
     if gap.nearest is not None:
         key = "for_information" if gap.kind == "beyond_max_km" else "gap_nearest"
-        name = f"{gap.nearest.name} ({gap.nearest.organization.name})"
-        text += f" — {FR.t(key, name=name, km=gap.distance_km)}"
+        name = f"{lang.name(gap.nearest)} ({lang.name(gap.nearest.organization)})"
+        text += f" — {lang.t(key, name=name, km=gap.distance_km)}"
     return text
 
 
@@ -130,38 +142,45 @@ def _reach(snapshot: Snapshot, c: ServiceChoice, at: datetime) -> Reachability:
                         at, c.documents)
 
 
-def _service(c: ServiceChoice, bullet: str, reach: Reachability | None = None) -> list[str]:
+def _service(lang: Lang, c: ServiceChoice, bullet: str,
+             reach: Reachability | None = None) -> list[str]:
     """A proposed service: its head line; with ``reach`` (the recommended one), how to reach it."""
-    where = c.commune.name if c.commune else c.province.name
-    flags = [FR.t(key) for key, on in (("competent", c.competent), ("out_of_area", c.out_of_area),
-                                       ("to_verify", not c.verified)) if on]
-    head = f"   {bullet}{c.name} — {c.organization.name} ({where}, {c.distance_km:.1f} km)" + \
-        (f" [{', '.join(flags)}]" if flags else "")
+    code, comma = lang.code, LIST_SEPARATOR[lang.code]
+    where = lang.name(c.commune) if c.commune else lang.name(c.province)
+    flags = [lang.t(key) for key, on in (("competent", c.competent),
+                                         ("out_of_area", c.out_of_area),
+                                         ("to_verify", not c.verified)) if on]
+    head = f"   {bullet}{lang.name(c)} — {lang.name(c.organization)} ({where}{comma}" + \
+        f"{c.distance_km:.1f} {lang.t('cli_km')})" + \
+        (f" [{comma.join(flags)}]" if flags else "")
     if reach is None:
         return [head]
-    missing = NOT_GIVEN["fr"]
-    hours = "; ".join(f"{' '.join(DAY_NAMES['fr'].get(d, d) for d in h.byday.split(','))} "
-                      f"{h.opens_at}–{h.closes_at}" for h in reach.hours)
+    missing = NOT_GIVEN[code]
+    hours = ITEMS_SEPARATOR[code].join(
+        f"{' '.join(DAY_NAMES[code].get(d, d) for d in h.byday.split(','))} "
+        f"{h.opens_at}–{h.closes_at}" for h in reach.hours)
+    address = (lang.t("confidential_address") if reach.confidential
+               else reach.address or missing) + "".join(
+        f"{comma}{lang.name(t)}" for t in (reach.commune, reach.province) if t)
     lines = [head,
-             f"     {reach.open_now.text()}" + (f" · {hours}" if hours else "")
+             f"     {reach.open_now.text(code)}" + (f" · {hours}" if hours else "")
              + (f" · {reach.schedule_note}" if reach.schedule_note else "")
-             + f" · {ACCESS_MODES[reach.access].fr.lower()}",
-             "     Adresse : " + (FR.t("confidential_address") if reach.confidential
-                                  else reach.address or missing)
-             + "".join(f", {t.name_fr}" for t in (reach.commune, reach.province) if t)]
+             + f" · {_low(lang, lang.term('access', reach.access))}",
+             f"     {_labelled(lang, 'address', address)}"]
     if c.linked_from:
-        lines.append(f"     Lien d'orientation : {LINK_KINDS[c.linked_from.kind].fr.lower()}")
-    lines.append(f"     À apporter : {', '.join(reach.documents) or missing}")
-    lines.append("     Joindre : " + (", ".join(_dial(d) for d in reach.channels) or missing))
+        lines.append("     " + _labelled(lang, "cli_link", _low(
+            lang, lang.term("link_kind", c.linked_from.kind))))
+    lines.append("     " + _labelled(lang, "cli_bring", comma.join(reach.documents) or missing))
+    lines.append("     " + _labelled(lang, "cli_reach", comma.join(
+        _dial(lang, d) for d in reach.channels) or missing))
     if reach.fallback:
-        lines.append("     À défaut : " + ", ".join(_dial(d) for d in reach.fallback))
-    lines.append(f"     Pourquoi : {' ; '.join(c.reasons)}")
+        lines.append("     " + _labelled(lang, "cli_fallback", comma.join(
+            _dial(lang, d) for d in reach.fallback)))
+    lines.append("     " + _labelled(lang, "why", ITEMS_SEPARATOR[code].join(
+        lang.say(r) for r in c.reasons)))
     return lines
 
 
-def _dial(d: Dial) -> str:
-    return f"{d.text} ({d.label or CHANNEL_KINDS[d.kind].fr})"
-
-
-def _label(plan: Plan, stage: str) -> str:
-    return next((s.label for s in plan.stages if s.stage == stage), stage)
+def _dial(lang: Lang, d: Dial) -> str:
+    label = d.label_ar if lang.code == "ar" and d.label_ar else d.label
+    return f"{d.text} ({label or lang.term('channel_kind', d.kind)})"
