@@ -265,3 +265,19 @@ def test_map_commands_write_pages_that_work_offline(run: Any, tmp_path: Path,
     page = output.read_text(encoding="utf-8")
     for ref in local_refs(page):
         assert (output.parent / ref).is_file(), ref
+
+
+@pytest.mark.parametrize("args", [
+    ("gaps", "--stage", "urgence"),
+    ("annuaire", "--province", "Salé"),
+    ("route", "--commune", "Salé", "--situation", "violence_sexuelle", "--age", "12"),
+])
+def test_map_commands_write_arabic_maps(run: Any, tmp_path: Path, args: tuple[str, ...]) -> None:
+    pages = {}
+    for lang in ("fr", "ar"):
+        output = tmp_path / lang / "map.html"
+        result = run("map", *args, "--lang", lang, "-o", str(output))
+        assert result.exit_code == 0, result.output
+        pages[lang] = output.read_text(encoding="utf-8")
+    assert re.search("[\u0600-\u06ff]", pages["ar"])  # its legend, in Arabic letters
+    assert 'dir="rtl"' in pages["ar"] and 'dir="rtl"' not in pages["fr"]

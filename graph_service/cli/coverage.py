@@ -22,6 +22,7 @@ from ..maps import (
     write_html,
 )
 from ..maps.params import coverage_filters, route_request
+from ..maps.texts import MapLang
 from ..orientation import orient
 from ..plan_files import write_action_plan
 from ..settings import Settings
@@ -35,6 +36,8 @@ _stage = click.Choice(STAGE_ORDER)
 _situation = click.option("--situation", multiple=True,
                           help="Situation code (repeatable): only providers that take it.")
 _type = click.option("--type", "service_type", help="Service type code: only these providers.")
+_lang = click.option("--lang", type=click.Choice(("fr", "ar")), default="fr", show_default=True,
+                     help="Language of the map (legend, pop-ups, names).")
 
 
 @click.command("gaps")
@@ -125,13 +128,15 @@ def _output(default: str) -> Any:
 
 @map_group.command("annuaire")
 @click.option("--province", help="Only this province: HCP code or name.")
+@_lang
 @_output("annuaire.html")
-def map_annuaire_cmd(province: str | None, output: Path) -> None:
+def map_annuaire_cmd(province: str | None, lang: MapLang, output: Path) -> None:
     """Every site of the annuaire, one clustered layer per sector."""
     with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
         code = resolve_area(snap, province).code if province else None
-        m = build_annuaire_map(snap, province=code, assets=BESIDE, tile_url=_tile_url())
+        m = build_annuaire_map(snap, province=code, lang=lang, assets=BESIDE,
+                               tile_url=_tile_url())
         click.echo(f"wrote {write_html(m, output)}")
 
 
@@ -142,9 +147,10 @@ def map_annuaire_cmd(province: str | None, output: Path) -> None:
 @click.option("--province", help="Only this province: HCP code or name.")
 @_situation
 @_type
+@_lang
 @_output("gaps.html")
 def map_gaps_cmd(stage: str, metric: str, province: str | None, situation: tuple[str, ...],
-                 service_type: str | None, output: Path) -> None:
+                 service_type: str | None, lang: MapLang, output: Path) -> None:
     """Communes coloured by distance to the nearest provider of a stage."""
     with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
@@ -152,8 +158,8 @@ def map_gaps_cmd(stage: str, metric: str, province: str | None, situation: tuple
             {"situation": list(situation), "type": [service_type or ""]})
         code = resolve_area(snap, province).code if province else None
         coverage = compute_coverage(snap, stages=[stage], need=need, service_type=service_type)
-        m = build_gaps_map(coverage, stage, metric=metric, province=code, assets=BESIDE,
-                           tile_url=_tile_url())
+        m = build_gaps_map(coverage, stage, metric=metric, province=code, lang=lang,
+                           assets=BESIDE, tile_url=_tile_url())
         click.echo(f"wrote {write_html(m, output)}")
 
 
@@ -170,8 +176,9 @@ def map_gaps_cmd(stage: str, metric: str, province: str | None, situation: tuple
 @click.option("--language", help="Language code spoken by the child.")
 @click.option("--stage", help="Stage the child is at (default: the start of the circuit).")
 @click.option("--max-km", help="Farthest distance acceptable, in km.")
+@_lang
 @_output("route.html")
-def map_route_cmd(output: Path, **options: Any) -> None:
+def map_route_cmd(output: Path, lang: MapLang, **options: Any) -> None:
     """The orientation plan of a situation: each stage's service, numbered, joined by lines."""
     params = {key: [str(v) for v in value] if isinstance(value, tuple) else
               [] if value is None or value is False else ["1" if value is True else str(value)]
@@ -179,7 +186,7 @@ def map_route_cmd(output: Path, **options: Any) -> None:
     with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
         plan = orient(snap, route_request(params))
-        m = build_route_map(plan, snap, assets=BESIDE, tile_url=_tile_url())
+        m = build_route_map(plan, snap, lang=lang, assets=BESIDE, tile_url=_tile_url())
         click.echo(f"wrote {write_html(m, output)}")
 
 
