@@ -88,8 +88,19 @@ def test_gaps_filters_narrow_the_providers(run: Any) -> None:
 def test_gaps_text_lists_the_provinces_with_a_missing_stage(run: Any) -> None:
     result = run("gaps")
     assert result.exit_code == 0
-    assert result.output.startswith("Maroc: ")
-    assert "Provinces with a stage that has no provider:" in result.output
+    assert result.output.startswith("Maroc : ")
+    assert "\n  Accompagnement et prise en charge : " in result.output
+    assert "Provinces ayant une étape sans aucun service : " in result.output
+
+
+def test_gaps_text_in_arabic_gives_the_same_figures(run: Any) -> None:
+    french, arabic = run("gaps", "--province", "Salé"), run("gaps", "--province", "Salé",
+                                                              "--lang", "ar")
+    assert arabic.exit_code == 0, arabic.output
+    assert arabic.output.startswith("سلا (04.441): ")
+    assert "المواكبة والتكفل: " in arabic.output and "enfants" not in arabic.output
+    assert re.findall(r"\d[\d\u202f ]*", arabic.output) == re.findall(r"\d[\d\u202f ]*",
+                                                                      french.output)
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -12,6 +12,7 @@ import click
 
 from ..action_plan import draft_action_plan
 from ..coverage import AreaSummary, compute_coverage, resolve_area, summaries, summarize
+from ..domain.messages import LABEL_SEPARATOR, LIST_SEPARATOR
 from ..domain.taxonomy import STAGE_ORDER
 from ..maps import (
     BESIDE,
@@ -27,6 +28,8 @@ from ..orientation import orient
 from ..plan_files import write_action_plan
 from ..settings import Settings
 from ..snapshot import build_snapshot
+from ..text import thousands
+from ..web.i18n import Lang
 from .context import opened_store
 
 PLANS_DIR = Path("plans")
@@ -48,8 +51,10 @@ _lang = click.option("--lang", type=click.Choice(("fr", "ar")), default="fr", sh
 @click.option("--top", default=5, show_default=True, type=click.IntRange(0, 100),
               help="Communes listed with the most children beyond 30 km.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--lang", "lang_code", type=click.Choice(("fr", "ar")), default="fr",
+              show_default=True, help="Language of the text output.")
 def gaps_cmd(province: str | None, stage: str | None, situation: tuple[str, ...],
-             service_type: str | None, top: int, as_json: bool) -> None:
+             service_type: str | None, top: int, as_json: bool, lang_code: str) -> None:
     """Children far from each stage of the circuit, nationally and per province."""
     with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
@@ -71,32 +76,46 @@ def gaps_cmd(province: str | None, stage: str | None, situation: tuple[str, ...]
         json.dump(out, sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)
         sys.stdout.write("\n")
         return
+    lang = Lang(lang_code)
     if national is not None:
-        _print_area(national)
+        _print_area(lang, national)
         lacking = [p for p in provinces if p.missing_stages]
-        click.echo(f"\nProvinces with a stage that has no provider: {len(lacking)}")
+        click.echo("\n" + lang.t("cli_lacking_provinces", n=len(lacking)))
         for p in lacking:
-            click.echo(f"  {p.code}  {p.name_fr}: {', '.join(p.missing_stages)}")
+            stages = LIST_SEPARATOR[lang.code].join(lang.term("stage", s)
+                                                    for s in p.missing_stages)
+            click.echo(f"  {p.code}  {_name(lang, p)}{LABEL_SEPARATOR[lang.code]}{stages}")
     else:
-        _print_area(provinces[0])
+        _print_area(lang, provinces[0])
 
 
 def _plain(summary: AreaSummary) -> dict[str, Any]:
     return dataclasses.asdict(summary)
 
 
-def _print_area(area: AreaSummary) -> None:
-    title = f"{area.name_fr} ({area.code})" if area.code else area.name_fr
-    click.echo(f"{title}: {area.children:,} children in {area.communes:,} communes")
-    click.echo(f"  {'stage':<16} {'providers':>9} {'≤10 km':>11} {'≤30 km':>11} "
-               f"{'≤60 km':>11} {'>30 km':>11}")
+def _name(lang: Lang, area: AreaSummary | Any) -> str:
+    """A territory's name in ``lang`` (the Arabic one when there is one)."""
+    arabic = getattr(area, "name_ar", "") if lang.code == "ar" else ""
+    return str(arabic or area.name_fr)
+
+
+def _print_area(lang: Lang, area: AreaSummary) -> None:
+    """An area's children by distance to each stage, one line per stage, in ``lang``."""
+    name = _name(lang, area)
+    click.echo(lang.t("cli_area_children", area=f"{name} ({area.code})" if area.code else name,
+                      children=thousands(area.children), communes=thousands(area.communes)))
     for s in area.stages:
-        click.echo(f"  {s.stage:<16} {s.providers:>9} {s.children_within_10_km:>11,} "
-                   f"{s.children_within_30_km:>11,} {s.children_within_60_km:>11,} "
-                   f"{s.children_beyond_30_km:>11,}" + ("  GAP" if s.gap else ""))
+        figures = " · ".join(f"{lang.t(key)} {thousands(n)}" for key, n in (
+            ("within_10", s.children_within_10_km), ("within_30", s.children_within_30_km),
+            ("within_60", s.children_within_60_km), ("beyond_30", s.children_beyond_30_km)))
+        click.echo(f"  {lang.term('stage', s.stage)}{LABEL_SEPARATOR[lang.code]}"
+                   f"{lang.t('cli_services', n=s.providers)} · {figures}"
+                   + (f" — {lang.t('cli_gap')}" if s.gap else ""))
         for c in s.farthest:
-            km = "no provider" if c.distance_km is None else f"{c.distance_km} km"
-            click.echo(f"      {c.name_fr} ({c.code}): {c.children:,} children, {km}")
+            km = (lang.t("cli_no_provider") if c.distance_km is None
+                  else f"{c.distance_km} {lang.t('cli_km')}")
+            click.echo("      " + lang.t("cli_far_commune", name=_name(lang, c), code=c.code,
+                                             children=thousands(c.children), km=km))
 
 
 @click.command("plan")
