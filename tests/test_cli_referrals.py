@@ -48,6 +48,16 @@ def test_expire_marks_the_overdue_one_and_indicators_count_it(db: Path) -> None:
     assert figures["by_link"][0]["from_service_id"] == "svc-amej-sale-veille"
 
 
+def test_indicators_as_text_in_french_and_in_arabic(db: Path) -> None:
+    assert run(db, "expire").exit_code == 0
+    french = run(db, "indicators", "--province", "04.441")
+    arabic = run(db, "indicators", "--province", "04.441", "--lang", "ar")
+    assert french.exit_code == 0 and arabic.exit_code == 0, french.output + arabic.output
+    assert "Envoyées : 2\n" in french.stdout and "Expirées : 1\n" in french.stdout
+    assert "مرسلة: 2\n" in arabic.stdout
+    assert "Refus par motif" in french.stdout and "Refus" not in arabic.stdout
+
+
 def test_an_unknown_province_is_one_clear_line(db: Path) -> None:
     result = run(db, "indicators", "--province", "99.999")
     assert result.exit_code == 2
