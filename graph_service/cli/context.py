@@ -13,6 +13,10 @@ from ..settings import Settings
 from ..store import GraphStore, open_store
 from ..territories import load_territories
 
+lang_option = click.option("--lang", type=click.Choice(("fr", "ar")), default="fr",
+                          show_default=True, help="Language of the output: French or Arabic.")
+"""Every command that writes for people takes it, in the pages' words (``web.i18n``)."""
+
 
 @contextmanager
 def opened_store(*, annuaire: bool = False) -> Iterator[GraphStore]:

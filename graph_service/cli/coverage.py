@@ -30,7 +30,7 @@ from ..settings import Settings
 from ..snapshot import build_snapshot
 from ..text import thousands
 from ..web.i18n import Lang
-from .context import opened_store
+from .context import lang_option, opened_store
 
 PLANS_DIR = Path("plans")
 MAPS_DIR = Path("maps")
@@ -39,8 +39,6 @@ _stage = click.Choice(STAGE_ORDER)
 _situation = click.option("--situation", multiple=True,
                           help="Situation code (repeatable): only providers that take it.")
 _type = click.option("--type", "service_type", help="Service type code: only these providers.")
-_lang = click.option("--lang", type=click.Choice(("fr", "ar")), default="fr", show_default=True,
-                     help="Language of the map (legend, pop-ups, names).")
 
 
 @click.command("gaps")
@@ -51,10 +49,9 @@ _lang = click.option("--lang", type=click.Choice(("fr", "ar")), default="fr", sh
 @click.option("--top", default=5, show_default=True, type=click.IntRange(0, 100),
               help="Communes listed with the most children beyond 30 km.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--lang", "lang_code", type=click.Choice(("fr", "ar")), default="fr",
-              show_default=True, help="Language of the text output.")
+@lang_option
 def gaps_cmd(province: str | None, stage: str | None, situation: tuple[str, ...],
-             service_type: str | None, top: int, as_json: bool, lang_code: str) -> None:
+             service_type: str | None, top: int, as_json: bool, lang: str) -> None:
     """Children far from each stage of the circuit, nationally and per province."""
     with opened_store(annuaire=True) as store:
         snap = build_snapshot(store)
@@ -76,32 +73,25 @@ def gaps_cmd(province: str | None, stage: str | None, situation: tuple[str, ...]
         json.dump(out, sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)
         sys.stdout.write("\n")
         return
-    lang = Lang(lang_code)
+    words = Lang(lang)
     if national is not None:
-        _print_area(lang, national)
+        _print_area(words, national)
         lacking = [p for p in provinces if p.missing_stages]
-        click.echo("\n" + lang.t("cli_lacking_provinces", n=len(lacking)))
+        click.echo("\n" + words.t("cli_lacking_provinces", n=len(lacking)))
         for p in lacking:
-            stages = LIST_SEPARATOR[lang.code].join(lang.term("stage", s)
-                                                    for s in p.missing_stages)
-            click.echo(f"  {p.code}  {_name(lang, p)}{LABEL_SEPARATOR[lang.code]}{stages}")
+            stages = LIST_SEPARATOR[lang].join(words.term("stage", s) for s in p.missing_stages)
+            click.echo(f"  {p.code}  {words.name(p)}{LABEL_SEPARATOR[lang]}{stages}")
     else:
-        _print_area(lang, provinces[0])
+        _print_area(words, provinces[0])
 
 
 def _plain(summary: AreaSummary) -> dict[str, Any]:
     return dataclasses.asdict(summary)
 
 
-def _name(lang: Lang, area: AreaSummary | Any) -> str:
-    """A territory's name in ``lang`` (the Arabic one when there is one)."""
-    arabic = getattr(area, "name_ar", "") if lang.code == "ar" else ""
-    return str(arabic or area.name_fr)
-
-
 def _print_area(lang: Lang, area: AreaSummary) -> None:
     """An area's children by distance to each stage, one line per stage, in ``lang``."""
-    name = _name(lang, area)
+    name = lang.name(area)
     click.echo(lang.t("cli_area_children", area=f"{name} ({area.code})" if area.code else name,
                       children=thousands(area.children), communes=thousands(area.communes)))
     for s in area.stages:
@@ -114,7 +104,7 @@ def _print_area(lang: Lang, area: AreaSummary) -> None:
         for c in s.farthest:
             km = (lang.t("cli_no_provider") if c.distance_km is None
                   else f"{c.distance_km} {lang.t('cli_km')}")
-            click.echo("      " + lang.t("cli_far_commune", name=_name(lang, c), code=c.code,
+            click.echo("      " + lang.t("cli_far_commune", name=lang.name(c), code=c.code,
                                              children=thousands(c.children), km=km))
 
 
@@ -123,8 +113,7 @@ def _print_area(lang: Lang, area: AreaSummary) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=PLANS_DIR, show_default=True,
               help="Directory of the Markdown, CSV, Word and Excel files.")
-@click.option("--lang", type=click.Choice(("fr", "ar")), default="fr", show_default=True,
-              help="Language of the Markdown, Word and Excel files.")
+@lang_option
 def plan_cmd(province: str, out_dir: Path, lang: str) -> None:
     """Draft the provincial action plan (guide's canvas) from the province's gaps."""
     with opened_store(annuaire=True) as store:
@@ -147,7 +136,7 @@ def _output(default: str) -> Any:
 
 @map_group.command("annuaire")
 @click.option("--province", help="Only this province: HCP code or name.")
-@_lang
+@lang_option
 @_output("annuaire.html")
 def map_annuaire_cmd(province: str | None, lang: MapLang, output: Path) -> None:
     """Every site of the annuaire, one clustered layer per sector."""
@@ -166,7 +155,7 @@ def map_annuaire_cmd(province: str | None, lang: MapLang, output: Path) -> None:
 @click.option("--province", help="Only this province: HCP code or name.")
 @_situation
 @_type
-@_lang
+@lang_option
 @_output("gaps.html")
 def map_gaps_cmd(stage: str, metric: str, province: str | None, situation: tuple[str, ...],
                  service_type: str | None, lang: MapLang, output: Path) -> None:
@@ -195,7 +184,7 @@ def map_gaps_cmd(stage: str, metric: str, province: str | None, situation: tuple
 @click.option("--language", help="Language code spoken by the child.")
 @click.option("--stage", help="Stage the child is at (default: the start of the circuit).")
 @click.option("--max-km", help="Farthest distance acceptable, in km.")
-@_lang
+@lang_option
 @_output("route.html")
 def map_route_cmd(output: Path, lang: MapLang, **options: Any) -> None:
     """The orientation plan of a situation: each stage's service, numbered, joined by lines."""

@@ -22,7 +22,7 @@ from ..orientation import MAX_ALTERNATIVES, Gap, Plan, Request, ServiceChoice, W
 from ..reachability import DAY_NAMES, MOROCCO_TZ, NOT_GIVEN, Dial, Reachability, reachability
 from ..snapshot import Snapshot, build_snapshot
 from ..web.i18n import Lang
-from .context import opened_store
+from .context import lang_option, opened_store
 
 FR = Lang("fr")
 
@@ -45,12 +45,11 @@ FR = Lang("fr")
 @click.option("--alternatives", type=int, default=3, show_default=True,
               help=f"Alternatives per stage (0–{MAX_ALTERNATIVES}).")
 @click.option("--json", "as_json", is_flag=True, help="The plan as JSON (sorted keys).")
-@click.option("--lang", "lang_code", type=click.Choice(("fr", "ar")), default="fr",
-              show_default=True, help="Language of the plan as text.")
+@lang_option
 def route_cmd(commune: str | None, province: str | None, lat: float | None, lon: float | None,
               age: int, sex: str, situations: tuple[str, ...], urgent: bool, disability: bool,
               language: str | None, start_stage: str, max_km: float | None, alternatives: int,
-              as_json: bool, lang_code: str) -> None:
+              as_json: bool, lang: str) -> None:
     """Plan where to refer a child: a service per remaining stage of the circuit, and why.
 
     Only a situation is given, never who the child is.
@@ -67,7 +66,7 @@ def route_cmd(commune: str | None, province: str | None, lat: float | None, lon:
     if as_json:
         sys.stdout.write(plan.to_json() + "\n")
     else:
-        click.echo(render_text(plan, snapshot, datetime.now(MOROCCO_TZ), Lang(lang_code)))
+        click.echo(render_text(plan, snapshot, datetime.now(MOROCCO_TZ), Lang(lang)))
 
 
 def render_text(plan: Plan, snapshot: Snapshot, at: datetime, lang: Lang = FR) -> str:

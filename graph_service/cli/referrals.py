@@ -11,7 +11,7 @@ from ..access import Principal
 from ..domain.messages import LABEL_SEPARATOR
 from ..settings import Settings
 from ..web.i18n import Lang
-from .context import opened_store
+from .context import lang_option, opened_store
 
 OPERATOR = Principal("cli", "admin")
 """Whoever runs the command operates the service: they see every province's figures."""
@@ -25,22 +25,21 @@ def referrals_group() -> None:
 @referrals_group.command("indicators")
 @click.option("--province", default=None, help="HCP province code; omitted: the whole country.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the API's figures).")
-@click.option("--lang", "lang_code", type=click.Choice(("fr", "ar")), default="fr",
-              show_default=True, help="Language of the text output.")
-def indicators_cmd(province: str | None, as_json: bool, lang_code: str) -> None:
+@lang_option
+def indicators_cmd(province: str | None, as_json: bool, lang: str) -> None:
     """Sent, answered, accepted, closed, expired; declines by reason; the same per link."""
     with opened_store() as store:
         figures = service.indicators(store, OPERATOR, province)
     if as_json:
         click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
         return
-    lang = Lang(lang_code)  # the words of the coordination page
+    words = Lang(lang)  # the words of the coordination page
     for name, value in figures.figures().items():
-        click.echo(f"{lang.t('ind_' + name)}{LABEL_SEPARATOR[lang.code]}"
+        click.echo(f"{words.t('ind_' + name)}{LABEL_SEPARATOR[lang]}"
                    f"{'—' if value is None else value}")
-    click.echo(f"\n{lang.t('declines_by_reason')}")
+    click.echo(f"\n{words.t('declines_by_reason')}")
     for reason, count in figures.by_reason.items():
-        click.echo(f"  {lang.term('referral_reason', reason)}{LABEL_SEPARATOR[lang.code]}{count}")
+        click.echo(f"  {words.term('referral_reason', reason)}{LABEL_SEPARATOR[lang]}{count}")
 
 
 @referrals_group.command("expire")
