@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import strawberry
 from starlette.requests import Request
-from strawberry.dataloader import DataLoader
 
 from ..access import Principal
 from ..auth import LoginThrottle, principal_for_token
@@ -62,16 +60,13 @@ class Context:
             found = [held.get(i) for i in ids]
             if all(e is not None for e in found):
                 return found
-        loader: DataLoader[str, Any] = getattr(self.loaders, kind)
-        return loader.load_many(list(ids))
+        return self.loaders.of(kind).load_many(list(ids))
 
     def written(self, entity: AnyEntity, index: Index) -> None:
         """After a write: later fields of this request see the entry as stored, and the
         index that holds it (:class:`~.priority.WritesFirst` brought it up to the write)."""
         self.wrote = True
-        loader = getattr(self.loaders, entity.kind, None)
-        if loader is not None:
-            loader.prime(entity.id, entity, force=True)
+        self.loaders.of(entity.kind).prime(entity.id, entity, force=True)
         self.index = index
 
 

@@ -15,28 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
-from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from ..access import Principal
-from ..domain.entities import (
-    READ_CONTACTS,
-    AnyEntity,
-    Contact,
-    EntityKind,
-    Organization,
-    ReferralLink,
-    Service,
-    Site,
-)
+from ..domain.entities import ENTITY_CLASSES, READ_CONTACTS, AnyEntity, EntityKind
 from ..snapshot import Snapshot
 from ..store import GraphStore, run_blocking
 
 __all__ = ["Loaders"]
-
-E = TypeVar("E", bound=AnyEntity)
-
 
 class Loaders:
     """The loaders of one request, each made when first used: a read the snapshot answers
@@ -46,26 +33,14 @@ class Loaders:
     def __init__(self, store: GraphStore, principal: Principal,
                  snapshot: Callable[[], Snapshot]) -> None:
         self.store, self.principal, self.snapshot = store, principal, snapshot
+        self._made: dict[EntityKind, DataLoader[str, AnyEntity | None]] = {}
 
-    @cached_property
-    def organization(self) -> DataLoader[str, Organization | None]:
-        return DataLoader(_entries(self.store, "organization", Organization, self.snapshot))
-
-    @cached_property
-    def site(self) -> DataLoader[str, Site | None]:
-        return DataLoader(_entries(self.store, "site", Site, self.snapshot))
-
-    @cached_property
-    def service(self) -> DataLoader[str, Service | None]:
-        return DataLoader(_entries(self.store, "service", Service, self.snapshot))
-
-    @cached_property
-    def contact(self) -> DataLoader[str, Contact | None]:
-        return DataLoader(_entries(self.store, "contact", Contact, self.snapshot))
-
-    @cached_property
-    def referral_link(self) -> DataLoader[str, ReferralLink | None]:
-        return DataLoader(_entries(self.store, "referral_link", ReferralLink, self.snapshot))
+    def of(self, kind: EntityKind) -> DataLoader[str, AnyEntity | None]:
+        """The loader of the entries of ``kind``, made when first used."""
+        loader = self._made.get(kind)
+        if loader is None:
+            loader = self._made[kind] = DataLoader(_entries(self.store, kind, self.snapshot))
+        return loader
 
     @cached_property
     def contact_read(self) -> DataLoader[str, None]:
@@ -75,9 +50,11 @@ class Loaders:
 
 
 def _entries(
-    store: GraphStore, kind: EntityKind, cls: type[E], snapshot: Callable[[], Snapshot],
-) -> Callable[[list[str]], Awaitable[Sequence[E | None]]]:
-    async def load(ids: list[str]) -> Sequence[E | None]:
+    store: GraphStore, kind: EntityKind, snapshot: Callable[[], Snapshot],
+) -> Callable[[list[str]], Awaitable[Sequence[AnyEntity | None]]]:
+    cls = ENTITY_CLASSES[kind]
+
+    async def load(ids: list[str]) -> Sequence[AnyEntity | None]:
         known = snapshot().held(kind)
         found: dict[str, AnyEntity | None] = {i: known[i] for i in ids if i in known}
         missing = [i for i in ids if i not in found]

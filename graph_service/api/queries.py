@@ -79,7 +79,7 @@ class AnnuaireQuery:
         ids = organization_ids(ctx.index, filter.domain() if filter else _NO_FILTER,
                                exact_places=ctx.principal.sees_personal_data)
         page = window(ids, first, after)
-        found = await ctx.loaders.organization.load_many(page.keys)
+        found = await ctx.loaders.of("organization").load_many(page.keys)
         return page.connection([wrap(Organization, e) for e in found if e is not None])
 
     @strawberry.field(description="Services matching a filter, by id.")
@@ -91,7 +91,7 @@ class AnnuaireQuery:
         ids = service_ids(ctx.index, filter.domain() if filter else _NO_FILTER,
                           exact_places=ctx.principal.sees_personal_data)
         page = window(ids, first, after)
-        found = await ctx.loaders.service.load_many(page.keys)
+        found = await ctx.loaders.of("service").load_many(page.keys)
         return page.connection([wrap(Service, e) for e in found if e is not None])
 
     @strawberry.field
