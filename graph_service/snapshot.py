@@ -25,7 +25,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from immutables import Map, MapMutation
 
@@ -52,7 +52,7 @@ from .domain.entities import (
 from .domain.errors import StoreUnavailable
 from .store.protocol import EntryChange, GraphStore
 
-__all__ = ["Delta", "Derived", "DerivedIndex", "Place", "Snapshot", "SnapshotCache", "Successors",
+__all__ = ["Delta", "Derived", "Place", "Snapshot", "SnapshotCache", "Successors",
            "advance", "build_snapshot", "carry", "derive", "site_place", "snapshot_of"]
 
 _FOLLOW_MAX = 5000
@@ -598,27 +598,15 @@ def _followable(snap: Snapshot, revision: int, changes: Sequence[EntryChange]) -
 T = TypeVar("T")
 
 
-class Derived(Protocol[T]):
+@dataclass(frozen=True, slots=True)
+class Derived(Generic[T]):
     """An index a reader derives from a snapshot, and carries to the next one.
 
+    ``key`` is its name in :attr:`Snapshot.derived` (the module's name);
     ``advance(old, snap, delta)`` must equal ``build(snap)`` in every answer it gives,
     ``old`` being the index of the snapshot ``delta`` starts from; it re-indexes what
     ``delta`` names and shares the rest, and may build anew when that is cheaper.
     """
-
-    @property
-    def key(self) -> str:
-        """Its name in :attr:`Snapshot.derived` (the module's name)."""
-        ...
-
-    def build(self, snap: Snapshot) -> T: ...
-
-    def advance(self, old: T, snap: Snapshot, delta: Delta) -> T: ...
-
-
-@dataclass(frozen=True, slots=True)
-class DerivedIndex(Generic[T]):
-    """A :class:`Derived` index from its two functions."""
 
     key: str
     build: Callable[[Snapshot], T]

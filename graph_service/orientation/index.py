@@ -47,7 +47,7 @@ from ..domain.competence import ServiceArea
 from ..domain.eligibility import deciding_key, ranking_key
 from ..domain.entities import Service, Territory
 from ..domain.taxonomy import STAGE_ORDER
-from ..snapshot import Delta, DerivedIndex, Place, Snapshot, Successors, derive
+from ..snapshot import Delta, Derived, Place, Snapshot, Successors, derive
 from ..text import search_key
 from .columns import EligibilityColumns
 
@@ -668,4 +668,4 @@ def _points(territories: list[Territory]) -> FloatArray:
                         [t.lon or 0.0 for t in territories]).reshape(-1, 3)
 
 
-ORIENTATION_INDEX = DerivedIndex(__name__, _build, advance_orientation)
+ORIENTATION_INDEX = Derived(__name__, _build, advance_orientation)

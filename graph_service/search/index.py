@@ -40,7 +40,7 @@ from ..domain.taxonomy import (
     STAGES,
     Term,
 )
-from ..snapshot import Delta, DerivedIndex, Place, Snapshot, SnapshotCache, derive, site_place
+from ..snapshot import Delta, Derived, Place, Snapshot, SnapshotCache, derive, site_place
 from ..store.protocol import GraphStore
 from ..text import search_key
 from .postings import Postings
@@ -490,7 +490,7 @@ def _reordered(order: tuple[str, ...], was: Mapping[str, object], now: Mapping[s
     return tuple(out)
 
 
-SEARCH_INDEX = DerivedIndex(__name__, build_index, advance_index)
+SEARCH_INDEX = Derived(__name__, build_index, advance_index)
 
 
 def _labels(vocab: Mapping[str, Term], codes: Iterable[str]) -> Iterable[str]:
