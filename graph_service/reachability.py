@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from .domain.entities import Channel, Hours, Organization, Service, Site, Territory
-from .domain.taxonomy import EMERGENCY_NUMBERS, PHONE_KINDS
+from .domain.taxonomy import CHANNEL_KINDS, EMERGENCY_NUMBERS, PHONE_KINDS
 from .snapshot import Snapshot
 
 __all__ = [
@@ -87,6 +87,20 @@ class Dial:
     label: str = ""
     label_ar: str = ""
     source: str = "service"
+
+    def named(self, lang: str) -> str:
+        """What it is, in ``lang`` (``fr`` or ``ar``): a national number by its name, any
+        other channel by its kind; the entry's own :attr:`label` (data, in the language it
+        was typed in) is shown beside it where there is room."""
+        if self.source == "national":
+            return self.label_ar if lang == "ar" and self.label_ar else self.label
+        term = CHANNEL_KINDS.get(self.kind)
+        return self.kind if term is None else term.ar if lang == "ar" else term.fr
+
+    @property
+    def own_label(self) -> str:
+        """The entry's label to show beside :meth:`named` (none for a national number)."""
+        return "" if self.source == "national" else self.label
 
 
 @dataclass(frozen=True, slots=True)

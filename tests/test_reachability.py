@@ -96,6 +96,23 @@ def test_a_service_without_a_number_falls_back_to_its_organisation_then_national
     assert reach.open_now.state == "open"
 
 
+def test_a_channel_is_named_in_the_readers_language(seeded_store: GraphStore) -> None:
+    """A national number by its name, any other channel by its kind, in French or Arabic; the
+    label an entry typed is data, shown beside, never in place of the kind."""
+    snap = IndexCache(seeded_store).get().snapshot
+    bare = dataclasses.replace(_service(seeded_store, lambda s: not s.channels), channels=())
+    national = reachability(snap, dataclasses.replace(
+        bare, organization_id=next(o.id for o in snap.organizations.values()
+                                   if not o.channels))).fallback
+    assert [(d.named("fr"), d.named("ar"), d.own_label) for d in national][:2] == [
+        ("Police (Sûreté nationale), en ville", "الشرطة (الأمن الوطني) في المدن", ""),
+        ("Gendarmerie royale, en milieu rural", "الدرك الملكي في العالم القروي", "")]
+    labelled = reachability(snap, dataclasses.replace(bare, channels=(
+        Channel(kind="hotline", value="177", label="Gendarmerie royale"),))).channels[0]
+    assert (labelled.named("fr"), labelled.named("ar"), labelled.own_label) == (
+        "Numéro vert", "الرقم الأخضر", "Gendarmerie royale")
+
+
 def test_a_shelter_gives_no_address(seeded_store: GraphStore) -> None:
     snap = IndexCache(seeded_store).get().snapshot
     shelter = next(s for s in snap.sites.values() if s.confidential)

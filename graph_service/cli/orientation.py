@@ -181,5 +181,4 @@ def _service(lang: Lang, c: ServiceChoice, bullet: str,
 
 
 def _dial(lang: Lang, d: Dial) -> str:
-    label = d.label_ar if lang.code == "ar" and d.label_ar else d.label
-    return f"{d.text} ({label or lang.term('channel_kind', d.kind)})"
+    return f"{d.text} ({d.named(lang.code)}" + (f" — {d.own_label})" if d.own_label else ")")

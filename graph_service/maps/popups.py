@@ -106,13 +106,10 @@ def _channels(reach: Reachability, lang: MapLang) -> str:
 
 
 def _dial(d: Dial, lang: MapLang) -> str:
-    given = d.label_ar if lang == "ar" and d.label_ar else d.label
-    label = escape(given or (text(d.kind, lang) if d.kind in _KINDS else d.kind))
+    label = escape(d.named(lang) + (f" ({d.own_label})" if d.own_label else ""))
     shown = f'<bdi dir="ltr">{escape(d.text)}</bdi>'
     # Numbers are dialled from a phone; web and mail addresses stay text (no outbound link).
     if d.href.startswith("tel:"):
         shown = f'<a href="{escape(d.href)}">{shown}</a>'
     return f"{label} : {shown}"
 
-
-_KINDS = frozenset({"phone", "mobile", "hotline", "fax", "email", "website"})

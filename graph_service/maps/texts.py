@@ -40,12 +40,6 @@ TEXTS: dict[str, dict[MapLang, str]] = {
     "stages_of": {"fr": "Étapes : {stages}", "ar": "المراحل: {stages}"},
     "phone_missing": {"fr": "Téléphone : non renseigné — à défaut :",
                       "ar": "الهاتف: غير متوفر — بدلا من ذلك:"},
-    "phone": {"fr": "Tél.", "ar": "الهاتف"},
-    "mobile": {"fr": "Mobile", "ar": "المحمول"},
-    "hotline": {"fr": "Numéro vert", "ar": "الرقم الأخضر"},
-    "fax": {"fr": "Fax", "ar": "الفاكس"},
-    "email": {"fr": "Courriel", "ar": "البريد الإلكتروني"},
-    "website": {"fr": "Site web", "ar": "الموقع الإلكتروني"},
     # coverage gaps
     "in_commune": {"fr": "dans la commune", "ar": "داخل الجماعة"},
     "up_to_10": {"fr": "jusqu'à 10 km", "ar": "إلى غاية 10 كلم"},

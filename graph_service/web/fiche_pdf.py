@@ -19,6 +19,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ..domain.messages import LIST_SEPARATOR
 from ..domain.referral import Referral
 from ..orientation import Plan
 from ..reachability import Dial, Reachability
@@ -159,13 +160,11 @@ def _reach(pdf: _Sheet, lang: Lang, r: Reachability, name: Callable[[object], st
 
 
 def _dial(lang: Lang, d: Dial) -> str:
-    label = (d.label_ar if lang.code == "ar" else d.label) if d.source == "national" \
-        else lang.term("channel_kind", d.kind)
-    return f"{label} {d.text}"
+    return f"{d.named(lang.code)} {d.text}"
 
 
 def _joined(lang: Lang, items: list[str]) -> str:
-    return ("، " if lang.code == "ar" else ", ").join(items)
+    return LIST_SEPARATOR[lang.code].join(items)
 
 
 class _Sheet(FPDF):
